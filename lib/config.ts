@@ -1,0 +1,139 @@
+/**
+ * The one place the environment is read. Parsed once at module load, so a wrong or missing value fails a cold
+ * start (or a CLI) immediately with a message naming the variable and what it expects — never half-way through a job.
+ *
+ * Values are never echoed back in errors: MYSQL_URL may carry a password.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/financial_monitor';
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const mysqlUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (
+        (url.protocol === 'mysql:' || url.protocol === 'mariadb:') &&
+        url.hostname !== '' &&
+        /^\/[A-Za-z0-9_]{1,64}$/.test(url.pathname)
+      );
+    } catch {
+      return false;
+    }
+  },
+  {
+    message:
+      'expects a URL like mysql://user:password@host:3306/database (database name: letters, digits, _)',
+  },
+);
+
+const positiveInt = (min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: `expects a whole number from ${min} to ${max}` })
+      .int({ message: `expects a whole number from ${min} to ${max}` })
+      .min(min, { message: `expects a whole number from ${min} to ${max}` })
+      .max(max, { message: `expects a whole number from ${min} to ${max}` }),
+  );
+
+/** S3 bucket naming rules (lowercase, 3–63 chars, no leading/trailing dot or dash). */
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+  message: 'expects an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)',
+});
+
+const envSchema = z.object({
+  STAGE: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, {
+        message: 'expects a short lowercase stage name such as local, dev or prod',
+      })
+      .default('local'),
+  ),
+  MYSQL_URL: z.preprocess(emptyToUndefined, mysqlUrl.default(DEFAULT_MYSQL_URL)),
+  /** In AWS: Secrets Manager secret (ARN or name) holding {host, port, username, password, dbname}. Wins over MYSQL_URL. */
+  MYSQL_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  MYSQL_POOL_SIZE: positiveInt(1, 64).default(4),
+  MYSQL_CONNECT_TIMEOUT_MS: positiveInt(100, 60_000).default(5_000),
+  BACKUP_BUCKET: z.preprocess(emptyToUndefined, bucketName.default('financial-monitor-local-backups')),
+  BACKUP_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\/$/, {
+        message: 'expects a key prefix of path segments ending in a slash, such as backups/',
+      })
+      .default('backups/'),
+  ),
+  /** Empty means AWS; set to e.g. http://127.0.0.1:4569 for a local S3-compatible server. */
+  S3_ENDPOINT: z.preprocess(
+    emptyToUndefined,
+    z
+      .url({
+        protocol: /^https?$/,
+        message: 'expects an http(s) URL such as http://127.0.0.1:4569, or empty for AWS',
+      })
+      .optional(),
+  ),
+  AWS_REGION: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expects an AWS region such as eu-central-1' })
+      .default('eu-central-1'),
+  ),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+/** Thrown when the environment does not describe a runnable configuration. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Parses an environment into a typed config. Pure: pass any record (tests do), `process.env` in production.
+ *
+ * @example parseConfig({ MYSQL_URL: 'mysql://root@127.0.0.1:3306/fm_test' }).MYSQL_URL
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const variable = issue.path.join('.') || '(environment)';
+      const message =
+        issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      return `${variable} ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return result.data;
+}
+
+function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    // A CLI prints the reason and stops; a Lambda cold start throws, so the init fails visibly with the same text.
+    if (error instanceof ConfigError && process.env.FM_CLI === '1') {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/** The process's configuration, read once. */
+export const config: Config = loadConfig();
+
+/** The database name the process works on (from MYSQL_URL; Secrets Manager settings may override it in AWS). */
+export function databaseNameOf(url: string): string {
+  return new URL(url).pathname.slice(1);
+}

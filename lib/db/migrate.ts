@@ -1,0 +1,149 @@
+/**
+ * Applies `sql/migrations/` with Umzug: numbered, forward-only; each applied name is recorded in
+ * `schema_migrations`, so a second run changes nothing. A migration is either a plain `.sql` file (run as one
+ * multi-statement batch) or a `.ts` module exporting `up(context)` — used where the step needs logic (adopting the
+ * original Financial Monitor's tables). When both `NNNN_x.sql` and `NNNN_x.ts` exist the module runs and may read
+ * the SQL file beside it.
+ *
+ * A server-wide named lock keeps two `migrate` runs from interleaving.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import { type RunnableMigration, Umzug, type UmzugStorage } from 'umzug';
+import { DependencyError } from '../errors.js';
+import { logger } from '../log.js';
+import { connectionOptions } from './pool.js';
+import { type DbSettings, resolveDbSettings } from './settings.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
+
+export interface MigrationContext {
+  /** A dedicated connection (multipleStatements on) to the target database. */
+  conn: Connection;
+  database: string;
+  /** Absolute path of the migration being applied (its `.sql` sibling is `path.replace(/\.ts$/, '.sql')`). */
+  dir: string;
+}
+
+export interface MigrationModule {
+  up(context: MigrationContext): Promise<void>;
+}
+
+class MysqlStorage implements UmzugStorage<MigrationContext> {
+  async ensure(conn: Connection) {
+    await conn.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         name VARCHAR(255) NOT NULL PRIMARY KEY,
+         applied_at DATETIME(3) NOT NULL
+       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+    );
+  }
+  async logMigration({ name, context }: { name: string; context: MigrationContext }) {
+    await context.conn.query('INSERT INTO schema_migrations (name, applied_at) VALUES (?, NOW(3))', [name]);
+  }
+  async unlogMigration({ name, context }: { name: string; context: MigrationContext }) {
+    await context.conn.query('DELETE FROM schema_migrations WHERE name = ?', [name]);
+  }
+  async executed({ context }: { context: MigrationContext }) {
+    const [rows] = await context.conn.query<RowDataPacket[]>(
+      'SELECT name FROM schema_migrations ORDER BY name',
+    );
+    return rows.map((r) => String(r.name));
+  }
+}
+
+/** Lists the migrations in `dir`, pairing `NNNN_x.ts` with its `NNNN_x.sql` as one step. */
+export async function listMigrations(dir = MIGRATIONS_DIR): Promise<RunnableMigration<MigrationContext>[]> {
+  const files = (await readdir(dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.(sql|ts)$/.test(f)).sort();
+  const stems = [...new Set(files.map((f) => f.replace(/\.(sql|ts)$/, '')))];
+  return stems.map((stem) => {
+    const module = files.includes(`${stem}.ts`);
+    const file = path.join(dir, `${stem}.${module ? 'ts' : 'sql'}`);
+    return {
+      name: stem,
+      path: file,
+      up: async ({ context }) => {
+        if (module) {
+          const mod = (await import(pathToFileURL(file).href)) as MigrationModule;
+          await mod.up({ ...context, dir: file });
+        } else {
+          await context.conn.query(await readFile(file, 'utf8'));
+        }
+      },
+    };
+  });
+}
+
+export interface MigrateResult {
+  database: string;
+  applied: string[];
+  pending: string[];
+}
+
+/** Opens a connection for migrations, creating the database first when it does not exist yet. */
+export async function openMigrationConnection(settings: DbSettings): Promise<Connection> {
+  const base = connectionOptions(settings);
+  let conn: Connection;
+  try {
+    const server = await mysql.createConnection({ ...base, database: undefined });
+    await server.query(
+      `CREATE DATABASE IF NOT EXISTS \`${settings.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+    await server.end();
+    conn = await mysql.createConnection({ ...base, multipleStatements: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    throw new DependencyError(
+      `cannot reach MySQL at ${settings.host}:${settings.port} as ${settings.user} (${code}); start the server or set MYSQL_URL`,
+      { cause: error },
+    );
+  }
+  // Strict mode for the session: an ALTER or copy that would truncate a value fails instead of silently changing it.
+  await conn.query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')");
+  return conn;
+}
+
+/**
+ * Brings the database to the latest schema. Safe to run again (nothing pending ⇒ nothing changes) and from two
+ * processes at once (the second waits for the first's lock).
+ */
+export async function migrate({
+  settings,
+  dir = MIGRATIONS_DIR,
+  dryRun = false,
+}: {
+  settings?: DbSettings;
+  dir?: string;
+  dryRun?: boolean;
+} = {}): Promise<MigrateResult> {
+  const db = settings ?? (await resolveDbSettings());
+  const conn = await openMigrationConnection(db);
+  const lockName = `${db.database}.migrate`.slice(0, 64);
+  try {
+    const [lock] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 120) AS got', [lockName]);
+    if (lock[0]?.got !== 1) throw new DependencyError('another migration holds the lock for over 120 s');
+    const storage = new MysqlStorage();
+    await storage.ensure(conn);
+    const context: MigrationContext = { conn, database: db.database, dir };
+    const umzug = new Umzug<MigrationContext>({
+      migrations: await listMigrations(dir),
+      context,
+      storage,
+      logger: {
+        info: (m) => logger.info('migration', m),
+        warn: (m) => logger.warn('migration', m),
+        error: (m) => logger.error('migration', m),
+        debug: (m) => logger.debug('migration', m),
+      },
+    });
+    const pending = (await umzug.pending()).map((m) => m.name);
+    if (dryRun) return { database: db.database, applied: [], pending };
+    const applied = (await umzug.up()).map((m) => m.name);
+    return { database: db.database, applied, pending: [] };
+  } finally {
+    await conn.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
+    await conn.end().catch(() => undefined);
+  }
+}

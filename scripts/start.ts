@@ -1,0 +1,154 @@
+/**
+ * `npm start`: the whole system on this machine, with one command.
+ *   - a database (MYSQL_URL if it answers; else docker compose; else a private MariaDB/MySQL in .local/);
+ *   - an S3-compatible server (S3_ENDPOINT if it answers; else a local one on port 4569, data in .local/s3) with the
+ *     backup bucket;
+ *   - migrations, then the demo bank when the database is empty;
+ *   - `serverless offline` with every HTTP route and schedule.
+ * Ctrl-C stops what this command started, and only that.
+ */
+import './cli-env.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_MYSQL_URL } from '../lib/config.js';
+import { findOrStartDatabase, type LocalDatabase } from './local/database.js';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local/s3-server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const say = (message: string) => console.log(`[start] ${message}`);
+
+const stops: Array<{ what: string; stop: () => Promise<void> }> = [];
+let offline: ChildProcess | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  say('stopping…');
+  if (offline && offline.exitCode === null) {
+    const exited = new Promise((resolve) => offline?.once('exit', resolve));
+    offline.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (offline.exitCode === null) offline.kill('SIGKILL');
+  }
+  for (const { what, stop } of stops.reverse()) {
+    await stop().catch((error) => say(`could not stop ${what}: ${(error as Error).message}`));
+    say(`stopped ${what}`);
+  }
+  process.exit(code);
+}
+
+function runStep(label: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  say(label);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${label} failed (exit ${code})`)),
+    );
+  });
+}
+
+async function s3Answers(endpoint: string): Promise<boolean> {
+  try {
+    await fetch(endpoint, { method: 'GET', signal: AbortSignal.timeout(2_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  const db: LocalDatabase = await findOrStartDatabase(root, process.env.MYSQL_URL || DEFAULT_MYSQL_URL, say);
+  if (db.source !== 'url') stops.push({ what: `the ${db.source} database`, stop: db.stop });
+  say(
+    `database: ${db.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} (${db.source === 'url' ? 'already running' : `started: ${db.source}`})`,
+  );
+
+  const bucket = process.env.BACKUP_BUCKET || 'financial-monitor-local-backups';
+  let s3Endpoint = process.env.S3_ENDPOINT || (db.source === 'compose' ? 'http://127.0.0.1:9000' : '');
+  const credentials =
+    db.source === 'compose' && !process.env.AWS_ACCESS_KEY_ID
+      ? { accessKeyId: 'minioadmin', secretAccessKey: 'minioadmin' }
+      : {
+          accessKeyId: process.env.AWS_ACCESS_KEY_ID || LOCAL_S3_CREDENTIALS.accessKeyId,
+          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || LOCAL_S3_CREDENTIALS.secretAccessKey,
+        };
+  if (!s3Endpoint || !(await s3Answers(s3Endpoint))) {
+    if (s3Endpoint)
+      say(`S3_ENDPOINT ${s3Endpoint} does not answer; starting a local S3-compatible server instead`);
+    const directory = path.join(root, '.local', 's3');
+    await mkdir(directory, { recursive: true });
+    let local: LocalS3;
+    try {
+      local = await startLocalS3({ port: Number(process.env.S3_PORT ?? 4569), buckets: [bucket], directory });
+    } catch {
+      local = await startLocalS3({ port: 0, buckets: [bucket], directory });
+    }
+    stops.push({ what: 'the local S3 server', stop: local.stop });
+    s3Endpoint = local.endpoint;
+    Object.assign(credentials, LOCAL_S3_CREDENTIALS);
+    say(`S3: ${s3Endpoint} (local S3-compatible server, data in .local/s3, bucket ${bucket})`);
+  } else {
+    say(`S3: ${s3Endpoint} (bucket ${bucket})`);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MYSQL_URL: db.url,
+    S3_ENDPOINT: s3Endpoint,
+    BACKUP_BUCKET: bucket,
+    AWS_REGION: process.env.AWS_REGION || 'eu-central-1',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+
+  await runStep('migrating…', bin('tsx'), ['scripts/migrate.ts'], env);
+  if (existsSync(path.join(root, 'scripts', 'seed.ts'))) {
+    await runStep(
+      'seeding the demo bank if the database is empty…',
+      bin('tsx'),
+      ['scripts/seed.ts', '--if-empty'],
+      env,
+    );
+  }
+
+  const port = process.env.HTTP_PORT || '3000';
+  say(`starting serverless offline on http://localhost:${port} …`);
+  offline = spawn(bin('serverless'), ['offline', 'start', '--stage', 'local'], {
+    cwd: root,
+    env: { ...env, HTTP_PORT: port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const forward = (chunk: Buffer, stream: NodeJS.WriteStream) => {
+    const text = chunk.toString();
+    stream.write(text);
+    if (/Server ready/i.test(text)) {
+      say(`ready — try: curl http://localhost:${port}/health`);
+      say(
+        'routes and schedules are listed above (GET | …, Scheduling […]); Ctrl-C stops everything this started',
+      );
+    }
+  };
+  offline.stdout?.on('data', (c: Buffer) => forward(c, process.stdout));
+  offline.stderr?.on('data', (c: Buffer) => forward(c, process.stderr));
+  offline.on('exit', (code) => {
+    if (!stopping) {
+      say(`serverless offline exited (${code}); stopping`);
+      void shutdown(code ?? 1);
+    }
+  });
+}
+
+main().catch(async (error) => {
+  console.error(`[start] ${(error as Error).message}`);
+  await shutdown(1);
+});
