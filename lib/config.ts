@@ -29,15 +29,19 @@ const mysqlUrl = z.string().refine(
   },
 );
 
-const positiveInt = (min: number, max: number) =>
-  z.preprocess(
+/** A whole number within bounds; empty or unset gives the default. */
+export const boundedInt = (min: number, max: number, fallback: number) => {
+  const message = `expects a whole number from ${min} to ${max}`;
+  return z.preprocess(
     emptyToUndefined,
     z.coerce
-      .number({ message: `expects a whole number from ${min} to ${max}` })
-      .int({ message: `expects a whole number from ${min} to ${max}` })
-      .min(min, { message: `expects a whole number from ${min} to ${max}` })
-      .max(max, { message: `expects a whole number from ${min} to ${max}` }),
+      .number({ message })
+      .int({ message })
+      .min(min, { message })
+      .max(max, { message })
+      .default(fallback),
   );
+};
 
 /** S3 bucket naming rules (lowercase, 3–63 chars, no leading/trailing dot or dash). */
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
@@ -57,8 +61,8 @@ const envSchema = z.object({
   MYSQL_URL: z.preprocess(emptyToUndefined, mysqlUrl.default(DEFAULT_MYSQL_URL)),
   /** In AWS: Secrets Manager secret (ARN or name) holding {host, port, username, password, dbname}. Wins over MYSQL_URL. */
   MYSQL_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  MYSQL_POOL_SIZE: positiveInt(1, 64).default(4),
-  MYSQL_CONNECT_TIMEOUT_MS: positiveInt(100, 60_000).default(5_000),
+  MYSQL_POOL_SIZE: boundedInt(1, 64, 4),
+  MYSQL_CONNECT_TIMEOUT_MS: boundedInt(100, 60_000, 5_000),
   BACKUP_BUCKET: z.preprocess(emptyToUndefined, bucketName.default('financial-monitor-local-backups')),
   BACKUP_PREFIX: z.preprocess(
     emptyToUndefined,
@@ -79,6 +83,16 @@ const envSchema = z.object({
       })
       .optional(),
   ),
+  /** The mysqldump binary (a path, or a name looked up on PATH); MySQL's or MariaDB's, detected at run time. */
+  MYSQLDUMP_PATH: z.preprocess(emptyToUndefined, z.string().min(1).default('mysqldump')),
+  /** The mysql client binary used by restore and verify. */
+  MYSQL_CLIENT_PATH: z.preprocess(emptyToUndefined, z.string().min(1).default('mysql')),
+  /** Days a backup is kept: the app-level prune's retention (the bucket's lifecycle rule uses the same number). */
+  BACKUP_RETENTION_DAYS: boundedInt(1, 3650, 7),
+  /** gzip level of the dump (1 fastest … 9 smallest); 6 is gzip's own default. */
+  BACKUP_GZIP_LEVEL: boundedInt(1, 9, 6),
+  /** A backup (dump + upload) that runs longer is killed and its upload aborted. */
+  BACKUP_TIMEOUT_SECONDS: boundedInt(10, 86_400, 840),
   AWS_REGION: z.preprocess(
     emptyToUndefined,
     z

@@ -17,22 +17,34 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+export function testDatabaseName(label: string): string {
+  return `fm_test_${label.replace(/[^a-z0-9]/gi, '').slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** A database URL on the same server as `serverUrl`, naming `database`. */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
 export async function createTestDatabase(
   serverUrl: string,
-  { label = 'db', migrated = true }: { label?: string; migrated?: boolean } = {},
+  {
+    label = 'db',
+    migrated = true,
+    name = testDatabaseName(label),
+  }: { label?: string; migrated?: boolean; name?: string } = {},
 ): Promise<TestDatabase> {
-  const name = `fm_test_${label.replace(/[^a-z0-9]/gi, '').slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   const base = settingsFromUrl(serverUrl);
   const settings: DbSettings = { ...base, database: name };
   const server = await mysql.createConnection({ ...base, database: undefined });
   await server.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await server.end();
   if (migrated) await migrate({ settings });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
   return {
     name,
-    url: url.toString(),
+    url: databaseUrl(serverUrl, name),
     settings,
     connect: () => mysql.createConnection({ ...settings, multipleStatements: true, dateStrings: true }),
     async drop() {

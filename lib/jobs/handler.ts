@@ -1,0 +1,54 @@
+/**
+ * The one middy wrapper for job functions (EventBridge schedules, manual invokes): validates the event payload
+ * with a zod schema, logs start / finish / failure as structured JSON with the duration, and re-throws errors so
+ * the invocation fails visibly (EventBridge retries, CloudWatch alarms on Errors).
+ *
+ * @example export const handler = jobHandler('scan-anomalies', scanEventSchema, async (event) => runScan(event));
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { ZodType } from 'zod';
+import { ValidationError } from '../errors.js';
+import { logger } from '../log.js';
+
+export type JobLambda<E, R> = (event: E, context: Context) => Promise<R>;
+
+/** EventBridge scheduled events carry `source: 'aws.events'` and a `detail`; payload fields come from `input`. */
+function payloadOf(event: unknown): unknown {
+  if (event && typeof event === 'object' && (event as { source?: string }).source === 'aws.events') return {};
+  return event ?? {};
+}
+
+export function jobHandler<E, R>(name: string, schema: ZodType<E>, job: JobLambda<E, R>) {
+  return middy<unknown, R>().handler(async (rawEvent, context) => {
+    const started = performance.now();
+    logger.appendKeys({ job: name, requestId: context.awsRequestId });
+    const parsed = schema.safeParse(payloadOf(rawEvent));
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => ({
+        field: i.path.join('.') || '(event)',
+        message: i.message,
+      }));
+      const error = new ValidationError(
+        `invalid ${name} event: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+        problems,
+      );
+      logger.error('job rejected its event', { error });
+      throw error;
+    }
+    logger.info('job started');
+    try {
+      const result = await job(parsed.data, context);
+      logger.info('job finished', { durationMs: Math.round(performance.now() - started) });
+      return result;
+    } catch (error) {
+      logger.error('job failed', {
+        error: error as Error,
+        durationMs: Math.round(performance.now() - started),
+      });
+      throw error;
+    } finally {
+      logger.removeKeys(['job', 'requestId']);
+    }
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Runs `serverless offline --stage local` as a child process for e2e tests, on free ports, with this test file's
+ * database and S3 server, and stops it afterwards.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/local/database.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Offline {
+  url: string;
+  /** Everything serverless offline printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startOffline(
+  extraEnv: Record<string, string> = {},
+  timeoutMs = 90_000,
+): Promise<Offline> {
+  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  let output = '';
+  const child: ChildProcess = spawn(
+    `${root}node_modules/.bin/serverless`,
+    ['offline', 'start', '--stage', 'local'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        HTTP_PORT: String(httpPort),
+        LAMBDA_PORT: String(lambdaPort),
+        ESBUILD_WORK_FOLDER: '.esbuild-e2e',
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGINT');
+    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!/Server ready/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`serverless offline exited (${child.exitCode}):\n${output}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`serverless offline not ready within ${timeoutMs / 1000} s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url: `http://localhost:${httpPort}`, output: () => output, stop };
+}

@@ -1,0 +1,70 @@
+/**
+ * `serverless package --stage <stage>` once per content of serverless.yml and functions/, shared by every test file
+ * that inspects the compiled CloudFormation (packaging takes seconds; files run in parallel workers, so a lock
+ * directory makes the first one package and the others wait for its result).
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CfnTemplate {
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; [k: string]: unknown }
+  >;
+  Outputs?: Record<string, unknown>;
+}
+
+async function contentHash(stage: string): Promise<string> {
+  const hash = createHash('sha256').update(stage);
+  hash.update(await readFile(path.join(root, 'serverless.yml')));
+  for (const file of (await readdir(path.join(root, 'functions'))).sort()) hash.update(file);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Packages the service (no AWS credentials needed) and returns the compiled update-stack template. */
+export async function packagedTemplate(stage = 'dev'): Promise<CfnTemplate> {
+  const dir = path.join(os.tmpdir(), `fm-package-${await contentHash(stage)}`);
+  const template = path.join(dir, 'out', 'cloudformation-template-update-stack.json');
+  const lock = path.join(dir, 'lock');
+  await mkdir(dir, { recursive: true });
+  const deadline = Date.now() + 180_000;
+  while (!existsSync(template)) {
+    try {
+      await mkdir(lock);
+    } catch {
+      if (Date.now() > deadline)
+        throw new Error('timed out waiting for another worker to package the service');
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    try {
+      if (!existsSync(template)) {
+        await run(
+          path.join(root, 'node_modules/.bin/serverless'),
+          ['package', '--stage', stage, '--package', path.join(dir, 'out')],
+          {
+            cwd: root,
+            env: {
+              ...process.env,
+              AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+              ESBUILD_WORK_FOLDER: `.esbuild-package-${stage}`,
+            },
+            maxBuffer: 16 * 1024 * 1024,
+          },
+        );
+      }
+    } finally {
+      await rm(lock, { recursive: true, force: true });
+    }
+  }
+  return JSON.parse(await readFile(template, 'utf8')) as CfnTemplate;
+}

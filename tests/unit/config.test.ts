@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_MYSQL_URL, parseConfig } from '../../lib/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('lib/config', () => {
+  it('defaults to the local database, the local bucket and AWS S3', () => {
+    const config = parseConfig({});
+    expect(config.MYSQL_URL).toBe(DEFAULT_MYSQL_URL);
+    expect(config.STAGE).toBe('local');
+    expect(config.BACKUP_BUCKET).toBe('financial-monitor-local-backups');
+    expect(config.BACKUP_PREFIX).toBe('backups/');
+    expect(config.S3_ENDPOINT).toBeUndefined();
+    expect(config.MYSQL_POOL_SIZE).toBe(4);
+  });
+
+  it('treats empty values as unset, as serverless does for blank parameters', () => {
+    const config = parseConfig({ S3_ENDPOINT: '', MYSQL_URL: '', MYSQL_SECRET_ID: '', MYSQL_POOL_SIZE: '' });
+    expect(config.S3_ENDPOINT).toBeUndefined();
+    expect(config.MYSQL_URL).toBe(DEFAULT_MYSQL_URL);
+    expect(config.MYSQL_SECRET_ID).toBeUndefined();
+  });
+
+  it('names the variable and what it expects, without echoing the value', () => {
+    const problems = problemsOf({ MYSQL_URL: 'postgres://admin:hunter2@db/x' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^MYSQL_URL expects a URL like mysql:\/\//);
+    expect(problems.join()).not.toContain('hunter2');
+  });
+
+  it('reports every bad variable at once', () => {
+    const problems = problemsOf({
+      MYSQL_POOL_SIZE: '0',
+      S3_ENDPOINT: 'ftp://x',
+      BACKUP_BUCKET: 'Bad_Bucket',
+      AWS_REGION: 'mars',
+      BACKUP_PREFIX: '/abs',
+      STAGE: 'Prod!',
+    });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(
+      ['AWS_REGION', 'BACKUP_BUCKET', 'BACKUP_PREFIX', 'MYSQL_POOL_SIZE', 'S3_ENDPOINT', 'STAGE'].sort(),
+    );
+    expect(problems.find((p) => p.startsWith('MYSQL_POOL_SIZE'))).toMatch(/whole number from 1 to 64/);
+  });
+
+  it('rejects a database name that is not a plain identifier', () => {
+    expect(problemsOf({ MYSQL_URL: 'mysql://root@localhost:3306/fm;drop' })[0]).toMatch(/^MYSQL_URL/);
+    expect(problemsOf({ MYSQL_URL: 'mysql://root@localhost:3306/' })[0]).toMatch(/^MYSQL_URL/);
+  });
+
+  it('accepts a full URL with credentials, port and a mariadb: scheme', () => {
+    expect(parseConfig({ MYSQL_URL: 'mariadb://fm:s%40cret@db.internal:3307/fm_prod' }).MYSQL_URL).toBe(
+      'mariadb://fm:s%40cret@db.internal:3307/fm_prod',
+    );
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { isConnectionError } from '../../lib/db/pool.js';
+import { settingsFromUrl } from '../../lib/db/settings.js';
+
+describe('lib/db/settings', () => {
+  it('decodes credentials and defaults the port', () => {
+    expect(settingsFromUrl('mysql://fm:s%40cret@db.internal/fm_prod')).toEqual({
+      host: 'db.internal',
+      port: 3306,
+      user: 'fm',
+      password: 's@cret',
+      database: 'fm_prod',
+    });
+  });
+
+  it('uses root with no password when the URL names no user', () => {
+    expect(settingsFromUrl('mysql://127.0.0.1:3307/x')).toMatchObject({
+      user: 'root',
+      password: '',
+      port: 3307,
+    });
+  });
+});
+
+describe('isConnectionError', () => {
+  it('tells a lost connection from a failed statement', () => {
+    expect(isConnectionError({ code: 'PROTOCOL_CONNECTION_LOST' })).toBe(true);
+    expect(isConnectionError({ code: 'ECONNREFUSED' })).toBe(true);
+    expect(isConnectionError({ code: 'ER_DUP_ENTRY' })).toBe(false);
+    expect(isConnectionError(new Error('x'))).toBe(false);
+    expect(isConnectionError(null)).toBe(false);
+  });
+});
