@@ -23,11 +23,16 @@ const say = (message: string) => console.log(`[start] ${message}`);
 
 const stops: Array<{ what: string; stop: () => Promise<void> }> = [];
 let offline: ChildProcess | undefined;
-let stopping = false;
+let stopping = 0;
 
-async function shutdown(code: number): Promise<never> {
-  if (stopping) process.exit(code);
-  stopping = true;
+async function shutdown(code: number): Promise<void> {
+  // npm and tsx relay Ctrl-C on top of the terminal's own signal: ignore repeats for a few seconds so the first
+  // one can stop everything cleanly; a Ctrl-C after that forces the exit.
+  if (stopping) {
+    if (Date.now() - stopping > 5_000) process.exit(code);
+    return;
+  }
+  stopping = Date.now();
   say('stopping…');
   if (offline && offline.exitCode === null) {
     const exited = new Promise((resolve) => offline?.once('exit', resolve));

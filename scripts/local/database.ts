@@ -101,13 +101,14 @@ async function startPrivateInstance(root: string, database: string): Promise<Loc
       const installer = findBinary(['mariadb-install-db', 'mysql_install_db']);
       if (!installer) throw new Error('mariadbd found but not mariadb-install-db');
       await run(installer, [
+        '--no-defaults',
         `--datadir=${dataDir}`,
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
         ...asRoot,
       ]);
     } else {
-      await run(server, ['--initialize-insecure', `--datadir=${dataDir}`, ...asRoot]);
+      await run(server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...asRoot]);
     }
   }
   const port = await freePort();
@@ -123,7 +124,8 @@ async function startPrivateInstance(root: string, database: string): Promise<Loc
       ...(isMariaDb ? [] : ['--mysqlx=OFF']),
       ...asRoot,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group: the terminal's Ctrl-C reaches `npm start`, which then stops it in order.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
