@@ -237,7 +237,12 @@ export async function up({ conn, dir }: MigrationContext): Promise<void> {
   for (const table of BRIEF_TABLES) {
     const probe = `${PROBE}${table}`;
     await conn.query(`DROP TABLE IF EXISTS \`${probe}\``);
-    await conn.query((ddl.get(table) as TableDdl).withoutForeignKeys.replace('{name}', probe));
+    // Probes only answer "which columns, which types": unnamed checks keep MySQL 8's per-schema constraint names free.
+    const probeDdl = (ddl.get(table) as TableDdl).withoutForeignKeys.replace(
+      /CONSTRAINT \w+ CHECK/g,
+      'CHECK',
+    );
+    await conn.query(probeDdl.replace('{name}', probe));
     probes.set(table, await columnsOf(conn, probe));
     await conn.query(`DROP TABLE \`${probe}\``);
   }
