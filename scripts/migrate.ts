@@ -20,17 +20,21 @@ await runCli(async () => {
     return;
   }
   const result = await migrate({ dryRun: values['dry-run'] });
+  const views = result.views.length
+    ? `; views ${values['dry-run'] ? 'to apply' : 'applied'}: ${result.views.join(', ')}`
+    : '';
   if (values['dry-run']) {
     console.log(
       result.pending.length
-        ? `pending on ${result.database}: ${result.pending.join(', ')}`
-        : `${result.database} is up to date`,
+        ? `pending on ${result.database}: ${result.pending.join(', ')}${views}`
+        : `${result.database} is up to date${views}`,
     );
+  } else if (result.applied.length || result.views.length) {
+    const applied = result.applied.length
+      ? `applied to ${result.database}: ${result.applied.join(', ')}`
+      : result.database;
+    console.log(`${applied}${views}`);
   } else {
-    console.log(
-      result.applied.length
-        ? `applied to ${result.database}: ${result.applied.join(', ')}`
-        : `${result.database} is up to date; nothing applied`,
-    );
+    console.log(`${result.database} is up to date; nothing applied`);
   }
 });

@@ -7,6 +7,7 @@
  *
  * A server-wide named lock keeps two `migrate` runs from interleaving.
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,6 +19,7 @@ import { connectionOptions } from './pool.js';
 import { type DbSettings, resolveDbSettings } from './settings.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
+export const VIEWS_DIR = fileURLToPath(new URL('../../sql/views/', import.meta.url));
 
 export interface MigrationContext {
   /** A dedicated connection (multipleStatements on) to the target database. */
@@ -80,6 +82,47 @@ export interface MigrateResult {
   database: string;
   applied: string[];
   pending: string[];
+  /** Views (sql/views/*.sql) created or replaced because their definition changed. */
+  views: string[];
+}
+
+/**
+ * The analytics layer: each `sql/views/<name>.sql` holds one `CREATE OR REPLACE VIEW`. Views are repeatable rather
+ * than numbered — a view is (re)applied when its file's sha256 differs from the one recorded in `schema_views`, so an
+ * unchanged view is never touched and a second run changes nothing.
+ */
+async function applyViews(conn: Connection, dir: string, dryRun: boolean): Promise<string[]> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => /^[a-z0-9_]+\.sql$/.test(f)).sort();
+  } catch {
+    return [];
+  }
+  await conn.query(
+    `CREATE TABLE IF NOT EXISTS schema_views (
+       name VARCHAR(255) NOT NULL PRIMARY KEY,
+       sha256 CHAR(64) NOT NULL,
+       applied_at DATETIME(3) NOT NULL
+     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  );
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT name, sha256 FROM schema_views');
+  const known = new Map(rows.map((r) => [String(r.name), String(r.sha256)]));
+  const changed: string[] = [];
+  for (const file of files) {
+    const sql = await readFile(path.join(dir, file), 'utf8');
+    const sha256 = createHash('sha256').update(sql).digest('hex');
+    const name = file.replace(/\.sql$/, '');
+    if (known.get(name) === sha256) continue;
+    changed.push(name);
+    if (dryRun) continue;
+    await conn.query(sql);
+    await conn.query(
+      `INSERT INTO schema_views (name, sha256, applied_at) VALUES (?, ?, NOW(3))
+       ON DUPLICATE KEY UPDATE sha256 = VALUES(sha256), applied_at = VALUES(applied_at)`,
+      [name, sha256],
+    );
+  }
+  return changed;
 }
 
 /** Opens a connection for migrations, creating the database first when it does not exist yet. */
@@ -112,10 +155,12 @@ export async function openMigrationConnection(settings: DbSettings): Promise<Con
 export async function migrate({
   settings,
   dir = MIGRATIONS_DIR,
+  viewsDir = VIEWS_DIR,
   dryRun = false,
 }: {
   settings?: DbSettings;
   dir?: string;
+  viewsDir?: string;
   dryRun?: boolean;
 } = {}): Promise<MigrateResult> {
   const db = settings ?? (await resolveDbSettings());
@@ -139,9 +184,13 @@ export async function migrate({
       },
     });
     const pending = (await umzug.pending()).map((m) => m.name);
-    if (dryRun) return { database: db.database, applied: [], pending };
+    if (dryRun) {
+      const views = pending.length > 0 ? [] : await applyViews(conn, viewsDir, true);
+      return { database: db.database, applied: [], pending, views };
+    }
     const applied = (await umzug.up()).map((m) => m.name);
-    return { database: db.database, applied, pending: [] };
+    const views = await applyViews(conn, viewsDir, false);
+    return { database: db.database, applied, pending: [], views };
   } finally {
     await conn.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
     await conn.end().catch(() => undefined);

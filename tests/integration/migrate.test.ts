@@ -262,3 +262,27 @@ describe('adopting the original Financial Monitor database', () => {
     await conn.end();
   });
 });
+
+describe('sql/views', () => {
+  it('creates each view once and re-applies it only when its file changes', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const viewsDir = await mkdtemp(path.join(os.tmpdir(), 'fm-views-'));
+    const db = await blankDatabase('views');
+    await writeFile(
+      path.join(viewsDir, 'v_alert_count.sql'),
+      'CREATE OR REPLACE VIEW v_alert_count AS SELECT COUNT(*) AS n FROM alerts',
+    );
+    expect((await migrate({ settings: db.settings, viewsDir })).views).toEqual(['v_alert_count']);
+    expect((await migrate({ settings: db.settings, viewsDir })).views).toEqual([]);
+    await writeFile(
+      path.join(viewsDir, 'v_alert_count.sql'),
+      "CREATE OR REPLACE VIEW v_alert_count AS SELECT COUNT(*) AS n FROM alerts WHERE status = 'open'",
+    );
+    expect((await migrate({ settings: db.settings, viewsDir })).views).toEqual(['v_alert_count']);
+    const conn = await db.connect();
+    expect(await all(conn, 'SELECT n FROM v_alert_count')).toEqual([{ n: 0 }]);
+    await conn.end();
+  });
+});
