@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  ANOMALY_KINDS,
+  DECOY_KINDS,
+  LOCALES,
+  REPORTING_THRESHOLDS,
+  TRANSACTION_TYPES,
+} from '../../lib/domain/bank.js';
+import { type Accounts, buildAccounts, epochDay, type PopulationSpec } from '../../lib/seed/population.js';
+import type { Row } from '../../lib/seed/rows.js';
+import { spreadOverDays, type TrafficStats, transactionRows } from '../../lib/seed/traffic.js';
+
+const TYPE_IDS = TRANSACTION_TYPES.map((_, i) => i + 1);
+const typeOf = (id: number) => TRANSACTION_TYPES[id - 1]?.type;
+
+interface Generated {
+  accounts: Accounts;
+  rows: Row[];
+  labels: Row[];
+  stats: TrafficStats;
+}
+
+function generate({ seed = 7, clients = 150, transactions = 30_000, anomalyRate = 0.01 } = {}): Generated {
+  const spec: PopulationSpec = {
+    seed,
+    clients,
+    locales: LOCALES.map((l) => l.locale),
+    fromDay: epochDay('2025-01-01'),
+    toDay: epochDay('2026-01-01'),
+    firstClientId: 1,
+    firstAccountId: 1,
+  };
+  const accounts = buildAccounts(spec);
+  const labels: Row[] = [];
+  const stats: TrafficStats = {
+    transactions: 0,
+    completed: 0,
+    pending: 0,
+    cancelled: 0,
+    episodes: {},
+    labelledRows: {},
+    skipped: {},
+  };
+  const rows = [
+    ...transactionRows(
+      {
+        seed,
+        fromDay: spec.fromDay,
+        toDay: spec.toDay,
+        transactions,
+        anomalyRate,
+        firstTransactionId: 1,
+        firstEpisodeId: 1,
+        typeIds: TYPE_IDS,
+      },
+      accounts,
+      labels,
+      stats,
+    ),
+  ];
+  return { accounts, rows, labels, stats };
+}
+
+const cents = (s: unknown) => Math.round(Number(s) * 100);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)] as number;
+
+describe('seed traffic', () => {
+  const g = generate();
+
+  it('writes exactly the requested number of transactions, ids and booking times ascending', () => {
+    expect(g.rows).toHaveLength(30_000);
+    for (let i = 1; i < g.rows.length; i++) {
+      expect(g.rows[i]?.[0]).toBe((g.rows[i - 1]?.[0] as number) + 1);
+      expect(String(g.rows[i]?.[3]) >= String(g.rows[i - 1]?.[3])).toBe(true);
+    }
+  });
+
+  it('keeps every account balance consistent: opening row first, balance_after chains, final = accounts.balance', () => {
+    const running = new Map<number, number>();
+    for (const r of g.rows) {
+      const account = r[1] as number;
+      if (!running.has(account)) expect(String(r[9])).toMatch(/^(Opening deposit|Balance brought forward)$/);
+      if (r[8] !== 'completed') {
+        expect(r[6]).toBeNull();
+        continue;
+      }
+      const next = (running.get(account) ?? 0) + cents(r[4]);
+      expect(cents(r[6])).toBe(next);
+      running.set(account, next);
+    }
+    for (let k = 0; k < g.accounts.count; k++)
+      expect(g.accounts.balanceCents[k]).toBe(running.get(k + 1) ?? 0);
+  });
+
+  it('signs every amount by its type: credits positive, debits negative', () => {
+    for (const r of g.rows) {
+      const type = TRANSACTION_TYPES[(r[2] as number) - 1];
+      const amount = Number(r[4]);
+      expect(type?.direction === 'credit' ? amount > 0 : amount < 0).toBe(true);
+      expect(r[7] === null || type?.transfer).toBe(true);
+    }
+  });
+
+  it('marks rows pending only in the last two days; some cancelled; mostly completed', () => {
+    for (const r of g.rows) if (r[8] === 'pending') expect(String(r[3]) >= '2025-12-30').toBe(true);
+    expect(g.stats.pending).toBeGreaterThan(0);
+    expect(g.stats.cancelled / g.stats.transactions).toBeGreaterThan(0.005);
+    expect(g.stats.completed / g.stats.transactions).toBeGreaterThan(0.95);
+  });
+
+  it('draws heavy-tailed amounts per type, larger for business accounts', () => {
+    const card = g.rows.filter((r) => typeOf(r[2] as number) === 'card payment').map((r) => -Number(r[4]));
+    expect(quantile(card, 0.99) / median(card)).toBeGreaterThan(5);
+    expect(Math.max(...card) / median(card)).toBeGreaterThan(20);
+    const business = new Set<number>();
+    for (let k = 0; k < g.accounts.count; k++) if (g.accounts.type[k] === 2) business.add(k + 1);
+    const bizCard = g.rows
+      .filter((r) => typeOf(r[2] as number) === 'card payment' && business.has(r[1] as number))
+      .map((r) => -Number(r[4]));
+    const personalCard = g.rows
+      .filter((r) => typeOf(r[2] as number) === 'card payment' && !business.has(r[1] as number))
+      .map((r) => -Number(r[4]));
+    expect(median(bizCard)).toBeGreaterThan(median(personalCard) * 1.5);
+  });
+
+  it('follows a daily and monthly rhythm: little at night, salaries early in the month', () => {
+    const regular = g.rows.filter((r) => !String(r[3]).endsWith(' 00:00:00'));
+    const night = regular.filter((r) => Number(String(r[3]).slice(11, 13)) < 5).length;
+    expect(night / regular.length).toBeLessThan(0.03);
+    const salaries = g.rows.filter((r) => String(r[9]).startsWith('Salary '));
+    expect(salaries.length).toBeGreaterThan(100);
+    for (const s of salaries) expect(Number(String(s[3]).slice(8, 10))).toBeLessThanOrEqual(4);
+    const weekday = (r: Row) => new Date(`${String(r[3]).slice(0, 10)}T00:00:00Z`).getUTCDay();
+    const sundays = regular.filter((r) => weekday(r) === 0).length;
+    const fridays = regular.filter((r) => weekday(r) === 5).length;
+    expect(fridays).toBeGreaterThan(sundays * 2);
+  });
+
+  it('labels every kind of anomaly and both decoys, each transaction of an episode included', () => {
+    const kinds = new Set(g.labels.map((l) => l[2]));
+    for (const kind of [...ANOMALY_KINDS, ...DECOY_KINDS]) expect(kinds, kind).toContain(kind);
+    const byId = new Map(g.rows.map((r) => [r[0] as number, r]));
+    const episodes = new Map<number, Row[]>();
+    for (const l of g.labels) {
+      expect(l[3]).toBe((ANOMALY_KINDS as readonly unknown[]).includes(l[2]) ? 1 : 0);
+      episodes.set(l[1] as number, [
+        ...(episodes.get(l[1] as number) ?? []),
+        byId.get(l[0] as number) as Row,
+      ]);
+    }
+    for (const l of g.labels) {
+      const rows = episodes.get(l[1] as number) ?? [];
+      expect(new Set(rows.map((r) => r[1])).size).toBe(1); // one account per episode
+      if (l[2] === 'burst') {
+        expect(rows.length).toBeGreaterThanOrEqual(8);
+        const first = Date.parse(`${String(rows[0]?.[3]).replace(' ', 'T')}Z`);
+        const last = Date.parse(`${String(rows.at(-1)?.[3]).replace(' ', 'T')}Z`);
+        expect(last - first).toBeLessThanOrEqual(15 * 60_000);
+      }
+      if (l[2] === 'structuring') {
+        for (const r of rows) {
+          const threshold = REPORTING_THRESHOLDS[String(r[5])] as number;
+          expect(Number(r[4])).toBeLessThan(threshold);
+          expect(Number(r[4])).toBeGreaterThan(threshold * 0.85);
+        }
+      }
+    }
+  });
+
+  it('puts an amount spike far above the account regular history before it', () => {
+    const byId = new Map(g.rows.map((r) => [r[0] as number, r]));
+    const labelled = new Set(g.labels.map((l) => l[0]));
+    for (const l of g.labels.filter((x) => x[2] === 'amount-spike')) {
+      const spike = byId.get(l[0] as number) as Row;
+      const before = g.rows.filter(
+        (r) =>
+          r[1] === spike[1] &&
+          (r[0] as number) < (spike[0] as number) &&
+          Number(r[4]) < 0 &&
+          r[8] === 'completed' &&
+          !labelled.has(r[0]),
+      );
+      const largest = Math.max(...before.map((r) => -Number(r[4])));
+      expect(-Number(spike[4])).toBeGreaterThanOrEqual(largest * 3.9);
+    }
+  });
+
+  it('is deterministic for the same seed and differs for another', () => {
+    const hash = (x: Generated) =>
+      createHash('sha256')
+        .update(JSON.stringify([x.rows, x.labels]))
+        .digest('hex');
+    const small = { clients: 40, transactions: 4_000 };
+    expect(hash(generate({ ...small, seed: 1 }))).toBe(hash(generate({ ...small, seed: 1 })));
+    expect(hash(generate({ ...small, seed: 1 }))).not.toBe(hash(generate({ ...small, seed: 2 })));
+  });
+
+  it('spreads a total over days exactly', () => {
+    expect(spreadOverDays(10, [1, 1, 1])).toEqual([3, 4, 3]);
+    expect(spreadOverDays(1_000, [5, 0.5, 2, 7]).reduce((s, n) => s + n, 0)).toBe(1_000);
+  });
+
+  it('injects nothing when the anomaly rate is 0', () => {
+    expect(generate({ clients: 30, transactions: 2_000, anomalyRate: 0 }).labels).toEqual([]);
+  });
+});
