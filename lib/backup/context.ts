@@ -1,0 +1,59 @@
+/**
+ * Everything a backup, restore, prune or verify needs from outside, in one object: defaults come from
+ * lib/config.ts and the module's S3 client; tests and the benchmark pass their own (another database, another
+ * endpoint, a stand-in mysqldump, a clock).
+ */
+import mysql, { type Connection } from 'mysql2/promise';
+import { config } from '../config.js';
+import { connectionOptions } from '../db/pool.js';
+import { type DbSettings, resolveDbSettings } from '../db/settings.js';
+import { DependencyError } from '../errors.js';
+import { getS3 } from '../s3/client.js';
+import type { BackupStore } from './store.js';
+
+export interface BackupContext extends BackupStore {
+  /** The database backed up (and where backup_runs is recorded). */
+  settings: DbSettings;
+  mysqldumpPath: string;
+  mysqlPath: string;
+  gzipLevel: number;
+  retentionDays: number;
+  timeoutMs: number;
+  /** CHECKSUM TABLE per table in the manifest (the costly part of the stats; counts are always recorded). */
+  tableChecksums: boolean;
+  partSize?: number;
+  queueSize?: number;
+  now: () => Date;
+}
+
+export async function defaultBackupContext(overrides: Partial<BackupContext> = {}): Promise<BackupContext> {
+  return {
+    s3: overrides.s3 ?? getS3(),
+    bucket: config.BACKUP_BUCKET,
+    prefix: config.BACKUP_PREFIX,
+    settings: overrides.settings ?? (await resolveDbSettings()),
+    mysqldumpPath: config.MYSQLDUMP_PATH,
+    mysqlPath: config.MYSQL_CLIENT_PATH,
+    gzipLevel: config.BACKUP_GZIP_LEVEL,
+    retentionDays: config.BACKUP_RETENTION_DAYS,
+    timeoutMs: config.BACKUP_TIMEOUT_SECONDS * 1000,
+    tableChecksums: config.BACKUP_TABLE_CHECKSUMS,
+    now: () => new Date(),
+    ...overrides,
+  };
+}
+
+/** A dedicated connection (not the pool's: the backup holds a long read-only snapshot on it). */
+export async function openConnection(
+  settings: DbSettings,
+  database: string | undefined = settings.database,
+): Promise<Connection> {
+  try {
+    return await mysql.createConnection({ ...connectionOptions(settings), database });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    throw new DependencyError(`cannot connect to MySQL at ${settings.host}:${settings.port} (${code})`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Restores a backup object into a database: S3 → gunzip → the mysql client, streamed.
+ *
+ * The object is proven before anything is applied: a first pass streams it through sha256 and compares digest and
+ * size with its manifest (a corrupt or truncated object is refused and the target is not touched). The second pass,
+ * which applies it, reads the same version (`If-Match` on the ETag seen by the first) and hashes again on the way.
+ * A target holding any table, view, routine, trigger or event is refused unless `force`, which drops and recreates
+ * it first — the restored database is then exactly the backup, nothing of the old contents mixed in.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { RowDataPacket } from 'mysql2/promise';
+import { ConflictError, ValidationError } from '../errors.js';
+import { logger } from '../log.js';
+import { type BackupContext, openConnection } from './context.js';
+import { isEmptyDatabase } from './database-stats.js';
+import { DumpFailedError, IntegrityError } from './errors.js';
+import { parseBackupKey } from './keys.js';
+import type { BackupManifest } from './manifest.js';
+import { detectTool, restoreArgs, TailBuffer, withDefaultsFile } from './mysql-tools.js';
+import { type BackupStore, getManifest, s3Failure } from './store.js';
+
+export const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+
+export interface RestoreOptions {
+  key: string;
+  /** Target database (created when absent). */
+  database: string;
+  /** Replace a non-empty target. */
+  force?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RestoreResult {
+  key: string;
+  database: string;
+  bytes: number;
+  sha256: string;
+  durationMs: number;
+  manifest: BackupManifest;
+}
+
+async function openObject(
+  store: BackupStore,
+  key: string,
+  ifMatch?: string,
+): Promise<{ body: Readable; etag?: string }> {
+  try {
+    const result = await store.s3.send(
+      new GetObjectCommand({ Bucket: store.bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }),
+    );
+    if (!result.Body) throw new Error('empty body');
+    return { body: result.Body as Readable, etag: result.ETag };
+  } catch (error) {
+    throw s3Failure(store, `GetObject ${key}`, error);
+  }
+}
+
+/** Streams the object through sha256; nothing is kept. */
+export async function hashObject(
+  store: BackupStore,
+  key: string,
+): Promise<{ sha256: string; bytes: number; etag?: string }> {
+  const { body, etag } = await openObject(store, key);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of body) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes, etag };
+}
+
+/** Throws IntegrityError unless the object matches its manifest. */
+export async function checkIntegrity(
+  store: BackupStore,
+  key: string,
+  manifest: BackupManifest,
+): Promise<{ etag?: string }> {
+  const { sha256, bytes, etag } = await hashObject(store, key);
+  if (sha256 !== manifest.sha256 || bytes !== manifest.bytes) {
+    throw new IntegrityError(
+      `backup ${key} does not match its manifest (sha256 ${sha256.slice(0, 12)}… vs ${manifest.sha256.slice(0, 12)}…, ` +
+        `${bytes} vs ${manifest.bytes} bytes); refusing to restore it`,
+    );
+  }
+  return { etag };
+}
+
+/**
+ * Restores `key` into `database`.
+ *
+ * @example await restoreBackup(await defaultBackupContext(), { key, database: 'fm_restored' })
+ */
+export async function restoreBackup(ctx: BackupContext, options: RestoreOptions): Promise<RestoreResult> {
+  const { key, database, force = false } = options;
+  if (!DATABASE_NAME.test(database))
+    throw new ValidationError('--database expects a database name of letters, digits and _ (at most 64)');
+  const parsed = parseBackupKey(ctx.prefix, key);
+  if (parsed?.kind !== 'dump')
+    throw new ValidationError(
+      `--key expects a backup key such as ${ctx.prefix}<db>/<yyyy>/<mm>/<dd>/<db>-<timestamp>.sql.gz`,
+    );
+  const log = logger.createChild({
+    persistentKeys: { backupKey: key, bucket: ctx.bucket, target: database },
+  });
+  const started = performance.now();
+
+  const manifest = await getManifest(ctx, key);
+  if (!manifest)
+    throw new IntegrityError(
+      `backup ${key} has no manifest (incomplete or not ours); refusing to restore it`,
+    );
+  const client = await detectTool(ctx.mysqlPath, 'MYSQL_CLIENT_PATH');
+
+  log.info('restore: checking the object against its manifest', { bytes: manifest.bytes });
+  const { etag } = await checkIntegrity(ctx, key, manifest);
+
+  const server = await openConnection(ctx.settings, undefined);
+  try {
+    const [exists] = await server.query<RowDataPacket[]>(
+      'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [database],
+    );
+    if (exists.length > 0 && !(await isEmptyDatabase(server, database))) {
+      if (!force)
+        throw new ConflictError(`database ${database} is not empty; pass --force to replace its contents`);
+      log.warn('restore: --force given; dropping the non-empty target first', { target: database });
+      await server.query(`DROP DATABASE \`${database}\``);
+    }
+    await server.query(
+      `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await server.end().catch(() => undefined);
+  }
+
+  log.info('restore: applying', { client: client.binary, flavour: client.flavour });
+  const { body } = await openObject(ctx, key, etag);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new PassThrough();
+  tap.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+  });
+
+  await withDefaultsFile(ctx.settings, async (defaultsFile) => {
+    const child = spawn(ctx.mysqlPath, restoreArgs({ database, defaultsFile }), {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    const stderr = new TailBuffer();
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const exited = new Promise<void>((resolve, reject) => {
+      child.once('error', (error) =>
+        reject(new DumpFailedError(`${ctx.mysqlPath} failed to start`, '', { cause: error })),
+      );
+      child.once('close', (code, signal) =>
+        code === 0
+          ? resolve()
+          : reject(
+              new DumpFailedError(
+                `mysql ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ${database} is partially restored (re-run with --force)`,
+                stderr.toString(),
+              ),
+            ),
+      );
+    });
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const [piped, ended] = await Promise.allSettled([
+        pipeline(body, tap, createGunzip(), child.stdin),
+        exited,
+      ]);
+      if (ended.status === 'rejected') throw ended.reason;
+      if (piped.status === 'rejected')
+        throw new DumpFailedError(
+          `restore stream failed: ${(piped.reason as Error).message}`,
+          stderr.toString(),
+          {
+            cause: piped.reason,
+          },
+        );
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  });
+
+  const sha256 = hash.digest('hex');
+  if (sha256 !== manifest.sha256)
+    throw new IntegrityError(
+      `backup ${key} changed while it was being restored; ${database} must not be trusted`,
+    );
+  const durationMs = Math.round(performance.now() - started);
+  log.info('restore completed', { bytes, sha256, durationMs });
+  return { key, database, bytes, sha256, durationMs, manifest };
+}

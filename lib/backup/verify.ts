@@ -1,0 +1,108 @@
+/**
+ * The restore test behind `npm run backup -- --verify`: restores the newest good backup into a scratch database,
+ * compares its row counts, CHECKSUM TABLE values and object inventory with what the backup recorded about the
+ * source, records the outcome in backup_runs (the dashboard's "last verified" figure) and drops the scratch copy.
+ */
+import { randomBytes } from 'node:crypto';
+import { NotFoundError } from '../errors.js';
+import { logger } from '../log.js';
+import { type BackupContext, openConnection } from './context.js';
+import { compareStats, objectInventory, type StatsDifference, tableStats } from './database-stats.js';
+import { VerifyFailedError } from './errors.js';
+import { parseBackupKey } from './keys.js';
+import { restoreBackup } from './restore.js';
+import { recordVerification } from './runs.js';
+import { newestGoodBackup } from './store.js';
+
+export interface VerifyResult {
+  key: string;
+  status: 'passed' | 'failed';
+  scratchDatabase: string;
+  tables: number;
+  rows: number;
+  differences: StatsDifference[];
+  durationMs: number;
+}
+
+/** Restores and checks the newest good backup (or `key`); throws VerifyFailedError after recording a failure. */
+export async function verifyBackup(
+  ctx: BackupContext,
+  { key: requestedKey, signal }: { key?: string; signal?: AbortSignal } = {},
+): Promise<VerifyResult> {
+  const database = ctx.settings.database;
+  const key = requestedKey ?? (await newestGoodBackup(ctx, database));
+  if (!key)
+    throw new NotFoundError(`no complete backup of ${database} under s3://${ctx.bucket}/${ctx.prefix}`);
+  const scratch = `${database.slice(0, 40)}_verify_${randomBytes(4).toString('hex')}`;
+  const log = logger.createChild({ persistentKeys: { backupKey: key, scratchDatabase: scratch } });
+  const started = performance.now();
+  log.info('verify started');
+
+  let differences: StatsDifference[] = [];
+  let error: Error | undefined;
+  let manifest: Awaited<ReturnType<typeof restoreBackup>>['manifest'] | undefined;
+  try {
+    const restored = await restoreBackup(ctx, { key, database: scratch, signal });
+    manifest = restored.manifest;
+    const conn = await openConnection(ctx.settings, scratch);
+    try {
+      const actual = {
+        tables: await tableStats(conn, scratch),
+        objects: await objectInventory(conn, scratch),
+      };
+      differences = compareStats(manifest, actual);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  } catch (caught) {
+    error = caught as Error;
+  } finally {
+    const server = await openConnection(ctx.settings, undefined).catch(() => undefined);
+    await server
+      ?.query(`DROP DATABASE IF EXISTS \`${scratch}\``)
+      .catch((dropError: Error) => log.warn('could not drop the scratch database', { error: dropError }));
+    await server?.end().catch(() => undefined);
+  }
+
+  const status = !error && differences.length === 0 ? 'passed' : 'failed';
+  const durationMs = Math.round(performance.now() - started);
+  const result: VerifyResult = {
+    key,
+    status,
+    scratchDatabase: scratch,
+    tables: manifest?.tables.length ?? 0,
+    rows: manifest?.tables.reduce((sum, t) => sum + t.rows, 0) ?? 0,
+    differences,
+    durationMs,
+  };
+  const bookkeeping = await openConnection(ctx.settings).catch(() => undefined);
+  if (bookkeeping) {
+    await recordVerification(bookkeeping, {
+      key,
+      bucket: ctx.bucket,
+      database,
+      takenAt: parseBackupKey(ctx.prefix, key)?.takenAt ?? new Date(manifest?.startedAt ?? Date.now()),
+      bytes: manifest?.bytes ?? 0,
+      sha256: manifest?.sha256 ?? '',
+      serverVersion: manifest?.server.version ?? '',
+      verifiedAt: ctx.now(),
+      status,
+      details: { tables: result.tables, rows: result.rows, differences, durationMs },
+      error: error?.message ?? (differences.length ? `${differences.length} difference(s)` : undefined),
+    });
+    await bookkeeping.end().catch(() => undefined);
+  }
+
+  if (status === 'passed') {
+    log.info('verify passed', { tables: result.tables, rows: result.rows, durationMs });
+    return result;
+  }
+  log.error('verify failed', { error, differences, durationMs });
+  if (error) throw error;
+  throw new VerifyFailedError(
+    `the restored copy of ${key} differs from the source's record: ${differences
+      .slice(0, 5)
+      .map((d) => `${d.what} expected ${JSON.stringify(d.expected)} got ${JSON.stringify(d.actual)}`)
+      .join('; ')}`,
+  );
+}
