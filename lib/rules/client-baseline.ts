@@ -1,0 +1,111 @@
+/**
+ * Rule `client-baseline` (reason "unusual amount"): a debit far outside the account's own history, measured with
+ * robust statistics — the median and the median absolute deviation (MAD) of its recent debits — so the outliers
+ * we look for do not inflate the yardstick. Graded: far above the median only is a weak signal (heavy-tailed
+ * spending is normal); also several times the account's largest debit in the window is a strong one (a spike).
+ * Needs a minimum history; a new account falls back to the population: only amounts above its currency's p99 are
+ * flagged, with a lower score.
+ */
+import type { ClientBaselineConfig } from './config.js';
+import { cents, DAY, RollingSample } from './stats.js';
+import type { ClientTimeline, Finding, RuleContext } from './types.js';
+
+const MAD_TO_SIGMA = 1.4826;
+
+export function detectClientBaseline(
+  timeline: ClientTimeline,
+  ctx: RuleContext,
+  cfg: ClientBaselineConfig,
+): Finding[] {
+  const findings: Finding[] = [];
+  const samples = new Map<number, RollingSample>();
+  for (const t of timeline.txns) {
+    if (t.direction !== 'debit' || t.amount === 0) continue;
+    let history = samples.get(t.accountId);
+    if (!history) {
+      history = new RollingSample(cfg.historySize);
+      samples.set(t.accountId, history);
+    }
+    history.expire(t.time - cfg.lookbackDays * DAY);
+    const abs = -t.amount;
+    const window = { debits: history.count, lookbackDays: cfg.lookbackDays, historySize: cfg.historySize };
+    if (history.count >= cfg.minHistory) {
+      const median = history.median() as number;
+      // Cheap pre-check first: most debits are nowhere near minRatio × median, so MAD is computed rarely.
+      if (median > 0 && abs >= cfg.minRatio * median) {
+        const madValue = history.mad();
+        const scale = Math.max(MAD_TO_SIGMA * madValue, cfg.madFloorShare * median, 0.01);
+        const z = (abs - median) / scale;
+        const ratio = abs / median;
+        const largest = history.max() as number;
+        const ratioToMax = largest > 0 ? abs / largest : Number.POSITIVE_INFINITY;
+        if (z >= cfg.zThreshold) {
+          const score =
+            ratioToMax >= cfg.maxRatio
+              ? Math.min(
+                  cfg.maxScore,
+                  cfg.spikeScore +
+                    cfg.scorePerDoubling * Math.log2(Math.min(1024, ratioToMax / cfg.maxRatio)),
+                )
+              : cfg.baseScore;
+          findings.push({
+            transactionId: t.id,
+            ruleId: 'client-baseline',
+            score: Math.round(score * 100) / 100,
+            related: [],
+            evidence: {
+              amount: t.amount,
+              currency: t.currency,
+              baseline: { ...window, median: cents(median), mad: cents(madValue), largest: cents(largest) },
+              ratioToLargest: cents(ratioToMax),
+              robustZ: cents(z),
+              ratioToMedian: cents(ratio),
+              thresholds: {
+                zThreshold: cfg.zThreshold,
+                minRatio: cfg.minRatio,
+                maxRatio: cfg.maxRatio,
+                minHistory: cfg.minHistory,
+              },
+            },
+          });
+        }
+      }
+    } else {
+      // Too little history for robust statistics: compare with the population instead — and, when there is at
+      // least one past debit, with the largest of them.
+      const th = ctx.amountThresholds(t.currency, 'debit', t.time);
+      const largest = history.max();
+      const spike =
+        th !== undefined && largest !== undefined && abs > th.p95 && abs >= cfg.maxRatio * largest;
+      if (th && (spike || abs > th.p99)) {
+        findings.push({
+          transactionId: t.id,
+          ruleId: 'client-baseline',
+          score: spike ? cfg.spikeScore : cfg.fallbackScore,
+          related: [],
+          evidence: {
+            amount: t.amount,
+            currency: t.currency,
+            baseline: {
+              ...window,
+              ...(largest === undefined ? {} : { largest: cents(largest) }),
+              fallback: spike
+                ? 'short history: above the population p95 and several times the largest past debit'
+                : 'short history: compared with the population p99',
+            },
+            ...(largest === undefined ? {} : { ratioToLargest: cents(abs / largest) }),
+            thresholds: {
+              p95: th.p95,
+              p99: th.p99,
+              maxRatio: cfg.maxRatio,
+              minHistory: cfg.minHistory,
+              window: th.window,
+            },
+          },
+        });
+      }
+    }
+    history.add(t.time, abs);
+  }
+  return findings;
+}

@@ -1,0 +1,151 @@
+/**
+ * Population percentiles for the high-amount rule, from a log-scale histogram the database computes in one
+ * GROUP BY (see lib/scan/source.ts): per currency, direction and booking month, how many |amounts| fall in each
+ * bucket [10^(b/K), 10^((b+1)/K)). With K = 100 a bucket is 2.3 % wide; the threshold reported is the upper edge of
+ * the bucket holding the percentile, so an amount above it is above the true percentile.
+ *
+ * PLN and EUR amounts are never compared: groups are per currency. Credits and debits are separate groups.
+ */
+import type { AmountThresholds, ThresholdLookup } from './types.js';
+
+export const BUCKETS_PER_DECADE = 100;
+
+export interface HistogramRow {
+  currency: string;
+  direction: 'credit' | 'debit';
+  /** 'YYYY-MM' */
+  month: string;
+  bucket: number;
+  n: number;
+}
+
+/** The histogram bucket of an absolute amount (> 0). */
+export function bucketOf(absAmount: number): number {
+  return Math.floor(Math.log10(absAmount) * BUCKETS_PER_DECADE);
+}
+
+/** The upper edge of a bucket, rounded up to cents. */
+export function bucketUpperEdge(bucket: number): number {
+  return Math.ceil(10 ** ((bucket + 1) / BUCKETS_PER_DECADE) * 100) / 100;
+}
+
+const monthByDay = new Map<number, string>();
+
+/** 'YYYY-MM' of a time in ms (UTC); memoised per day (the scan asks for every transaction). */
+export function monthOf(time: number): string {
+  const day = Math.floor(time / 86_400_000);
+  let month = monthByDay.get(day);
+  if (month === undefined) {
+    month = new Date(day * 86_400_000).toISOString().slice(0, 7);
+    if (monthByDay.size > 100_000) monthByDay.clear();
+    monthByDay.set(day, month);
+  }
+  return month;
+}
+
+/** The `count` months ending with `month`, oldest first. */
+export function trailingMonths(month: string, count: number): string[] {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const months: string[] = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const d = new Date(Date.UTC(y, m - 1 - i, 1));
+    months.push(d.toISOString().slice(0, 7));
+  }
+  return months;
+}
+
+/** Nearest-rank percentile (0 < p < 1) of a bucket → count map. */
+export function histogramPercentile(buckets: ReadonlyMap<number, number>, total: number, p: number): number {
+  const rank = Math.max(1, Math.ceil(p * total));
+  let seen = 0;
+  for (const bucket of [...buckets.keys()].sort((a, b) => a - b)) {
+    seen += buckets.get(bucket) as number;
+    if (seen >= rank) return bucketUpperEdge(bucket);
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Builds the lookup the high-amount rule uses: for a transaction in month M, the p95 and p99 of its group over the
+ * `windowMonths` months ending with M. Results are memoised per (group, month).
+ *
+ * @example thresholdLookup(rows, 3)('EUR', 'debit', Date.UTC(2025, 4, 3))?.p95
+ */
+export function thresholdLookup(rows: readonly HistogramRow[], windowMonths: number): ThresholdLookup {
+  const groups = new Map<string, Map<string, Map<number, number>>>();
+  for (const row of rows) {
+    const key = `${row.currency}|${row.direction}`;
+    let months = groups.get(key);
+    if (!months) {
+      months = new Map();
+      groups.set(key, months);
+    }
+    let buckets = months.get(row.month);
+    if (!buckets) {
+      buckets = new Map();
+      months.set(row.month, buckets);
+    }
+    buckets.set(row.bucket, (buckets.get(row.bucket) ?? 0) + row.n);
+  }
+  // Memoised per (currency, direction, day): the scan asks for every transaction, so no strings are built here.
+  const memo = new Map<
+    string,
+    [Map<number, AmountThresholds | undefined>, Map<number, AmountThresholds | undefined>]
+  >();
+  return (currency, direction, time) => {
+    let byCurrency = memo.get(currency);
+    if (!byCurrency) {
+      byCurrency = [new Map(), new Map()];
+      memo.set(currency, byCurrency);
+    }
+    const byDay = byCurrency[direction === 'debit' ? 1 : 0];
+    const day = Math.floor(time / 86_400_000);
+    if (byDay.has(day)) return byDay.get(day);
+    const month = monthOf(time);
+    const months = groups.get(`${currency}|${direction}`);
+    let result: AmountThresholds | undefined;
+    if (months) {
+      const window = trailingMonths(month, windowMonths);
+      const merged = new Map<number, number>();
+      let total = 0;
+      for (const m of window) {
+        for (const [bucket, n] of months.get(m) ?? []) {
+          merged.set(bucket, (merged.get(bucket) ?? 0) + n);
+          total += n;
+        }
+      }
+      if (total > 0) {
+        result = {
+          p95: histogramPercentile(merged, total, 0.95),
+          p99: histogramPercentile(merged, total, 0.99),
+          comparable: total,
+          window: { from: window[0] as string, to: month },
+        };
+      }
+    }
+    byDay.set(day, result);
+    return result;
+  };
+}
+
+/** A histogram of plain amounts (tests and small fixtures): the same rows the database would return. */
+export function histogramOf(
+  txns: ReadonlyArray<{ amount: number; currency: string; time: number }>,
+): HistogramRow[] {
+  const counts = new Map<string, HistogramRow>();
+  for (const t of txns) {
+    if (t.amount === 0) continue;
+    const direction = t.amount < 0 ? 'debit' : 'credit';
+    const row = {
+      currency: t.currency,
+      direction,
+      month: monthOf(t.time),
+      bucket: bucketOf(Math.abs(t.amount)),
+    };
+    const key = `${row.currency}|${row.direction}|${row.month}|${row.bucket}`;
+    const existing = counts.get(key);
+    if (existing) existing.n++;
+    else counts.set(key, { ...row, direction, n: 1 });
+  }
+  return [...counts.values()];
+}

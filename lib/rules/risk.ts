@@ -1,0 +1,79 @@
+/**
+ * Risk scoring: turns all findings on one transaction into one level.
+ *
+ *   signals  = the findings, with the two amount rules (high-amount, client-baseline) counted as one signal — the
+ *              higher of their scores — because both measure the same thing: the size of the amount
+ *   combined = strongest signal + otherWeight × (sum of the other signals), capped at 100
+ *   level    = High when combined ≥ high (70), Medium when ≥ medium (40), else Low
+ *
+ * So one rule alone rarely reaches High, two independent red flags on the same transaction usually do (e.g. an
+ * unusual pattern 50 + rapid transfers 60 → 60 + 0.4 × 50 = 80, High), and weak signals stay Low.
+ *
+ * One mitigation, for what an analyst would want: when only amount rules fired (high-amount, client-baseline) and
+ * the title declares a legitimate purpose (a house deposit, a notary, a mortgage …), the transaction stays Low —
+ * still alerted, so an analyst can look, but not in the Medium / High queues. Every alert of the transaction
+ * carries the same level; each keeps its own rule score.
+ */
+import type { RiskConfig } from './config.js';
+import type { Finding, RuleId, Txn } from './types.js';
+
+export type RiskLevel = 'Low' | 'Medium' | 'High';
+export const RISK_LEVELS: readonly RiskLevel[] = ['Low', 'Medium', 'High'];
+
+export interface TransactionRisk {
+  score: number;
+  level: RiskLevel;
+  rules: RuleId[];
+  /** Why the level was held down, when it was. */
+  mitigation?: string;
+}
+
+const AMOUNT_RULES: ReadonlySet<RuleId> = new Set(['high-amount', 'client-baseline']);
+
+const purposeCache = new Map<string, RegExp>();
+function purposePattern(source: string): RegExp {
+  let pattern = purposeCache.get(source);
+  if (!pattern) {
+    pattern = new RegExp(source, 'iu');
+    purposeCache.set(source, pattern);
+  }
+  return pattern;
+}
+
+export function levelOf(score: number, cfg: Pick<RiskConfig, 'medium' | 'high'>): RiskLevel {
+  if (score >= cfg.high) return 'High';
+  if (score >= cfg.medium) return 'Medium';
+  return 'Low';
+}
+
+/**
+ * The risk of one transaction from its findings (all on that transaction).
+ *
+ * @example assessRisk([{ score: 50, … }, { score: 60, … }], txn, DEFAULT_RULES_CONFIG.risk) // { score: 85, level: 'High', … }
+ */
+export function assessRisk(
+  findings: readonly Finding[],
+  txn: Pick<Txn, 'title'> | undefined,
+  cfg: RiskConfig,
+): TransactionRisk {
+  let amount = 0;
+  const scores: number[] = [];
+  for (const f of findings) {
+    if (AMOUNT_RULES.has(f.ruleId)) amount = Math.max(amount, f.score);
+    else scores.push(f.score);
+  }
+  if (amount > 0) scores.push(amount);
+  scores.sort((a, b) => b - a);
+  const [strongest = 0, ...others] = scores;
+  const combined = Math.min(100, strongest + cfg.otherWeight * others.reduce((sum, s) => sum + s, 0));
+  const score = Math.round(combined * 100) / 100;
+  const rules = [...new Set(findings.map((f) => f.ruleId))].sort();
+  let level = levelOf(score, cfg);
+  let mitigation: string | undefined;
+  const amountOnly = rules.length > 0 && rules.every((r) => AMOUNT_RULES.has(r));
+  if (level !== 'Low' && amountOnly && txn?.title && purposePattern(cfg.declaredPurpose).test(txn.title)) {
+    level = 'Low';
+    mitigation = `amount rules only, and the title declares a purpose: "${txn.title}"`;
+  }
+  return mitigation ? { score, level, rules, mitigation } : { score, level, rules };
+}

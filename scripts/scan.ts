@@ -1,0 +1,84 @@
+/**
+ * `npm run scan [-- options]`: the anomaly scan by hand (the scan-anomalies Lambda runs the same code on a
+ * schedule). Incremental by default; see --help.
+ */
+import './cli-env.js';
+import { parseArgs } from 'node:util';
+import { ValidationError } from '../lib/errors.js';
+import { evaluateDetection, formatEvaluation } from '../lib/scan/evaluate.js';
+import { anomalyReport, formatReport } from '../lib/scan/report.js';
+import { runScan } from '../lib/scan/scan.js';
+import { runCli } from './cli.js';
+
+const HELP = `Usage: npm run scan [-- options]
+
+Scans transactions for anomalies and writes explained alerts (flagged_by = 'system').
+
+  (no option)        incremental scan: only transactions not scanned yet
+  --full             rescan every transaction (existing alerts are kept, never duplicated)
+  --chunk-size N     new transactions per committed chunk (incremental; default 20000)
+  --report           print statistics of detected anomalies (by rule, risk, currency, country, month)
+  --evaluate         compare alerts with the seeder's labels (precision / recall per injected kind)
+  --json             print --report / --evaluate / the scan summary as JSON
+  -h, --help         this text
+
+--report and --evaluate only read; combine them with --full to scan first.
+Database: MYSQL_URL (default mysql://root@127.0.0.1:3306/financial_monitor).`;
+
+await runCli(async () => {
+  const { values, positionals } = parseArgs({
+    options: {
+      full: { type: 'boolean', default: false },
+      'chunk-size': { type: 'string' },
+      report: { type: 'boolean', default: false },
+      evaluate: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (positionals.length) throw new ValidationError(`unexpected argument "${positionals[0]}"; see --help`);
+  let chunkSize: number | undefined;
+  if (values['chunk-size'] !== undefined) {
+    chunkSize = Number(values['chunk-size']);
+    if (!/^\d+$/.test(values['chunk-size']) || chunkSize < 100 || chunkSize > 1_000_000) {
+      throw new ValidationError('--chunk-size expects a whole number from 100 to 1000000');
+    }
+    if (values.full) throw new ValidationError('--chunk-size applies to incremental scans, not --full');
+  }
+  const readOnly = values.report || values.evaluate;
+  if (!readOnly || values.full) {
+    const summary = await runScan({ mode: values.full ? 'full' : 'incremental', chunkSize });
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else if (summary.status === 'skipped') {
+      console.log(
+        `another scan is running; this one stepped aside (run #${summary.runId} recorded as skipped)`,
+      );
+      process.exitCode = 75; // EX_TEMPFAIL
+    } else {
+      const { alerts } = summary;
+      console.log(
+        `scan #${summary.runId} (${summary.mode}): ${summary.transactionsScanned} transactions` +
+          (summary.transactionsScanned ? ` (ids ${summary.fromId}–${summary.toId})` : '') +
+          `, ${alerts.created} new alerts (High ${alerts.byRisk.High}, Medium ${alerts.byRisk.Medium}, Low ${alerts.byRisk.Low})` +
+          ` in ${(summary.durationMs / 1000).toFixed(1)} s`,
+      );
+      for (const [reason, n] of Object.entries(alerts.byReason).sort((a, b) => b[1] - a[1])) {
+        console.log(`  ${reason.padEnd(30)} ${n}`);
+      }
+    }
+  }
+  if (values.report) {
+    const report = await anomalyReport();
+    console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  }
+  if (values.evaluate) {
+    const evaluation = await evaluateDetection();
+    console.log(values.json ? JSON.stringify(evaluation, null, 2) : formatEvaluation(evaluation));
+  }
+});

@@ -1,0 +1,236 @@
+import type { Connection } from 'mysql2/promise';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { execute, query } from '../../lib/db/pool.js';
+import { resolveDbSettings } from '../../lib/db/settings.js';
+import { runScan } from '../../lib/scan/scan.js';
+import { type FixtureBank, insertBackground, insertEpisodes, insertTxns } from './scan-fixtures.js';
+
+let conn: Connection;
+let bank: FixtureBank;
+
+async function resetScanState() {
+  await execute('DELETE FROM alert_history');
+  await execute('DELETE FROM alerts');
+  await execute('DELETE FROM scan_runs');
+  await execute('DELETE FROM scan_watermarks');
+  await execute('DELETE FROM scan_amount_histogram');
+}
+
+/** Every system alert as "transaction|rule|risk". */
+async function alertKeys(): Promise<string[]> {
+  const rows = await query<{ transaction_id: number; rule_id: string; risk_level: string }>(
+    "SELECT transaction_id, rule_id, risk_level FROM alerts WHERE flagged_by = 'system' ORDER BY transaction_id, rule_id",
+  );
+  return rows.map((r) => `${r.transaction_id}|${r.rule_id}|${r.risk_level}`);
+}
+
+async function duplicates(): Promise<number> {
+  const rows = await query<{ n: number }>(
+    'SELECT COUNT(*) AS n FROM (SELECT transaction_id, rule_id FROM alerts WHERE rule_id IS NOT NULL GROUP BY transaction_id, rule_id HAVING COUNT(*) > 1) d',
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function levelOf(transactionId: number): Promise<string | undefined> {
+  const rows = await query<{ level: string }>(
+    "SELECT risk_level AS level FROM alerts WHERE transaction_id = ? AND flagged_by = 'system' ORDER BY FIELD(risk_level, 'High', 'Medium', 'Low') LIMIT 1",
+    [transactionId],
+  );
+  return rows[0]?.level;
+}
+
+beforeAll(async () => {
+  const settings = await resolveDbSettings();
+  const mysql = await import('mysql2/promise');
+  conn = await mysql.createConnection({ ...settings, dateStrings: true });
+  await insertBackground(conn);
+  bank = await insertEpisodes(conn);
+});
+
+afterAll(async () => {
+  await conn.end();
+});
+
+beforeEach(resetScanState);
+
+describe('scan-anomalies', () => {
+  it('flags each planted episode with an explained alert and records the run', async () => {
+    const summary = await runScan({ mode: 'full' });
+    expect(summary.status).toBe('succeeded');
+    const [{ total }] = (await query<{ total: number }>('SELECT COUNT(*) AS total FROM transactions')) as [
+      { total: number },
+    ];
+    expect(summary.transactionsScanned).toBe(Number(total));
+
+    for (const id of bank.episodes.burst ?? []) expect(await levelOf(id)).toBe('High');
+    for (const id of bank.episodes.structuring ?? []) expect(['Medium', 'High']).toContain(await levelOf(id));
+    expect(['Medium', 'High']).toContain(await levelOf(bank.episodes.spike?.[0] as number));
+    expect(['Medium', 'High']).toContain(await levelOf(bank.episodes['new-country']?.[0] as number));
+    expect(await levelOf(bank.episodes['house-deposit']?.[0] as number)).toBe('Low');
+
+    const [burst] = await query<{ reason: string; evidence: string; score: string; flagged_by: string }>(
+      "SELECT reason, evidence, score, flagged_by FROM alerts WHERE transaction_id = ? AND rule_id = 'unusual-pattern'",
+      [bank.episodes.burst?.[0]],
+    );
+    expect(burst?.reason).toBe('unusual pattern');
+    expect(burst?.flagged_by).toBe('system');
+    const evidence = typeof burst?.evidence === 'string' ? JSON.parse(burst.evidence) : burst?.evidence;
+    expect(evidence.thresholds).toMatchObject({ minCount: 5, windowMinutes: 15 });
+    expect(evidence.relatedTransactionIds).toEqual(bank.episodes.burst);
+    expect(evidence.risk.level).toBe('High');
+
+    const [run] = await query<Record<string, unknown>>('SELECT * FROM scan_runs WHERE id = ?', [
+      summary.runId,
+    ]);
+    expect(run?.status).toBe('succeeded');
+    expect(run?.finished_at).not.toBeNull();
+    expect(Number(run?.transactions_scanned)).toBe(Number(total));
+    expect(Number(run?.alerts_created)).toBe((await alertKeys()).length);
+    const byRisk =
+      typeof run?.alerts_by_risk === 'string' ? JSON.parse(run.alerts_by_risk) : run?.alerts_by_risk;
+    expect(byRisk.High).toBeGreaterThan(0);
+    const thresholds = typeof run?.thresholds === 'string' ? JSON.parse(run.thresholds) : run?.thresholds;
+    expect(thresholds['unusual-pattern'].minCount).toBe(5);
+  });
+
+  it('finds the same alerts incrementally in small chunks, and in a multi-pass full scan, as in one full scan', async () => {
+    await runScan({ mode: 'full' });
+    const reference = await alertKeys();
+    await resetScanState();
+
+    const first = await runScan({ chunkSize: 500 });
+    expect(first.chunks).toBeGreaterThan(3);
+    expect(await alertKeys()).toEqual(reference);
+
+    // A full scan in several passes over the table (each keeping a slice of the clients) agrees too.
+    await resetScanState();
+    await runScan({ mode: 'full', maxRowsInMemory: 700 });
+    expect(await alertKeys()).toEqual(reference);
+
+    const again = await runScan();
+    expect(again.transactionsScanned).toBe(0);
+    expect(again.alerts.created).toBe(0);
+    expect(await duplicates()).toBe(0);
+  });
+
+  it('judges a new transaction against the history already scanned', async () => {
+    await runScan();
+    const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
+      { maxId: number },
+    ];
+    // Client 7 (PLN) suddenly sends five transfers in four minutes: a burst only the new rows complete.
+    await insertTxns(
+      conn,
+      Array.from({ length: 5 }, (_, i) => ({
+        accountId: 70,
+        type: 'outgoing transfer',
+        date: `2025-03-25 10:0${i}:00`,
+        amount: -100,
+        balanceAfter: 10_000 - 100 * (i + 1),
+        recipient: 'PL12000011112222',
+      })),
+    );
+    const next = await runScan();
+    expect(next.transactionsScanned).toBe(5);
+    expect(next.fromId).toBe(Number(maxId) + 1);
+    const rows = await query<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = 'unusual-pattern' AND transaction_id > ?",
+      [maxId],
+    );
+    expect(Number(rows[0]?.n)).toBe(5);
+    await execute('DELETE FROM alerts WHERE transaction_id > ?', [maxId]);
+    await execute('DELETE FROM transactions WHERE id > ?', [maxId]);
+  });
+
+  it('lets only one of two overlapping runs work, and never duplicates an alert', async () => {
+    const [a, b] = await Promise.all([runScan({ chunkSize: 300 }), runScan({ chunkSize: 300 })]);
+    expect([a.status, b.status].sort()).toEqual(['skipped', 'succeeded']);
+    // A run that waits for the lock instead works after the other, and finds nothing left to create.
+    const [c, d] = await Promise.all([
+      runScan({ mode: 'full', lockWaitSeconds: 60 }),
+      runScan({ mode: 'full', lockWaitSeconds: 60 }),
+    ]);
+    expect([c.status, d.status]).toEqual(['succeeded', 'succeeded']);
+    expect(Math.min(c.alerts.created, d.alerts.created)).toBe(0);
+    expect(await duplicates()).toBe(0);
+    const skipped = await query("SELECT id FROM scan_runs WHERE status = 'skipped'");
+    expect(skipped).toHaveLength(1);
+  });
+
+  it('resumes a run that crashed half-way without losing or repeating an alert', async () => {
+    await runScan({ mode: 'full' });
+    const reference = await alertKeys();
+    await resetScanState();
+
+    await expect(
+      runScan({
+        chunkSize: 400,
+        onChunkCommitted: ({ index }) => {
+          if (index === 2) throw new Error('killed after three chunks');
+        },
+      }),
+    ).rejects.toThrow('killed after three chunks');
+    const [failed] = await query<{ status: string; to_transaction_id: number }>(
+      'SELECT status, to_transaction_id FROM scan_runs ORDER BY id DESC LIMIT 1',
+    );
+    expect(failed?.status).toBe('failed');
+    const [mark] = await query<{ last_transaction_id: number }>(
+      "SELECT last_transaction_id FROM scan_watermarks WHERE name = 'anomaly-scan'",
+    );
+    expect(Number(mark?.last_transaction_id)).toBe(Number(failed?.to_transaction_id));
+
+    // A process killed outright leaves its run 'running': the next run closes it and carries on.
+    await execute("UPDATE scan_runs SET status = 'running', finished_at = NULL");
+    const resumed = await runScan({ chunkSize: 400 });
+    expect(resumed.fromId).toBe(Number(mark?.last_transaction_id) + 1);
+    expect(await alertKeys()).toEqual(reference);
+    expect(await duplicates()).toBe(0);
+    const statuses = await query<{ status: string }>('SELECT status FROM scan_runs ORDER BY id');
+    expect(statuses.map((s) => s.status)).toEqual(['failed', 'succeeded']);
+  });
+
+  it('never overwrites analyst alerts or earlier alerts an analyst worked on', async () => {
+    await runScan({ mode: 'full' });
+    const target = bank.episodes.burst?.[0] as number;
+    await execute(
+      "UPDATE alerts SET status = 'closed', disposition = 'confirmed', note = 'called the client' WHERE transaction_id = ?",
+      [target],
+    );
+    await execute(
+      "INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by, created_by, note) VALUES (?, 'unusual pattern', 'Medium', 'analyst', 'ana', 'mine')",
+      [target],
+    );
+    const before = await query('SELECT * FROM alerts WHERE transaction_id = ? ORDER BY id', [target]);
+    await runScan({ mode: 'full' });
+    await runScan();
+    const after = await query('SELECT * FROM alerts WHERE transaction_id = ? ORDER BY id', [target]);
+    expect(after).toEqual(before);
+    expect(after.filter((a) => a.flagged_by === 'analyst')).toHaveLength(1);
+  });
+
+  it('ignores cancelled transactions and judges pending ones', async () => {
+    const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
+      { maxId: number },
+    ];
+    const burst = (status: 'cancelled' | 'pending', hour: number) =>
+      Array.from({ length: 5 }, (_, i) => ({
+        accountId: 90,
+        type: 'outgoing transfer',
+        date: `2025-03-26 ${hour}:0${i}:00`,
+        amount: -50,
+        balanceAfter: null,
+        recipient: 'PL12000011113333',
+        status,
+      }));
+    await insertTxns(conn, [...burst('cancelled', 10), ...burst('pending', 14)]);
+    await runScan({ mode: 'full' });
+    const flagged = await query<{ status: string; n: number }>(
+      `SELECT t.status, COUNT(*) AS n FROM alerts al JOIN transactions t ON t.id = al.transaction_id
+        WHERE t.id > ? GROUP BY t.status`,
+      [maxId],
+    );
+    expect(flagged).toEqual([{ status: 'pending', n: 5 }]);
+    await execute('DELETE FROM alerts WHERE transaction_id > ?', [maxId]);
+    await execute('DELETE FROM transactions WHERE id > ?', [maxId]);
+  });
+});

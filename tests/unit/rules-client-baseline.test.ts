@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { detectClientBaseline } from '../../lib/rules/client-baseline.js';
+import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
+import { context, DAYS, history, T0, timeline, txn } from './rules-helpers.js';
+
+const cfg = DEFAULT_RULES_CONFIG['client-baseline'];
+const population = Array.from({ length: 200 }, (_, i) => ({
+  amount: -(i + 1) * 10,
+  currency: 'EUR',
+  time: T0,
+}));
+
+describe('client-baseline', () => {
+  it('finds nothing in an empty timeline or on credits', () => {
+    expect(detectClientBaseline(timeline([]), context(), cfg)).toEqual([]);
+    expect(
+      detectClientBaseline(timeline([...history(20, 10), txn({ amount: 10_000 })]), context(), cfg),
+    ).toEqual([]);
+  });
+
+  it('flags an amount exactly minRatio × the median of identical past debits (MAD 0: the floor applies)', () => {
+    const at = txn({ amount: -cfg.minRatio * 100 });
+    const below = txn({ amount: -(cfg.minRatio * 100 - 0.01), minutes: -1 });
+    const findings = detectClientBaseline(timeline([...history(10, 100), below, at]), context(), cfg);
+    expect(findings.map((f) => f.transactionId)).toEqual([at.id]);
+    expect(findings[0]?.evidence).toMatchObject({ baseline: { debits: 11, median: 100, mad: 0 } });
+  });
+
+  it('scores a spike above the account’s largest debit higher than one far above the median only', () => {
+    const past = [...history(9, 100), txn({ amount: -2000, days: -1, minutes: 1 })];
+    const aboveMedianOnly = txn({ amount: -1000 });
+    const spike = txn({ amount: -8000, minutes: 1 });
+    const findings = detectClientBaseline(timeline([...past, aboveMedianOnly, spike]), context(), cfg);
+    const weak = findings.find((f) => f.transactionId === aboveMedianOnly.id);
+    const strong = findings.find((f) => f.transactionId === spike.id);
+    expect(weak?.score).toBe(cfg.baseScore);
+    expect(strong?.score).toBeGreaterThanOrEqual(cfg.spikeScore);
+    expect(strong?.evidence).toMatchObject({ ratioToLargest: 4 });
+  });
+
+  it('needs the minimum history, and falls back to the population for new accounts', () => {
+    const ctx = context(population);
+    const p99 = ctx.amountThresholds('EUR', 'debit', T0)?.p99 as number;
+    const short = history(cfg.minHistory - 1, 100);
+    const modest = txn({ amount: -1000 });
+    expect(detectClientBaseline(timeline([...short, modest]), ctx, cfg)).toEqual([]);
+    const huge = txn({ amount: -(p99 + 1), minutes: 1 });
+    const [fallback] = detectClientBaseline(timeline([...short, huge]), ctx, cfg);
+    expect(fallback?.evidence.baseline).toMatchObject({ fallback: expect.stringContaining('short history') });
+    expect(fallback?.score).toBe(cfg.spikeScore);
+  });
+
+  it('with one row of history, compares with that debit and the population', () => {
+    const ctx = context(population);
+    const one = history(1, 10);
+    const [finding] = detectClientBaseline(timeline([...one, txn({ amount: -1995 })]), ctx, cfg);
+    expect(finding?.evidence).toMatchObject({ ratioToLargest: 199.5 });
+  });
+
+  it('forgets debits older than the lookback', () => {
+    const old = history(10, 100).map((t) => ({ ...t, time: t.time - (cfg.lookbackDays + 30) * DAYS }));
+    expect(detectClientBaseline(timeline([...old, txn({ amount: -1000 })]), context(), cfg)).toEqual([]);
+  });
+
+  it('keeps accounts apart', () => {
+    const a = history(10, 100, { accountId: 1 });
+    const b = history(10, 1000, { accountId: 2 });
+    const findings = detectClientBaseline(
+      timeline([...a, ...b, txn({ accountId: 2, amount: -1500 })]),
+      context(),
+      cfg,
+    );
+    expect(findings).toEqual([]);
+  });
+});

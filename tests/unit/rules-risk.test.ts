@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
+import { assessRisk, levelOf } from '../../lib/rules/risk.js';
+import type { Finding, RuleId } from '../../lib/rules/types.js';
+
+const cfg = DEFAULT_RULES_CONFIG.risk;
+const f = (ruleId: RuleId, score: number): Finding => ({
+  transactionId: 1,
+  ruleId,
+  score,
+  evidence: {},
+  related: [],
+});
+
+describe('risk scoring', () => {
+  it('is Low with no findings', () => {
+    expect(assessRisk([], undefined, cfg)).toEqual({ score: 0, level: 'Low', rules: [] });
+  });
+
+  it('puts the level boundaries at exactly 40 (Medium) and 70 (High)', () => {
+    expect(levelOf(39.99, cfg)).toBe('Low');
+    expect(levelOf(40, cfg)).toBe('Medium');
+    expect(levelOf(69.99, cfg)).toBe('Medium');
+    expect(levelOf(70, cfg)).toBe('High');
+  });
+
+  it('raises the level when several rules fire on one transaction', () => {
+    expect(assessRisk([f('unusual-pattern', 50)], undefined, cfg).level).toBe('Medium');
+    const both = assessRisk([f('unusual-pattern', 50), f('rapid-transfers', 60)], undefined, cfg);
+    expect(both).toMatchObject({ score: 80, level: 'High', rules: ['rapid-transfers', 'unusual-pattern'] });
+  });
+
+  it('caps the combined score at 100 and treats tied scores alike', () => {
+    const many = [f('structuring', 80), f('unusual-pattern', 80), f('rapid-transfers', 80)];
+    expect(assessRisk(many, undefined, cfg).score).toBe(100);
+    expect(assessRisk([f('unusual-location', 25), f('dormant-reactivation', 25)], undefined, cfg).score).toBe(
+      35,
+    );
+  });
+
+  it('counts the two amount rules as one signal (both measure the size of the amount)', () => {
+    expect(assessRisk([f('high-amount', 30), f('client-baseline', 50)], undefined, cfg).score).toBe(50);
+    expect(assessRisk([f('high-amount', 30), f('unusual-location', 45)], undefined, cfg).score).toBe(57);
+  });
+
+  it('keeps an amount-only finding Low when the title declares a purpose (a house deposit)', () => {
+    const amount = [f('client-baseline', 50), f('high-amount', 30)];
+    const house = assessRisk(amount, { title: 'Notary escrow - house purchase deposit' }, cfg);
+    expect(house.score).toBe(50);
+    expect(house.level).toBe('Low');
+    expect(house.mitigation).toContain('house purchase');
+    expect(assessRisk(amount, { title: 'Transfer' }, cfg).level).toBe('Medium');
+  });
+
+  it('does not mitigate when anything besides the amount is unusual', () => {
+    const withLocation = [f('client-baseline', 50), f('unusual-location', 45)];
+    expect(assessRisk(withLocation, { title: 'House deposit' }, cfg)).toMatchObject({
+      score: 68,
+      level: 'Medium',
+    });
+  });
+});
