@@ -1,8 +1,11 @@
 /**
  * The one middy wrapper for HTTP functions (API Gateway HTTP API, payload v2): normalised headers, typed errors
  * mapped to JSON responses in one place, and never a stack trace, SQL or raw error in a response body.
+ * Options add API-key auth (`auth: 'read' | 'write'`, see ./auth.ts) and a size-limited JSON body parser
+ * (`jsonBody: true`); both run before the handler, auth first, so an unauthenticated caller learns nothing else.
  *
  * @example export const handler = httpHandler(async (event) => json(200, { ok: true }));
+ * @example export const handler = httpHandler(async (event, context) => …context.principal…, { auth: 'write', jsonBody: true });
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -10,6 +13,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { ZodType } from 'zod';
 import { AppError, ValidationError } from '../errors.js';
 import { logger } from '../log.js';
+import { authenticate, type Permission, type Principal } from './auth.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -63,10 +67,68 @@ export function parseInput<T>(schema: ZodType<T>, value: unknown, where: string)
   );
 }
 
-export type HttpLambda = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+/** 415: a body that is not JSON. */
+export class UnsupportedMediaTypeError extends AppError {
+  override name = 'UnsupportedMediaTypeError';
+  override readonly status = 415;
+  override readonly code = 'unsupported_media_type';
+}
 
-export function httpHandler(lambda: HttpLambda) {
-  return middy<HttpEvent, HttpResult>()
+/** Default limit of a request body, in bytes (after base64 decoding). */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Parses a request body as JSON: at most `maxBytes`, a JSON content type when one is given, valid JSON.
+ * Every failure is a 4xx with a clear message (never the parser's text, which would echo the input).
+ */
+export function parseJsonBody(
+  event: Pick<HttpEvent, 'body' | 'isBase64Encoded' | 'headers'>,
+  maxBytes: number,
+) {
+  const contentType = event.headers?.['content-type'];
+  if (contentType && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new UnsupportedMediaTypeError('The body must be JSON: send content-type: application/json');
+  }
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > maxBytes) {
+    throw new ValidationError(`Invalid body: must be at most ${maxBytes} bytes`, [
+      { field: 'body', message: `must be at most ${maxBytes} bytes (got ${bytes.length})` },
+    ]);
+  }
+  if (bytes.length === 0) {
+    throw new ValidationError('Invalid body: a JSON object is required', [
+      { field: 'body', message: 'is required (a JSON object)' },
+    ]);
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+  } catch {
+    throw new ValidationError('Invalid body: not valid JSON (UTF-8)', [
+      { field: 'body', message: 'is not valid JSON (UTF-8)' },
+    ]);
+  }
+}
+
+/** The Lambda context as HTTP handlers see it: the authenticated caller and the parsed JSON body, when asked for. */
+export interface HttpContext extends Context {
+  principal?: Principal;
+  jsonBody?: unknown;
+}
+
+export type HttpLambda = (event: HttpEvent, context: HttpContext) => Promise<HttpResult>;
+
+export interface HttpOptions {
+  /** Require an API key whose role has this permission (401 / 403 otherwise). Omit for public routes. */
+  auth?: Permission;
+  /** Parse the body as JSON into `context.jsonBody` (400 when missing, malformed or larger than maxBodyBytes). */
+  jsonBody?: boolean;
+  maxBodyBytes?: number;
+}
+
+export function httpHandler(lambda: HttpLambda, options: HttpOptions = {}) {
+  const { auth, jsonBody = false, maxBodyBytes = MAX_BODY_BYTES } = options;
+  return middy<HttpEvent, HttpResult, Error, HttpContext>()
     .use(httpHeaderNormalizer())
     .use({
       onError: async (request) => {
@@ -80,6 +142,12 @@ export function httpHandler(lambda: HttpLambda) {
           });
         }
         request.response = errorResponse(error, request.context.awsRequestId);
+      },
+    })
+    .use({
+      before: async (request) => {
+        if (auth) request.context.principal = await authenticate(request.event.headers, auth);
+        if (jsonBody) request.context.jsonBody = parseJsonBody(request.event, maxBodyBytes);
       },
     })
     .handler(lambda);

@@ -1,0 +1,173 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas in ./schemas.ts — the same objects that
+ * validate requests — with `z.toJSONSchema` (JSON Schema 2020-12, the dialect OpenAPI 3.1 uses). Built once per
+ * container.
+ */
+import { type ZodType, z } from 'zod';
+import {
+  alertIdPathSchema,
+  apiRegistry,
+  createAlertBodySchema,
+  listAlertsQuerySchema,
+  statsQuerySchema,
+  updateAlertBodySchema,
+} from './schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+function clean(schema: JsonSchema): JsonSchema {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
+
+function inputSchema(schema: ZodType): JsonSchema {
+  return clean(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
+}
+
+/** One OpenAPI parameter per field of a strict query or path schema. */
+function parameters(schema: { shape: Record<string, ZodType> }, where: 'query' | 'path') {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const { description, ...json } = inputSchema(field);
+    return {
+      name,
+      in: where,
+      required: where === 'path' || !field.safeParse(undefined).success,
+      ...(description ? { description } : {}),
+      schema: json,
+    };
+  });
+}
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref('Error') } },
+});
+const ok = (description: string, id: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(id) } },
+});
+const READ_ERRORS = {
+  '400': error('invalid query or path: unknown parameters, wrong types or values (field-level problems)'),
+  '401': error('no API key, or not a valid one'),
+};
+const WRITE_ERRORS = {
+  ...READ_ERRORS,
+  '400': error('invalid body: malformed JSON, unknown fields, wrong types, larger than 16 KiB'),
+  '403': error('the key’s role (viewer) may not write'),
+  '415': error('the body is not JSON'),
+};
+
+function build() {
+  const components = z.toJSONSchema(apiRegistry, {
+    uri: (id) => `#/components/schemas/${id}`,
+    unrepresentable: 'any',
+  }) as { schemas: Record<string, JsonSchema> };
+  // Request bodies are documented as accepted (input), responses as returned (output).
+  components.schemas.CreateAlert = inputSchema(createAlertBodySchema);
+  components.schemas.UpdateAlert = inputSchema(updateAlertBodySchema);
+  const schemas = Object.fromEntries(Object.entries(components.schemas).map(([k, v]) => [k, clean(v)]));
+  const idParam = parameters(alertIdPathSchema, 'path');
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Financial Monitor — alerts API',
+      version: '1.0.0',
+      description:
+        'List, inspect, flag and resolve the alerts raised by the anomaly scan and by analysts. Send an API key in ' +
+        '`x-api-key` (or `Authorization: Bearer`). Roles: viewer (read; client identifier, e-mail and phone ' +
+        'masked) and analyst (read, flag, resolve). Times are UTC; amounts are decimal strings.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    security: [{ apiKey: [] }, { bearer: [] }],
+    paths: {
+      '/alerts': {
+        get: {
+          operationId: 'listAlerts',
+          summary: 'Alerts, newest first, filtered, in keyset pages',
+          parameters: parameters(listAlertsQuerySchema, 'query'),
+          responses: { '200': ok('one page; follow next_cursor for the next', 'AlertList'), ...READ_ERRORS },
+        },
+        post: {
+          operationId: 'flagTransaction',
+          summary: 'An analyst flags a transaction (idempotent)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CreateAlert') } } },
+          responses: {
+            '201': ok('the new alert (Location: /alerts/{id})', 'AlertDetail'),
+            '200': ok('the same flag is already active: the request was a repeat', 'AlertDetail'),
+            ...WRITE_ERRORS,
+            '409': error(
+              'the transaction is already flagged for this reason with another risk level or note',
+            ),
+            '422': error('the transaction does not exist'),
+          },
+        },
+      },
+      '/alerts/stats': {
+        get: {
+          operationId: 'alertStats',
+          summary: 'Counts by risk level, reason, status and day over a period; the latest scan runs',
+          parameters: parameters(statsQuerySchema, 'query'),
+          responses: { '200': ok('the figures', 'AlertStats'), ...READ_ERRORS },
+        },
+      },
+      '/alerts/{id}': {
+        get: {
+          operationId: 'getAlert',
+          summary:
+            'An alert with its evidence, transaction, account, client, related transactions and history',
+          parameters: idParam,
+          responses: {
+            '200': ok('the alert', 'AlertDetail'),
+            ...READ_ERRORS,
+            '404': error('no such alert'),
+          },
+        },
+        patch: {
+          operationId: 'updateAlert',
+          summary: 'Moves an alert along open → investigating → closed (with a disposition and a note)',
+          parameters: idParam,
+          requestBody: { required: true, content: { 'application/json': { schema: ref('UpdateAlert') } } },
+          responses: {
+            '200': ok('the alert after the change, history included', 'AlertDetail'),
+            ...WRITE_ERRORS,
+            '404': error('no such alert'),
+            '409': error('the transition is not allowed from the alert’s current state'),
+          },
+        },
+      },
+      '/health': {
+        get: {
+          operationId: 'health',
+          summary: 'Database and S3 reachability (no auth)',
+          security: [],
+          responses: { '200': { description: 'both answer' }, '503': { description: 'one does not' } },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openapi',
+          summary: 'This document (no auth)',
+          security: [],
+          responses: { '200': { description: 'OpenAPI 3.1 JSON' } },
+        },
+      },
+    },
+    components: {
+      schemas,
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'the same API key as a bearer token' },
+      },
+    },
+  };
+}
+
+let document: ReturnType<typeof build> | undefined;
+
+/** The OpenAPI document (built on first use). */
+export function openApiDocument(): ReturnType<typeof build> {
+  document ??= build();
+  return document;
+}

@@ -1,0 +1,138 @@
+/**
+ * API-key authentication and role checks for the HTTP API.
+ *
+ * Keys are configured hashed (SHA-256), never in clear: API_KEYS (a JSON array of {name, role, sha256}) wins;
+ * in AWS, API_KEYS_SECRET_ID names a Secrets Manager secret holding the same array, read once per container; on
+ * stage `local` with neither set, the two development keys below apply (`npm start` prints them). Any other stage
+ * without keys refuses every request (fail closed).
+ *
+ * A presented key (`x-api-key: <key>` or `authorization: Bearer <key>`) is hashed and compared with every
+ * configured hash by `crypto.timingSafeEqual`, so neither the match nor its position leaks through timing.
+ * Keys are never logged; only a key's name is (as the actor of a change).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type ApiKeyEntry, apiKeyListSchema, type Config, config } from '../config.js';
+import { AuthError, DependencyError, ForbiddenError } from '../errors.js';
+import { logger } from '../log.js';
+
+export type Role = ApiKeyEntry['role'];
+export type Permission = 'read' | 'write';
+
+/** Who is calling: the key's configured name and role. */
+export interface Principal {
+  name: string;
+  role: Role;
+}
+
+const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+  viewer: ['read'],
+  analyst: ['read', 'write'],
+};
+
+/** True when `role` may do `permission` (viewer: read; analyst: read and write). */
+export function can(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+/**
+ * Development keys for stage `local` only (used when API_KEYS and API_KEYS_SECRET_ID are both unset). They are
+ * public by design — printed by `npm start` and in the README — and never apply on any other stage.
+ */
+export const LOCAL_DEV_KEYS: ReadonlyArray<{ name: string; role: Role; key: string }> = [
+  { name: 'local-viewer', role: 'viewer', key: 'fm-local-viewer-key' },
+  { name: 'local-analyst', role: 'analyst', key: 'fm-local-analyst-key' },
+];
+
+/** Longest key accepted; anything longer is rejected before hashing. */
+const MAX_KEY_LENGTH = 512;
+
+/** Lowercase hex SHA-256 of a key, as stored in API_KEYS. @example sha256Hex('my-key') */
+export function sha256Hex(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The key a request presents (`x-api-key`, else `authorization: Bearer …`); headers already lower-cased. */
+export function presentedKey(headers: Record<string, string | undefined> | undefined): string | undefined {
+  const direct = headers?.['x-api-key']?.trim();
+  if (direct) return direct;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers?.authorization ?? '');
+  return bearer?.[1];
+}
+
+/**
+ * The entry whose hash matches `key`, comparing against every entry in constant time per entry (no early exit).
+ *
+ * @example matchKey('fm-local-viewer-key', entries)?.role // 'viewer'
+ */
+export function matchKey(key: string, entries: readonly ApiKeyEntry[]): Principal | undefined {
+  const presented = createHash('sha256').update(key, 'utf8').digest();
+  let found: ApiKeyEntry | undefined;
+  for (const entry of entries) {
+    const stored = Buffer.from(entry.sha256, 'hex');
+    if (stored.length === presented.length && timingSafeEqual(stored, presented) && !found) found = entry;
+  }
+  return found ? { name: found.name, role: found.role } : undefined;
+}
+
+let cached: Promise<readonly ApiKeyEntry[]> | undefined;
+
+async function keysFromSecret(secretId: string): Promise<readonly ApiKeyEntry[]> {
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  let raw: string | undefined;
+  try {
+    raw = (await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId })))
+      .SecretString;
+  } catch (error) {
+    throw new DependencyError('could not read the API keys secret from Secrets Manager', { cause: error });
+  }
+  const parsed = apiKeyListSchema.safeParse(raw ?? '');
+  if (!parsed.success) {
+    throw new DependencyError(
+      `the API keys secret is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The configured key entries (hashes), resolved once per container. */
+export function loadApiKeys(cfg: Config = config): Promise<readonly ApiKeyEntry[]> {
+  cached ??= (async () => {
+    if (cfg.API_KEYS) return cfg.API_KEYS;
+    if (cfg.API_KEYS_SECRET_ID) return keysFromSecret(cfg.API_KEYS_SECRET_ID);
+    if (cfg.STAGE === 'local') {
+      return LOCAL_DEV_KEYS.map(({ name, role, key }) => ({ name, role, sha256: sha256Hex(key) }));
+    }
+    logger.error('no API keys configured (set API_KEYS or API_KEYS_SECRET_ID); refusing every request', {
+      stage: cfg.STAGE,
+    });
+    return [];
+  })().catch((error) => {
+    cached = undefined; // let the next invocation try again
+    throw error;
+  });
+  return cached;
+}
+
+/**
+ * Authenticates a request's headers and checks the role may do `permission`.
+ * Throws AuthError (401) for a missing or unknown key, ForbiddenError (403) for a role without the permission.
+ */
+export async function authenticate(
+  headers: Record<string, string | undefined> | undefined,
+  permission: Permission,
+): Promise<Principal> {
+  const key = presentedKey(headers);
+  if (!key) throw new AuthError('An API key is required: send it in the x-api-key header');
+  const principal = key.length <= MAX_KEY_LENGTH ? matchKey(key, await loadApiKeys()) : undefined;
+  if (!principal) throw new AuthError('The API key is not valid');
+  if (!can(principal.role, permission)) {
+    throw new ForbiddenError(`The ${principal.role} role may not ${permission}; an analyst key is required`);
+  }
+  return principal;
+}
+
+/** The caller a route with `auth` set was authenticated as; throws AuthError if the route has no auth. */
+export function requirePrincipal(context: { principal?: Principal }): Principal {
+  if (!context.principal) throw new AuthError('An API key is required');
+  return context.principal;
+}

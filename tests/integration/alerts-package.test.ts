@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { packagedTemplate } from '../helpers/package.js';
+
+const template = await packagedTemplate('dev');
+const resources = Object.entries(template.Resources);
+
+const ROUTES: Record<string, string> = {
+  'GET /alerts': 'AlertsDashlistLambdaFunction',
+  'GET /alerts/stats': 'AlertsDashstatsLambdaFunction',
+  'GET /alerts/{id}': 'AlertsDashgetLambdaFunction',
+  'POST /alerts': 'AlertsDashcreateLambdaFunction',
+  'PATCH /alerts/{id}': 'AlertsDashupdateLambdaFunction',
+  'GET /openapi.json': 'OpenapiLambdaFunction',
+};
+
+describe('serverless package: the alerts API (stage dev)', () => {
+  it('routes every alerts endpoint through the HTTP API', () => {
+    const routes = resources
+      .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => (r.Properties as { RouteKey: string }).RouteKey);
+    expect(routes).toEqual(expect.arrayContaining(Object.keys(ROUTES)));
+  });
+
+  it.each(Object.entries(ROUTES))('%s runs %s on nodejs22.x with its own role', (_route, logicalId) => {
+    const fn = template.Resources[logicalId];
+    expect(fn?.Type).toBe('AWS::Lambda::Function');
+    const props = fn?.Properties as { Runtime: string; Role: { 'Fn::GetAtt': [string, string] } };
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Role['Fn::GetAtt'][0]).toMatch(/^(Alerts\w+|Openapi)Role$/);
+  });
+
+  it('reads API keys from the stage’s secret, never from a value in the template', () => {
+    for (const id of Object.values(ROUTES).filter((id) => id !== 'OpenapiLambdaFunction')) {
+      const props = template.Resources[id]?.Properties as
+        | { Environment?: { Variables?: Record<string, unknown> } }
+        | undefined;
+      const vars = props?.Environment?.Variables ?? {};
+      expect(vars.API_KEYS_SECRET_ID).toBe('financial-monitor-dev/api-keys');
+      expect(vars.API_KEYS ?? '').toBe('');
+    }
+  });
+
+  it('lets the alerts roles read only the DB and API-keys secrets', () => {
+    for (const role of [
+      'AlertsListRole',
+      'AlertsGetRole',
+      'AlertsCreateRole',
+      'AlertsUpdateRole',
+      'AlertsStatsRole',
+    ]) {
+      const policies = (template.Resources[role]?.Properties?.Policies ?? []) as Array<{
+        PolicyDocument: { Statement: Array<{ Action: string; Resource: unknown }> };
+      }>;
+      const statements = policies.flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements.map((s) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
+      expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/db-\*.*\/api-keys-\*/);
+    }
+    expect(template.Resources.OpenapiRole?.Properties?.Policies).toBeUndefined();
+  });
+});
