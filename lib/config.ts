@@ -48,6 +48,35 @@ const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
   message: 'expects an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)',
 });
 
+/** One API key as configured: a name (shown in audit trails), a role, and the key's SHA-256 — never the key itself. */
+export const apiKeyEntrySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, {
+    message: 'expects a name of 1-100 letters, digits, . _ @ -',
+  }),
+  role: z.enum(['viewer', 'analyst'], { message: 'expects viewer or analyst' }),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { message: "expects the key's SHA-256 as 64 lowercase hex digits" }),
+});
+export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
+
+/** A JSON array of API key entries: `[{"name":"ops","role":"viewer","sha256":"<hex>"}]`. */
+export const apiKeyListSchema = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expects a JSON array of {name, role, sha256}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(apiKeyEntrySchema, { message: 'expects a JSON array of {name, role, sha256}' }).min(1, {
+      message: 'expects at least one key',
+    }),
+  );
+
 const envSchema = z.object({
   STAGE: z.preprocess(
     emptyToUndefined,
@@ -93,6 +122,18 @@ const envSchema = z.object({
   BACKUP_GZIP_LEVEL: boundedInt(1, 9, 6),
   /** A backup (dump + upload) that runs longer is killed and its upload aborted. */
   BACKUP_TIMEOUT_SECONDS: boundedInt(10, 86_400, 840),
+  /** Record CHECKSUM TABLE of every table with each backup (what `--verify` compares); `false` records counts only. */
+  BACKUP_TABLE_CHECKSUMS: z.preprocess(
+    (value) => (value === '' || value === undefined ? undefined : String(value).toLowerCase()),
+    z
+      .enum(['true', 'false'], { message: 'expects true or false' })
+      .default('true')
+      .transform((v) => v === 'true'),
+  ),
+  /** HTTP API keys (hashed), as JSON; see apiKeyListSchema. Wins over API_KEYS_SECRET_ID. */
+  API_KEYS: z.preprocess(emptyToUndefined, apiKeyListSchema.optional()),
+  /** In AWS: Secrets Manager secret (ARN or name) holding the same JSON array as API_KEYS. */
+  API_KEYS_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   AWS_REGION: z.preprocess(
     emptyToUndefined,
     z

@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MYSQL_URL } from '../lib/config.js';
+import { LOCAL_DEV_KEYS } from '../lib/http/auth.js';
 import { findOrStartDatabase, type LocalDatabase } from './local/database.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local/s3-server.js';
 
@@ -138,6 +139,13 @@ async function main() {
     stream.write(text);
     if (/Server ready/i.test(text)) {
       say(`ready — try: curl http://localhost:${port}/health`);
+      if (!process.env.API_KEYS) {
+        say('alerts API development keys (stage local only; set API_KEYS to use your own):');
+        for (const k of LOCAL_DEV_KEYS) say(`  ${k.role.padEnd(8)} x-api-key: ${k.key}`);
+        const analyst = LOCAL_DEV_KEYS.find((k) => k.role === 'analyst')?.key;
+        say(`  curl -H 'x-api-key: ${analyst}' 'http://localhost:${port}/alerts?risk_level=High&limit=5'`);
+        say(`  curl http://localhost:${port}/openapi.json`);
+      }
       say(
         'routes and schedules are listed above (GET | …, Scheduling […]); Ctrl-C stops everything this started',
       );
