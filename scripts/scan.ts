@@ -4,6 +4,7 @@
  */
 import './cli-env.js';
 import { parseArgs } from 'node:util';
+import { refreshAnalytics } from '../lib/analytics/refresh.js';
 import { ValidationError } from '../lib/errors.js';
 import { evaluateDetection, formatEvaluation } from '../lib/scan/evaluate.js';
 import { anomalyReport, formatReport } from '../lib/scan/report.js';
@@ -54,6 +55,8 @@ await runCli(async () => {
   const readOnly = values.report || values.evaluate;
   if (!readOnly || values.full) {
     const summary = await runScan({ mode: values.full ? 'full' : 'incremental', chunkSize });
+    // Keep the dashboard's summary tables in step with the new alerts (incremental; cheap when nothing changed).
+    if (summary.status !== 'skipped') await refreshAnalytics();
     if (values.json) console.log(JSON.stringify(summary, null, 2));
     else if (summary.status === 'skipped') {
       console.log(

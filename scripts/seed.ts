@@ -5,6 +5,7 @@
 import './cli-env.js';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { refreshAnalytics } from '../lib/analytics/refresh.js';
 import { LOCALES } from '../lib/domain/bank.js';
 import {
   DEFAULT_ANOMALY_RATE,
@@ -126,6 +127,12 @@ await runCli(async () => {
     });
     if (barStarted) bar.stop();
     printSummary(summary);
+    if (summary.status === 'seeded') {
+      const refreshed = await refreshAnalytics();
+      console.log(
+        `\n  dashboard summaries ${refreshed.status} in ${(refreshed.elapsedMs / 1000).toFixed(1)} s`,
+      );
+    }
   } catch (error) {
     if (barStarted) bar.stop();
     throw error;

@@ -9,7 +9,6 @@
  */
 import './cli-env.js';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,14 +117,14 @@ async function main() {
   };
 
   await runStep('migrating…', bin('tsx'), ['scripts/migrate.ts'], env);
-  if (existsSync(path.join(root, 'scripts', 'seed.ts'))) {
-    await runStep(
-      'seeding the demo bank if the database is empty…',
-      bin('tsx'),
-      ['scripts/seed.ts', '--if-empty'],
-      env,
-    );
-  }
+  await runStep(
+    'seeding the demo bank if the database is empty…',
+    bin('tsx'),
+    ['scripts/seed.ts', '--if-empty'],
+    env,
+  );
+  // The schedule fires every 15 minutes; scan what is new now so alerts and the dashboard are there at once.
+  await runStep('scanning new transactions for anomalies…', bin('tsx'), ['scripts/scan.ts'], env);
 
   const port = process.env.HTTP_PORT || '3000';
   say(`starting serverless offline on http://localhost:${port} …`);

@@ -119,9 +119,17 @@ describe('npm run migrate', () => {
     const alert = `INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by, rule_id) VALUES (1, 'high amount', 'High', 'system', ?)`;
     await conn.query(alert, ['high-amount']);
     await expect(conn.query(alert, ['high-amount'])).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
-    // Analyst alerts (no rule) may repeat; the API de-duplicates those requests itself.
+    // An analyst flag is unique while it is active (not closed) per transaction and reason; legacy system rows
+    // without a rule id may repeat (they did in the original data).
+    const flag = `INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by, created_by) VALUES (1, 'note', 'Low', 'analyst', 'ana')`;
+    await conn.query(flag);
+    await expect(conn.query(flag)).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
     await conn.query(
-      `INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by) VALUES (1, 'note', 'Low', 'analyst'), (1, 'note', 'Low', 'analyst')`,
+      `UPDATE alerts SET status = 'closed', disposition = 'confirmed' WHERE flagged_by = 'analyst'`,
+    );
+    await conn.query(flag);
+    await conn.query(
+      `INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by) VALUES (1, 'legacy', 'Low', 'system'), (1, 'legacy', 'Low', 'system')`,
     );
     await expect(
       conn.query(
@@ -146,7 +154,9 @@ describe('npm run migrate', () => {
     await expect(conn.query(`UPDATE accounts SET account_type = 'gold' WHERE id = 1`)).rejects.toThrow();
     await expect(conn.query(`UPDATE accounts SET currency = 'pl' WHERE id = 1`)).rejects.toThrow();
     await expect(
-      conn.query(`UPDATE alerts SET disposition = 'confirmed' WHERE flagged_by = 'analyst'`),
+      conn.query(
+        `UPDATE alerts SET disposition = 'confirmed' WHERE flagged_by = 'analyst' AND status = 'open'`,
+      ),
     ).rejects.toThrow();
     await conn.end();
   });
@@ -175,8 +185,8 @@ describe('adopting the original Financial Monitor database', () => {
     expect(await snapshotRows(conn, BRIEF_TABLES, '', before)).toEqual(before);
     // The old tables stay, untouched, as legacy_<name>.
     expect(await snapshotRows(conn, BRIEF_TABLES, 'legacy_')).toEqual(before);
-    // All five alerts, duplicates included.
-    expect((await all(conn, 'SELECT id FROM alerts')).length).toBe(5);
+    // All six alerts, duplicates included (system and analyst ones).
+    expect((await all(conn, 'SELECT id FROM alerts')).length).toBe(6);
 
     // Updating a transaction no longer rewrites its date.
     const dateBefore = (await all<{ date: string }>(conn, 'SELECT date FROM transactions WHERE id = 102'))[0]
@@ -219,7 +229,7 @@ describe('adopting the original Financial Monitor database', () => {
     const [inserted] = await conn.query<RowDataPacket[] & { insertId: number }>(
       `INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by) VALUES (100, 'note', 'Low', 'analyst')`,
     );
-    expect((inserted as unknown as { insertId: number }).insertId).toBe(6);
+    expect((inserted as unknown as { insertId: number }).insertId).toBe(7);
 
     // And a second run changes nothing.
     const fingerprint = await schemaFingerprint(conn);
@@ -231,7 +241,7 @@ describe('adopting the original Financial Monitor database', () => {
   it('refuses, changing nothing, when a row would break a foreign key', async () => {
     const db = await legacyDatabase(
       'orphan',
-      `INSERT INTO alerts VALUES (6, 999, 'high amount', 'High', '2024-03-07', 'system')`,
+      `INSERT INTO alerts VALUES (7, 999, 'high amount', 'High', '2024-03-07', 'system')`,
     );
     const conn = await db.connect();
     const before = await snapshotRows(conn, BRIEF_TABLES);

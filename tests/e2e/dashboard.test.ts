@@ -1,0 +1,207 @@
+/**
+ * The dashboard in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core), served by
+ * serverless offline from the same bundles Lambda runs, over a seeded and scanned bank. Screenshots go to
+ * test-results/ (look at them: a chart can have data and still be unreadable).
+ */
+import { mkdir } from 'node:fs/promises';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../../lib/db/pool.js';
+import { sha256Hex } from '../../lib/http/auth.js';
+import { runScan } from '../../lib/scan/scan.js';
+import { parseSeedOptions } from '../../lib/seed/options.js';
+import { runSeed } from '../../lib/seed/run.js';
+import { type Offline, startOffline } from '../helpers/offline.js';
+
+const ANALYST = 'e2e-dashboard-analyst-7d3a';
+const SHOTS = new URL('../../test-results/', import.meta.url).pathname;
+const CHART_IDS = [
+  'transactions',
+  'top-transfers',
+  'top-count',
+  'alerts-risk',
+  'alerts-reason',
+  'map',
+  'cities',
+  'distribution',
+];
+
+let offline: Offline;
+let browser: Browser;
+
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  await runSeed(
+    parseSeedOptions({
+      clients: 300,
+      transactions: 15_000,
+      from: '2025-01-01',
+      to: '2026-01-01',
+      seed: 5,
+      anomalyRate: 0.02,
+    }),
+  );
+  await runScan({ mode: 'full' });
+  offline = await startOffline({
+    API_KEYS: JSON.stringify([{ name: 'e2e-analyst', role: 'analyst', sha256: sha256Hex(ANALYST) }]),
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await offline?.stop();
+});
+
+async function openDashboard(key?: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // Offline means offline: any request that leaves this server fails the test.
+  await page.route('**/*', (route) =>
+    route.request().url().startsWith(offline.url) ? route.continue() : route.abort(),
+  );
+  await page.goto(`${offline.url}/dashboard`);
+  if (key) {
+    await page.fill('#api-key', key);
+    await page.press('#api-key', 'Enter');
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 });
+  }
+  expect(errors).toEqual([]);
+  return page;
+}
+
+/** Per chart: how many data points each series holds, read from the ECharts instance. */
+function seriesLengths(page: Page): Promise<Record<string, number[]>> {
+  return page.evaluate((ids) => {
+    const charts = (
+      window as unknown as {
+        __fmCharts: Record<string, { getOption(): { series: Array<{ data: unknown[] }> } }>;
+      }
+    ).__fmCharts;
+    return Object.fromEntries(
+      ids.map((id) => [id, (charts[id]?.getOption().series ?? []).map((s) => s.data?.length ?? 0)]),
+    );
+  }, CHART_IDS);
+}
+
+/** Share of non-blank pixels of a chart's canvas (an empty canvas is ~0). */
+function inkRatio(page: Page, id: string): Promise<number> {
+  return page.evaluate((chartId) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`#chart-${chartId} canvas`);
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return 0;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let ink = 0;
+    for (let i = 3; i < data.length; i += 16) if ((data[i] ?? 0) > 0) ink++;
+    return ink / (data.length / 16);
+  }, id);
+}
+
+describe('dashboard in headless Chromium', () => {
+  it('refuses the data without a key and says so on the page', async () => {
+    const refused = await fetch(`${offline.url}/dashboard/data/kpis`);
+    expect(refused.status).toBe(401);
+    const page = await openDashboard();
+    await expect(page.textContent('#status')).resolves.toMatch(/Enter an API key/);
+    await page.fill('#api-key', 'wrong-key');
+    await page.press('#api-key', 'Enter');
+    await page.waitForSelector('body[data-loaded="error"]');
+    await expect(page.textContent('#status')).resolves.toMatch(/401/);
+    expect(await page.$$eval('#kpis .kpi', (els) => els.length)).toBe(0);
+    await page.screenshot({ path: `${SHOTS}dashboard-no-key.png` });
+    await page.close();
+  });
+
+  it('loads with a key and renders every chart with data', async () => {
+    const page = await openDashboard(ANALYST);
+    await expect(page.textContent('#kpi-clients')).resolves.toContain('300');
+    await expect(page.textContent('#kpi-backup')).resolves.toContain('no backup yet');
+    const lengths = await seriesLengths(page);
+    for (const id of CHART_IDS) {
+      expect(lengths[id], id).toBeDefined();
+      expect(Math.max(...(lengths[id] ?? [0])), `${id} has data`).toBeGreaterThan(0);
+      expect(await inkRatio(page, id), `${id} is drawn`).toBeGreaterThan(0.02);
+    }
+    // Every chart is titled, captioned and reachable by keyboard.
+    for (const id of CHART_IDS) {
+      const el = page.locator(`#chart-${id}`);
+      await expect(el.getAttribute('aria-labelledby')).resolves.toBe(`h-${id}`);
+      await expect(el.getAttribute('tabindex')).resolves.toBe('0');
+      await expect(page.textContent(`#c-${id}`)).resolves.toMatch(/\w+/);
+    }
+    await page.screenshot({ path: `${SHOTS}dashboard-full.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('changes the figures when the period changes', async () => {
+    const page = await openDashboard(ANALYST);
+    const before = await seriesLengths(page);
+    const totalAlerts = () =>
+      page.evaluate(() => {
+        const chart = (
+          window as unknown as {
+            __fmCharts: Record<
+              string,
+              { getOption(): { series: Array<{ data: Array<{ value: number }> }> } }
+            >;
+          }
+        ).__fmCharts['alerts-risk'];
+        return (chart?.getOption().series ?? []).flatMap((s) => s.data).reduce((n, d) => n + d.value, 0);
+      });
+    const alertsBefore = await totalAlerts();
+    await page.fill('#from', '2025-10-01');
+    await page.fill('#to', '2025-10-31');
+    await page.selectOption('#granularity', 'day');
+    await page.click('#apply');
+    await page.waitForFunction(() =>
+      /Showing 2025-10-01/.test(document.getElementById('status')?.textContent ?? ''),
+    );
+    const after = await seriesLengths(page);
+    expect(after.transactions?.[0]).toBe(31);
+    expect(after.transactions?.[0]).not.toBe(before.transactions?.[0]);
+    const alertsAfter = await totalAlerts();
+    expect(alertsAfter).toBeGreaterThan(0);
+    expect(alertsAfter).toBeLessThan(alertsBefore);
+    await page.screenshot({ path: `${SHOTS}dashboard-october.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('opens an alert’s drill-down and resolves it from the page', async () => {
+    const page = await openDashboard(ANALYST);
+    const first = page.locator('button[data-alert]').first();
+    const alertId = Number(await first.getAttribute('data-alert'));
+    await first.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#h-drilldown');
+    await expect(page.textContent('#h-drilldown')).resolves.toContain(`#${alertId}`);
+    const [row] = await query<{ transaction_id: number }>('SELECT transaction_id FROM alerts WHERE id = ?', [
+      alertId,
+    ]);
+    await expect(page.textContent('#drilldown')).resolves.toContain(`Transaction #${row?.transaction_id}`);
+    await expect(page.textContent('#drill-evidence')).resolves.toMatch(/\{/);
+    await (await page.$('#drilldown'))?.screenshot({ path: `${SHOTS}dashboard-drilldown.png` });
+
+    await page.selectOption('#disposition', 'false_positive');
+    await page.fill('#note', 'Known customer; checked with the branch');
+    await page.click('#resolve');
+    await page.waitForFunction(() => /resolved/.test(document.getElementById('status')?.textContent ?? ''));
+    const [after] = await query<{ status: string; disposition: string }>(
+      'SELECT status, disposition FROM alerts WHERE id = ?',
+      [alertId],
+    );
+    expect(after).toEqual({ status: 'closed', disposition: 'false_positive' });
+    await expect(page.textContent('#drill-status')).resolves.toBe('closed');
+    await page.screenshot({ path: `${SHOTS}dashboard-resolved.png`, fullPage: true });
+    await page.close();
+  });
+});
