@@ -18,7 +18,8 @@ import { logger } from '../log.js';
 /** Buckets per power of ten in analytics_amount_histogram. */
 export const BUCKETS_PER_DECADE = 50;
 const STATE = 'transactions';
-const LOCK = 'analytics-refresh';
+/** Name of the named lock refreshes hold (scoped to the database by withNamedLock). */
+export const REFRESH_LOCK = 'analytics-refresh';
 /** Transaction ids aggregated per committed chunk. */
 export const DEFAULT_CHUNK = 200_000;
 const SUMMARY_TABLES = [
@@ -288,7 +289,7 @@ export async function refreshAnalytics(options: RefreshOptions = {}): Promise<Re
   const started = Date.now();
   const { full = false, chunkSize = DEFAULT_CHUNK, waitSeconds = 60 } = options;
   const locked = await withNamedLock(
-    LOCK,
+    REFRESH_LOCK,
     async (): Promise<RefreshSummary> => {
       const p = plan(await one<StateRow>(STALENESS_SQL, [STATE, STATE]), full);
       const [, latest] = p.transactions;

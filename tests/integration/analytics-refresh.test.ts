@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyticsStaleness, refreshAnalytics } from '../../lib/analytics/refresh.js';
-import { execute, query } from '../../lib/db/pool.js';
+import { analyticsStaleness, REFRESH_LOCK, refreshAnalytics } from '../../lib/analytics/refresh.js';
+import { execute, query, withNamedLock } from '../../lib/db/pool.js';
 import { runScan } from '../../lib/scan/scan.js';
 import { parseSeedOptions } from '../../lib/seed/options.js';
 import { runSeed } from '../../lib/seed/run.js';
@@ -126,11 +126,17 @@ describe('refreshAnalytics (summary tables)', () => {
   });
 
   it('steps aside (busy) when another refresh holds the lock and it may not wait', async () => {
-    const [a, b] = await Promise.all([
-      refreshAnalytics({ full: true }),
-      refreshAnalytics({ waitSeconds: 0 }),
-    ]);
-    expect([a.status, b.status].sort()).toEqual(['busy', 'rebuilt']);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Another process's refresh, holding the lock until we let it go.
+    const holder = withNamedLock(REFRESH_LOCK, () => held);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await refreshAnalytics({ waitSeconds: 0 })).status).toBe('busy');
+    release();
+    await holder;
+    expect((await refreshAnalytics({ full: true, waitSeconds: 0 })).status).toBe('rebuilt');
     await expectSummariesMatchRawTables();
   });
 });
