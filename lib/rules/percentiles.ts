@@ -92,6 +92,8 @@ export function thresholdLookup(rows: readonly HistogramRow[], windowMonths: num
     string,
     [Map<number, AmountThresholds | undefined>, Map<number, AmountThresholds | undefined>]
   >();
+  // The thresholds depend on the month only: every day of a month shares one computation (and one object).
+  const byMonth = new Map<string, AmountThresholds | undefined>();
   return (currency, direction, time) => {
     let byCurrency = memo.get(currency);
     if (!byCurrency) {
@@ -102,6 +104,12 @@ export function thresholdLookup(rows: readonly HistogramRow[], windowMonths: num
     const day = Math.floor(time / 86_400_000);
     if (byDay.has(day)) return byDay.get(day);
     const month = monthOf(time);
+    const monthKey = `${currency}|${direction}|${month}`;
+    if (byMonth.has(monthKey)) {
+      const known = byMonth.get(monthKey);
+      byDay.set(day, known);
+      return known;
+    }
     const months = groups.get(`${currency}|${direction}`);
     let result: AmountThresholds | undefined;
     if (months) {
@@ -124,6 +132,7 @@ export function thresholdLookup(rows: readonly HistogramRow[], windowMonths: num
       }
     }
     byDay.set(day, result);
+    byMonth.set(monthKey, result);
     return result;
   };
 }

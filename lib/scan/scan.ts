@@ -42,7 +42,9 @@ import {
 } from './source.js';
 import {
   type AlertCounts,
+  type AlertRow,
   addCounts,
+  alertRows,
   closeInterruptedRuns,
   emptyCounts,
   finishRun,
@@ -56,10 +58,16 @@ import {
   setWatermark,
   startRun,
   WATERMARK,
+  writeAlerts,
 } from './writer.js';
 
-export const SCAN_LOCK = 'anomaly-scan';
+export { SCAN_LOCK } from '../db/locks.js';
+
+import { SCAN_LOCK } from '../db/locks.js';
+
 const CONTEXT_READERS = 3;
+/** Full scan: accounts judged at once (a slice of a write chunk). */
+const JUDGE_ACCOUNTS = 200;
 
 export interface ScanOptions {
   mode?: ScanMode;
@@ -221,7 +229,15 @@ async function fullScan(
   types: ReadonlyMap<number, TypeInfo>,
   options: ScanOptions,
 ): Promise<Progress> {
+  let phaseStart = performance.now();
+  /** Per-phase timings in the run's log (where a slow full scan spends its time). */
+  const phase = (name: string, extra: Record<string, unknown> = {}) => {
+    const now = performance.now();
+    logger.info('full scan phase', { runId, phase: name, ms: Math.round(now - phaseStart), ...extra });
+    phaseStart = now;
+  };
   const accounts = await loadAllAccounts();
+  phase('accounts', { accounts: accounts.length });
   const maxRows = options.maxRowsInMemory ?? 3_000_000;
   const passes = Math.max(1, Math.ceil(maxId / maxRows));
   const purpose = new RegExp(rules.risk.declaredPurpose, 'iu');
@@ -232,9 +248,9 @@ async function fullScan(
   let pending: Promise<void> | undefined;
   let chunkIndex = 0;
 
-  const write = (scored: ScoredTransaction[], last: boolean) =>
+  const write = (rows: AlertRow[], last: boolean) =>
     withTransaction(async (conn) => {
-      const created = await insertAlerts(conn, scored, runId);
+      const created = await writeAlerts(conn, rows, runId);
       const total = emptyCounts();
       addCounts(total, progress.counts);
       addCounts(total, created);
@@ -268,6 +284,7 @@ async function fullScan(
     } finally {
       conn.release();
     }
+    phase('read', { pass, rows: read.rowCount });
     if (!ctx) {
       const histogram = read.histogram;
       progress.scanned = read.rowCount;
@@ -285,29 +302,43 @@ async function fullScan(
         amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),
         historySince: read.minTime,
       };
+      phase('histogram', { rows: histogram.length });
     }
     const { order, clientStart, clientAccounts } = groupByClient(read.columns, passAccounts);
+    phase('group', { pass, clients: clientAccounts.length });
     let c = 0;
     while (c < clientAccounts.length) {
-      const chunkAccounts = new Map<number, ScanAccount>();
-      const txns: Txn[] = [];
-      while (c < clientAccounts.length && chunkAccounts.size < perChunk) {
-        for (const a of clientAccounts[c] as ScanAccount[]) chunkAccounts.set(a.id, a);
-        for (let k = clientStart[c] as number; k < (clientStart[c + 1] as number); k++) {
-          txns.push(read.columns.txn(order[k] as number, types));
+      // A write chunk of `perChunk` accounts is judged in slices of JUDGE_ACCOUNTS, each turned into compact alert
+      // rows at once: the Txn objects and findings of a slice are short-lived, only the rows wait for the write.
+      const rows: AlertRow[] = [];
+      let chunkSize = 0;
+      while (c < clientAccounts.length && chunkSize < perChunk) {
+        const sliceAccounts = new Map<number, ScanAccount>();
+        const txns: Txn[] = [];
+        while (
+          c < clientAccounts.length &&
+          sliceAccounts.size < Math.min(JUDGE_ACCOUNTS, perChunk - chunkSize)
+        ) {
+          for (const a of clientAccounts[c] as ScanAccount[]) sliceAccounts.set(a.id, a);
+          for (let k = clientStart[c] as number; k < (clientStart[c + 1] as number); k++) {
+            txns.push(read.columns.txn(order[k] as number, types));
+          }
+          c++;
         }
-        c++;
+        chunkSize += sliceAccounts.size;
+        const scored = detectChunk({ txns, rowCount: txns.length }, sliceAccounts, ctx, rules, () => true);
+        for (const row of alertRows(scored, runId)) rows.push(row);
       }
-      const scored = detectChunk({ txns, rowCount: txns.length }, chunkAccounts, ctx, rules, () => true);
       const last = pass === passes - 1 && c >= clientAccounts.length;
       // One write in flight while the next chunk is judged: the database and the JS work overlap.
       if (pending) await pending;
-      pending = write(scored, last);
+      pending = write(rows, last);
       pending.catch(() => undefined);
       chunkIndex++;
     }
   }
   if (pending) await pending;
+  phase('judge and write', { chunks: progress.chunks, alerts: progress.counts.created });
   if (chunkIndex === 0 || progress.chunks === 0) {
     await withTransaction((conn) => moveWatermark(conn, WATERMARK, maxId, runId));
   }

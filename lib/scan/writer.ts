@@ -1,14 +1,16 @@
 /**
  * The scan's writes: system alerts (idempotent on UNIQUE(transaction_id, rule_id)), the watermark, and the
  * scan_runs bookkeeping row. Alerts that already exist — earlier system alerts or anything an analyst changed —
- * are never updated: `ON DUPLICATE KEY UPDATE id = id` is a no-op on a duplicate, and duplicates are filtered out
- * first so the run's statistics count only what it created.
+ * are never updated: the load is `IGNORE` (a duplicate is skipped, never replaced), and duplicates are filtered
+ * out first so the run's statistics count only what it created.
  */
+import { Readable } from 'node:stream';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { execute, query } from '../db/pool.js';
 import type { ScoredTransaction } from '../rules/index.js';
 import type { RiskLevel } from '../rules/risk.js';
 import { RULE_REASONS } from '../rules/types.js';
+import { isLocalInfileRefused } from '../seed/load.js';
 
 export const WATERMARK = 'anomaly-scan';
 export const HISTOGRAM_WATERMARK = 'anomaly-scan:histogram';
@@ -30,52 +32,190 @@ export function addCounts(into: AlertCounts, more: AlertCounts): void {
     into.byReason[reason] = (into.byReason[reason] ?? 0) + n;
 }
 
-const INSERT_BATCH = 500;
+/** The INSERT fallback's rows per statement (servers that refuse LOAD DATA LOCAL). */
+const INSERT_BATCH = 5_000;
+const ALERT_COLUMNS = 'transaction_id, reason, risk_level, flagged_by, rule_id, score, evidence, scan_run_id';
+const NEEDS_ESCAPE = /[\t\n\r\\\0]/;
+
+/** A TSV cell for LOAD DATA (ESCAPED BY '\\'): evidence JSON holds backslashes, titles may hold tabs. */
+function tsvText(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value.replace(/[\t\n\r\\\0]/g, (c) =>
+    c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\0' ? '\\0' : '\\\\',
+  );
+}
+
+/** One alert as written: transaction_id, reason, risk_level, flagged_by, rule_id, score, evidence, scan_run_id. */
+export type AlertRow = [number, string, RiskLevel, 'system', string, number, string, number];
+
+/** Whether the server takes LOAD DATA LOCAL (this process stops trying after the first refusal). */
+let localInfile = true;
 
 /**
  * Inserts the alerts of `scored` that do not exist yet, on `conn` (inside the chunk's transaction), and returns
  * what it created, by risk level and reason. Every alert of a transaction carries the transaction's risk level.
+ *
+ * The rows go in with one `LOAD DATA LOCAL INFILE … IGNORE` per chunk (a TSV stream built in memory: no SQL text to
+ * escape and parse, one statement instead of hundreds), or with large `INSERT IGNORE` batches when the server
+ * refuses local infile. Existing alerts are filtered out first, so the counts are what this run created; should
+ * another writer have slipped one in meanwhile (IGNORE skips it), the counts are re-read from what this run owns.
  */
 export async function insertAlerts(
   conn: PoolConnection,
   scored: readonly ScoredTransaction[],
   runId: number,
+  options: { loadData?: boolean } = {},
 ): Promise<AlertCounts> {
-  const counts = emptyCounts();
-  if (scored.length === 0) return counts;
-  const existing = new Set<string>();
-  const ids = scored.map((s) => s.txn.id);
-  for (let i = 0; i < ids.length; i += 5000) {
-    const [rows] = await conn.query<RowDataPacket[]>(
-      'SELECT transaction_id, rule_id FROM alerts WHERE transaction_id IN (?) AND rule_id IS NOT NULL',
-      [ids.slice(i, i + 5000)],
-    );
-    for (const r of rows) existing.add(`${r.transaction_id}|${r.rule_id}`);
-  }
-  const values: unknown[][] = [];
+  return writeAlerts(conn, alertRows(scored, runId), runId, options);
+}
+
+/**
+ * The alert rows of `scored` (one per finding; evidence as compact JSON). The full scan turns each slice of
+ * judged clients into rows at once, so the findings and their transactions die young.
+ */
+export function alertRows(scored: readonly ScoredTransaction[], runId: number): AlertRow[] {
+  const values: AlertRow[] = [];
   for (const { txn, risk, findings } of scored) {
     for (const f of findings) {
-      if (existing.has(`${txn.id}|${f.ruleId}`)) continue;
-      existing.add(`${txn.id}|${f.ruleId}`);
-      const reason = RULE_REASONS[f.ruleId];
       const evidence = {
         rule: f.ruleId,
         ...f.evidence,
         relatedTransactionIds: (f.evidence.relatedTransactionIds as number[] | undefined) ?? f.related,
         risk,
       };
-      values.push([txn.id, reason, risk.level, 'system', f.ruleId, f.score, JSON.stringify(evidence), runId]);
-      counts.created++;
-      counts.byRisk[risk.level]++;
-      counts.byReason[reason] = (counts.byReason[reason] ?? 0) + 1;
+      values.push([
+        txn.id,
+        RULE_REASONS[f.ruleId],
+        risk.level,
+        'system',
+        f.ruleId,
+        f.score,
+        JSON.stringify(evidence),
+        runId,
+      ]);
     }
   }
+  return values;
+}
+
+/** Writes the rows of `rows` whose (transaction, rule) has no alert yet (see insertAlerts). */
+export async function writeAlerts(
+  conn: PoolConnection,
+  rows: readonly AlertRow[],
+  runId: number,
+  { loadData = true }: { loadData?: boolean } = {},
+): Promise<AlertCounts> {
+  const counts = emptyCounts();
+  if (rows.length === 0) return counts;
+  const existing = new Set<string>();
+  const ids = [...new Set(rows.map((r) => r[0]))];
+  for (let i = 0; i < ids.length; i += 5000) {
+    const [found] = await conn.query<RowDataPacket[]>(
+      'SELECT transaction_id, rule_id FROM alerts WHERE transaction_id IN (?) AND rule_id IS NOT NULL',
+      [ids.slice(i, i + 5000)],
+    );
+    for (const r of found) existing.add(`${r.transaction_id}|${r.rule_id}`);
+  }
+  const values: AlertRow[] = [];
+  for (const row of rows) {
+    const key = `${row[0]}|${row[4]}`;
+    if (existing.has(key)) continue;
+    existing.add(key);
+    values.push(row);
+    counts.created++;
+    counts.byRisk[row[2]]++;
+    counts.byReason[row[1]] = (counts.byReason[row[1]] ?? 0) + 1;
+  }
+  if (values.length === 0) return counts;
+  const inserted = await writeAlertRows(conn, values, loadData);
+  return inserted === values.length ? counts : recount(conn, values, runId);
+}
+
+/**
+ * Every transaction_id was just read from transactions, and the only writer that deletes transactions — the seeder's
+ * --reset — takes the scan lock first (lib/db/locks.ts), so none can vanish meanwhile. The per-row foreign key lookups — random reads all over the transactions table, which halved the full scan's write
+ * speed — are skipped for the chunk's load and switched back on before the connection goes back to the pool.
+ */
+async function writeAlertRows(
+  conn: PoolConnection,
+  values: readonly AlertRow[],
+  loadData: boolean,
+): Promise<number> {
+  await conn.query('SET SESSION foreign_key_checks = 0');
+  try {
+    return await writeRows(conn, values, loadData);
+  } finally {
+    await conn.query('SET SESSION foreign_key_checks = 1');
+  }
+}
+
+async function writeRows(
+  conn: PoolConnection,
+  values: readonly AlertRow[],
+  loadData: boolean,
+): Promise<number> {
+  if (loadData && localInfile) {
+    try {
+      return await loadAlertRows(conn, values);
+    } catch (error) {
+      if (!isLocalInfileRefused(error)) throw error;
+      localInfile = false;
+    }
+  }
+  let inserted = 0;
   for (let i = 0; i < values.length; i += INSERT_BATCH) {
-    await conn.query<ResultSetHeader>(
-      `INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by, rule_id, score, evidence, scan_run_id)
-       VALUES ? ON DUPLICATE KEY UPDATE id = id`,
+    const [result] = await conn.query<ResultSetHeader>(
+      `INSERT IGNORE INTO alerts (${ALERT_COLUMNS}) VALUES ?`,
       [values.slice(i, i + INSERT_BATCH)],
     );
+    inserted += result.affectedRows;
+  }
+  return inserted;
+}
+
+async function loadAlertRows(conn: PoolConnection, values: readonly AlertRow[]): Promise<number> {
+  const parts: Buffer[] = [];
+  let text = '';
+  for (const [transactionId, reason, level, flaggedBy, ruleId, score, evidence, runId] of values) {
+    text += `${transactionId}\t${tsvText(reason)}\t${level}\t${flaggedBy}\t${tsvText(ruleId)}\t${score}\t${tsvText(evidence)}\t${runId}\n`;
+    if (text.length >= 256 * 1024) {
+      parts.push(Buffer.from(text, 'utf8'));
+      text = '';
+    }
+  }
+  if (text) parts.push(Buffer.from(text, 'utf8'));
+  return loadTsv(conn, parts);
+}
+
+async function loadTsv(conn: PoolConnection, parts: readonly Buffer[]): Promise<number> {
+  const [result] = await conn.query<ResultSetHeader>({
+    sql: `LOAD DATA LOCAL INFILE 'scan-alerts.tsv' IGNORE INTO TABLE alerts CHARACTER SET utf8mb4
+            FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${ALERT_COLUMNS})`,
+    infileStreamFactory: () => Readable.from(parts),
+  } as never);
+  return result.affectedRows;
+}
+
+/** The counts of the rows of `values` that this run really owns (after IGNORE skipped someone else's). */
+async function recount(
+  conn: PoolConnection,
+  values: readonly AlertRow[],
+  runId: number,
+): Promise<AlertCounts> {
+  const counts = emptyCounts();
+  const owned = new Set<string>();
+  for (let i = 0; i < values.length; i += 5000) {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      'SELECT transaction_id, rule_id FROM alerts WHERE scan_run_id = ? AND transaction_id IN (?)',
+      [runId, [...new Set(values.slice(i, i + 5000).map((v) => v[0]))]],
+    );
+    for (const r of rows) owned.add(`${r.transaction_id}|${r.rule_id}`);
+  }
+  for (const [transactionId, reason, level, , ruleId] of values) {
+    if (!owned.has(`${transactionId}|${ruleId}`)) continue;
+    counts.created++;
+    counts.byRisk[level]++;
+    counts.byReason[reason] = (counts.byReason[reason] ?? 0) + 1;
   }
   return counts;
 }

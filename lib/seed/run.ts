@@ -14,6 +14,7 @@
  * accounts (with those balances), anomaly_labels, then seed_runs.
  */
 import type { RowDataPacket } from 'mysql2/promise';
+import { lockName, SCAN_LOCK } from '../db/locks.js';
 import { type DbSettings, resolveDbSettings } from '../db/settings.js';
 import { ANOMALY_KINDS, DECOY_KINDS, TRANSACTION_TYPES } from '../domain/bank.js';
 import { ConflictError, DependencyError } from '../errors.js';
@@ -64,6 +65,8 @@ export interface SeedHooks {
   onStarted?: (info: { threadId: number; method: LoadMethod }) => void;
   /** Test hook: throw after this many transaction rows were generated (the run must then leave no trace). */
   failAfterTransactions?: number;
+  /** How long to wait for a running anomaly scan to finish before refusing (default 60 s). */
+  scanLockWaitSeconds?: number;
 }
 
 export interface SeedSummary {
@@ -162,10 +165,20 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
   const settings = hooks.settings ?? (await resolveDbSettings());
   const seed = await SeedConnection.open(settings, { flags: hooks.connectionFlags });
   const lock = `${settings.database}.seed`.slice(0, 64);
+  const scanLock = lockName(settings.database, SCAN_LOCK);
   const base = { database: settings.database, seed: options.seed, from: options.from, to: options.to };
   try {
     const got = await one<{ got: number }>(seed, 'SELECT GET_LOCK(?, 0) AS got', [lock]);
     if (got.got !== 1) throw new ConflictError(`another seed is running on database ${settings.database}`);
+    // No scan may write alerts while the bank is replaced or extended (scans load alerts without per-row foreign
+    // key lookups): wait for a running scan to finish, up to a minute.
+    const scan = await one<{ got: number }>(seed, 'SELECT GET_LOCK(?, ?) AS got', [
+      scanLock,
+      hooks.scanLockWaitSeconds ?? 60,
+    ]);
+    if (scan.got !== 1) {
+      throw new ConflictError(`an anomaly scan is still running on database ${settings.database}; try again`);
+    }
 
     const [tables] = await seed.conn.query<RowDataPacket[]>(
       'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
@@ -331,6 +344,7 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
       throw error;
     }
   } finally {
+    await seed.conn.query('SELECT RELEASE_LOCK(?)', [scanLock]).catch(() => undefined);
     await seed.conn.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
     await seed.end();
   }

@@ -1,0 +1,110 @@
+import type { Connection } from 'mysql2/promise';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { execute, query, withTransaction } from '../../lib/db/pool.js';
+import { resolveDbSettings } from '../../lib/db/settings.js';
+import type { ScoredTransaction } from '../../lib/rules/index.js';
+import type { Txn } from '../../lib/rules/types.js';
+import { insertAlerts, startRun } from '../../lib/scan/writer.js';
+import { insertBackground } from './scan-fixtures.js';
+
+let conn: Connection;
+let ids: number[];
+
+/** Evidence with everything a TSV line must escape: tab, newline, backslash, quotes, non-ASCII. */
+const TRICKY = { title: 'rent\tfor\nMay \\ "flat" — mieszkanie żółć', thresholds: { p95: 1234.5 } };
+
+function scored(
+  transactionId: number,
+  level: 'Low' | 'Medium' | 'High',
+  evidence = TRICKY,
+): ScoredTransaction {
+  return {
+    txn: { id: transactionId } as Txn,
+    risk: { score: level === 'High' ? 80 : 45, level, rules: ['high-amount', 'unusual-location'] },
+    findings: [
+      { transactionId, ruleId: 'high-amount', score: 25, evidence, related: [] },
+      { transactionId, ruleId: 'unusual-location', score: 45, evidence: { country: 'DE' }, related: [1, 2] },
+    ],
+  } as ScoredTransaction;
+}
+
+beforeAll(async () => {
+  const settings = await resolveDbSettings();
+  const mysql = await import('mysql2/promise');
+  conn = await mysql.createConnection({ ...settings, dateStrings: true });
+  await insertBackground(conn, { clients: 3, months: 1 });
+  ids = (await query<{ id: number }>('SELECT id FROM transactions ORDER BY id LIMIT 6')).map((r) =>
+    Number(r.id),
+  );
+});
+
+afterAll(async () => {
+  await conn.end();
+});
+
+beforeEach(async () => {
+  await execute('DELETE FROM alerts');
+});
+
+describe('scan-anomalies alert writer', () => {
+  for (const loadData of [true, false]) {
+    const method = loadData ? 'LOAD DATA LOCAL' : 'the INSERT fallback';
+    it(`writes alerts with their evidence intact through ${method}, and counts what it created`, async () => {
+      const runId = await startRun('full', {}, 1);
+      const { counts, fk } = await withTransaction(async (tx) => {
+        const counts = await insertAlerts(
+          tx,
+          [scored(ids[0] as number, 'High'), scored(ids[1] as number, 'Low')],
+          runId,
+          { loadData },
+        );
+        const [rows] = await tx.query('SELECT @@foreign_key_checks AS fk');
+        return { counts, fk: Number((rows as { fk: number }[])[0]?.fk) };
+      });
+      // The load switches foreign key checks off for itself only: the pooled connection gets them back.
+      expect(fk).toBe(1);
+      expect(counts).toEqual({
+        created: 4,
+        byRisk: { Low: 2, Medium: 0, High: 2 },
+        byReason: { 'high amount': 2, 'unusual location': 2 },
+      });
+      const rows = await query<{ rule_id: string; risk_level: string; score: string; evidence: unknown }>(
+        'SELECT rule_id, risk_level, score, evidence FROM alerts WHERE transaction_id = ? ORDER BY rule_id',
+        [ids[0]],
+      );
+      expect(rows.map((r) => [r.rule_id, r.risk_level, Number(r.score)])).toEqual([
+        ['high-amount', 'High', 25],
+        ['unusual-location', 'High', 45],
+      ]);
+      const stored = rows[0]?.evidence;
+      const evidence = typeof stored === 'string' ? JSON.parse(stored) : stored;
+      expect(evidence).toMatchObject({ rule: 'high-amount', ...TRICKY, relatedTransactionIds: [] });
+      expect(evidence.risk).toMatchObject({ level: 'High', rules: ['high-amount', 'unusual-location'] });
+    });
+
+    it(`never overwrites an existing alert and counts only new ones through ${method}`, async () => {
+      const first = await startRun('full', {}, 1);
+      await withTransaction((tx) => insertAlerts(tx, [scored(ids[2] as number, 'Low')], first, { loadData }));
+      await execute(
+        "UPDATE alerts SET status = 'closed', disposition = 'false_positive' WHERE transaction_id = ?",
+        [ids[2]],
+      );
+      const second = await startRun('full', {}, 1);
+      const counts = await withTransaction((tx) =>
+        insertAlerts(tx, [scored(ids[2] as number, 'High'), scored(ids[3] as number, 'Medium')], second, {
+          loadData,
+        }),
+      );
+      expect(counts.created).toBe(2);
+      expect(counts.byRisk).toEqual({ Low: 0, Medium: 2, High: 0 });
+      const kept = await query<{ risk_level: string; status: string; scan_run_id: number }>(
+        'SELECT risk_level, status, scan_run_id FROM alerts WHERE transaction_id = ?',
+        [ids[2]],
+      );
+      expect(kept.map((r) => [r.risk_level, r.status, Number(r.scan_run_id)])).toEqual([
+        ['Low', 'closed', first],
+        ['Low', 'closed', first],
+      ]);
+    });
+  }
+});
