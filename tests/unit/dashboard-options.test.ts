@@ -100,3 +100,18 @@ describe('dashboard page and query contract', () => {
     expect(figureQuerySchema.safeParse({ extra: '1' }).success).toBe(false);
   });
 });
+
+describe('axis labels', () => {
+  it('never rounds a tick onto its neighbour', async () => {
+    const { shortNumber } = await import('../../lib/dashboard/page/options.js');
+    expect([900, 1000, 1200, 1500, 2000, 25_000, 1_250_000].map(shortNumber)).toEqual([
+      '900',
+      '1k',
+      '1.2k',
+      '1.5k',
+      '2k',
+      '25k',
+      '1.3M',
+    ]);
+  });
+});

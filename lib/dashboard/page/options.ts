@@ -53,8 +53,10 @@ export const COUNTRY_NAMES: Record<string, string> = {
 
 const eur = (v: number) =>
   `€${v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v.toFixed(0)}`;
-const shortNumber = (v: number) =>
-  v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(0)}k` : String(v);
+/** Axis labels: 1200 → "1.2k", 2000 → "2k" (a tick must never be rounded onto its neighbour's label). */
+const trimmed = (v: number) => v.toFixed(1).replace(/\.0$/, '');
+export const shortNumber = (v: number) =>
+  v >= 1e6 ? `${trimmed(v / 1e6)}M` : v >= 1e3 ? `${trimmed(v / 1e3)}k` : String(v);
 
 const base = (description: string): Options => ({
   aria: { enabled: true, label: { description } },
