@@ -30,17 +30,16 @@ import {
   buildAccounts,
   CLIENT_COLUMNS,
   clientRows,
-  epochDay,
   LOCATION_COLUMNS,
   locationRows,
-  type PopulationSpec,
+  populationSpec,
 } from '../lib/seed/population.js';
 import { type Row, tsvLine } from '../lib/seed/rows.js';
 import { runSeed } from '../lib/seed/run.js';
 import {
+  emptyTrafficStats,
   LABEL_COLUMNS,
   TRANSACTION_COLUMNS,
-  type TrafficStats,
   transactionRows,
 } from '../lib/seed/traffic.js';
 import { type Measurement, peakRssMb, printRatios } from './lib.js';
@@ -103,26 +102,10 @@ async function writeRows(file: string, rows: Iterable<Row>): Promise<void> {
 
 /** Writes exactly the rows the seeder would load into a fresh database, one TSV file per table. */
 async function writeFiles(dir: string, options: SeedOptions): Promise<TableFile[]> {
-  const spec: PopulationSpec = {
-    seed: options.seed,
-    clients: options.clients,
-    locales: options.locales,
-    fromDay: epochDay(options.from),
-    toDay: epochDay(options.to),
-    firstClientId: 1,
-    firstAccountId: 1,
-  };
+  const spec = populationSpec(options);
   const accounts = buildAccounts(spec);
   const labels: Row[] = [];
-  const stats: TrafficStats = {
-    transactions: 0,
-    completed: 0,
-    pending: 0,
-    cancelled: 0,
-    episodes: {},
-    labelledRows: {},
-    skipped: {},
-  };
+  const stats = emptyTrafficStats();
   const files: TableFile[] = [
     { table: 'clients', columns: CLIENT_COLUMNS, file: path.join(dir, 'clients.tsv') },
     { table: 'locations', columns: LOCATION_COLUMNS, file: path.join(dir, 'locations.tsv') },

@@ -4,7 +4,8 @@
  * backup_runs. Two runs never overlap (a named lock on the database); a failed run leaves no object behind and
  * touches no older backup.
  */
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
+import { acquireNamedLock, lockName, releaseNamedLock } from '../db/locks.js';
 import { ConflictError } from '../errors.js';
 import { logger } from '../log.js';
 import { type BackupContext, openConnection } from './context.js';
@@ -21,14 +22,17 @@ export interface BackupResult {
   manifest: BackupManifest;
 }
 
-async function withLock<T>(conn: Connection, name: string, work: () => Promise<T>): Promise<T> {
-  const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [name]);
-  if (rows[0]?.got !== 1)
-    throw new ConflictError(`another backup of this database is running (lock ${name})`);
+async function withLock<T>(conn: Connection, database: string, work: () => Promise<T>): Promise<T> {
+  const lock = await acquireNamedLock(conn, database, 'backup');
+  if (!lock) {
+    throw new ConflictError(
+      `another backup of this database is running (lock ${lockName(database, 'backup')})`,
+    );
+  }
   try {
     return await work();
   } finally {
-    await conn.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => undefined);
+    await releaseNamedLock(conn, lock);
   }
 }
 
@@ -71,7 +75,7 @@ export async function runBackup(
   let runId: number | undefined;
   let serverVersion: string | undefined;
   try {
-    return await withLock(bookkeeping, `${database}.backup`.slice(0, 64), async () => {
+    return await withLock(bookkeeping, database, async () => {
       const server = await serverInfo(stats);
       serverVersion = server.version;
       runId = await recordBackupStarted(bookkeeping, { key, bucket, database, trigger, startedAt });

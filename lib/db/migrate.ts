@@ -15,6 +15,7 @@ import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { type RunnableMigration, Umzug, type UmzugStorage } from 'umzug';
 import { DependencyError } from '../errors.js';
 import { logger } from '../log.js';
+import { acquireNamedLock, releaseNamedLock } from './locks.js';
 import { connectionOptions } from './pool.js';
 import { type DbSettings, resolveDbSettings } from './settings.js';
 
@@ -165,10 +166,10 @@ export async function migrate({
 } = {}): Promise<MigrateResult> {
   const db = settings ?? (await resolveDbSettings());
   const conn = await openMigrationConnection(db);
-  const lockName = `${db.database}.migrate`.slice(0, 64);
+  let lock: string | undefined;
   try {
-    const [lock] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 120) AS got', [lockName]);
-    if (lock[0]?.got !== 1) throw new DependencyError('another migration holds the lock for over 120 s');
+    lock = await acquireNamedLock(conn, db.database, 'migrate', 120);
+    if (!lock) throw new DependencyError('another migration holds the lock for over 120 s');
     const storage = new MysqlStorage();
     await storage.ensure(conn);
     const context: MigrationContext = { conn, database: db.database, dir };
@@ -192,7 +193,7 @@ export async function migrate({
     const views = await applyViews(conn, viewsDir, false);
     return { database: db.database, applied, pending: [], views };
   } finally {
-    await conn.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
+    if (lock) await releaseNamedLock(conn, lock);
     await conn.end().catch(() => undefined);
   }
 }

@@ -14,6 +14,7 @@ import mysql, {
 import { config } from '../config.js';
 import { DependencyError } from '../errors.js';
 import { logger } from '../log.js';
+import { acquireNamedLock, releaseNamedLock } from './locks.js';
 import { type DbSettings, resolveDbSettings } from './settings.js';
 
 export type Row = Record<string, unknown>;
@@ -185,20 +186,16 @@ export async function withNamedLock<T>(
 ): Promise<LockResult<T>> {
   const pool = await getPool();
   const settings = await resolveDbSettings();
-  const lockName = `${settings.database}.${name}`.slice(0, 64);
   const conn = await pool.getConnection();
   try {
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [lockName, waitSeconds]);
-    if (rows[0]?.got !== 1) return { acquired: false };
+    const lock = await acquireNamedLock(conn, settings.database, name, waitSeconds);
+    if (!lock) return { acquired: false };
     try {
       return { acquired: true, result: await work() };
     } finally {
-      await conn.query('SELECT RELEASE_LOCK(?)', [lockName]).catch((error) => {
-        logger.warn('could not release named lock (the server frees it with the connection)', {
-          lock: lockName,
-          code: describe(error),
-        });
-      });
+      if (!(await releaseNamedLock(conn, lock))) {
+        logger.warn('could not release named lock (the server frees it with the connection)', { lock });
+      }
     }
   } finally {
     conn.release();

@@ -100,6 +100,22 @@ export interface PopulationSpec {
   firstAccountId: number;
 }
 
+/** The population a run's options describe, its ids starting after the rows already there. */
+export function populationSpec(
+  options: { seed: number; clients: number; locales: readonly string[]; from: string; to: string },
+  { firstClientId = 1, firstAccountId = 1 }: { firstClientId?: number; firstAccountId?: number } = {},
+): PopulationSpec {
+  return {
+    seed: options.seed,
+    clients: options.clients,
+    locales: options.locales,
+    fromDay: epochDay(options.from),
+    toDay: epochDay(options.to),
+    firstClientId,
+    firstAccountId,
+  };
+}
+
 /** What every pass needs to know about client `i`, recomputed identically in each pass (cheap, no faker). */
 export interface ClientCore {
   localeIndex: number;

@@ -14,7 +14,7 @@
  * accounts (with those balances), anomaly_labels, then seed_runs.
  */
 import type { RowDataPacket } from 'mysql2/promise';
-import { lockName, SCAN_LOCK } from '../db/locks.js';
+import { acquireNamedLock, releaseNamedLock, SCAN_LOCK } from '../db/locks.js';
 import { type DbSettings, resolveDbSettings } from '../db/settings.js';
 import { ANOMALY_KINDS, DECOY_KINDS, TRANSACTION_TYPES } from '../domain/bank.js';
 import { ConflictError, DependencyError } from '../errors.js';
@@ -26,13 +26,12 @@ import {
   buildAccounts,
   CLIENT_COLUMNS,
   clientRows,
-  epochDay,
   LOCATION_COLUMNS,
   locationRows,
-  type PopulationSpec,
+  populationSpec,
 } from './population.js';
 import type { Row } from './rows.js';
-import { LABEL_COLUMNS, TRANSACTION_COLUMNS, type TrafficStats, transactionRows } from './traffic.js';
+import { emptyTrafficStats, LABEL_COLUMNS, TRANSACTION_COLUMNS, transactionRows } from './traffic.js';
 
 /** The tables the seeder writes (brief tables first), and what must exist before it runs. */
 export const SEEDED_TABLES = ['clients', 'locations', 'accounts', 'transactions', 'anomaly_labels'] as const;
@@ -164,21 +163,24 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
   const started = Date.now();
   const settings = hooks.settings ?? (await resolveDbSettings());
   const seed = await SeedConnection.open(settings, { flags: hooks.connectionFlags });
-  const lock = `${settings.database}.seed`.slice(0, 64);
-  const scanLock = lockName(settings.database, SCAN_LOCK);
+  const locks: string[] = [];
   const base = { database: settings.database, seed: options.seed, from: options.from, to: options.to };
   try {
-    const got = await one<{ got: number }>(seed, 'SELECT GET_LOCK(?, 0) AS got', [lock]);
-    if (got.got !== 1) throw new ConflictError(`another seed is running on database ${settings.database}`);
+    const seedLock = await acquireNamedLock(seed.conn, settings.database, 'seed');
+    if (!seedLock) throw new ConflictError(`another seed is running on database ${settings.database}`);
+    locks.push(seedLock);
     // No scan may write alerts while the bank is replaced or extended (scans load alerts without per-row foreign
     // key lookups): wait for a running scan to finish, up to a minute.
-    const scan = await one<{ got: number }>(seed, 'SELECT GET_LOCK(?, ?) AS got', [
-      scanLock,
+    const scanLock = await acquireNamedLock(
+      seed.conn,
+      settings.database,
+      SCAN_LOCK,
       hooks.scanLockWaitSeconds ?? 60,
-    ]);
-    if (scan.got !== 1) {
+    );
+    if (!scanLock) {
       throw new ConflictError(`an anomaly scan is still running on database ${settings.database}; try again`);
     }
+    locks.push(scanLock);
 
     const [tables] = await seed.conn.query<RowDataPacket[]>(
       'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
@@ -223,15 +225,10 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
                 (SELECT COALESCE(MAX(id), 0) FROM transactions) AS transactions,
                 (SELECT COALESCE(MAX(episode_id), 0) FROM anomaly_labels) AS episodes`,
       );
-      const spec: PopulationSpec = {
-        seed: options.seed,
-        clients: options.clients,
-        locales: options.locales,
-        fromDay: epochDay(options.from),
-        toDay: epochDay(options.to),
+      const spec = populationSpec(options, {
         firstClientId: Number(next.clients) + 1,
         firstAccountId: Number(next.accounts) + 1,
-      };
+      });
       const accounts = buildAccounts(spec);
       const total = options.clients * 2 + options.transactions + accounts.count;
       let done = 0;
@@ -256,15 +253,7 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
         progress('locations'),
       );
       const labels: Row[] = [];
-      const stats: TrafficStats = {
-        transactions: 0,
-        completed: 0,
-        pending: 0,
-        cancelled: 0,
-        episodes: {},
-        labelledRows: {},
-        skipped: {},
-      };
+      const stats = emptyTrafficStats();
       const firstTransactionId = Number(next.transactions) + 1;
       const traffic = transactionRows(
         {
@@ -344,8 +333,7 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
       throw error;
     }
   } finally {
-    await seed.conn.query('SELECT RELEASE_LOCK(?)', [scanLock]).catch(() => undefined);
-    await seed.conn.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
+    for (const lock of locks.reverse()) await releaseNamedLock(seed.conn, lock);
     await seed.end();
   }
 }

@@ -73,6 +73,19 @@ export interface TrafficStats {
   skipped: Record<string, number>;
 }
 
+/** Zeroed counters for transactionRows to fill. */
+export function emptyTrafficStats(): TrafficStats {
+  return {
+    transactions: 0,
+    completed: 0,
+    pending: 0,
+    cancelled: 0,
+    episodes: {},
+    labelledRows: {},
+    skipped: {},
+  };
+}
+
 export const TRANSACTION_COLUMNS = [
   'id',
   'account_id',

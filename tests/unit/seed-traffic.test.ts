@@ -9,7 +9,12 @@ import {
 } from '../../lib/domain/bank.js';
 import { type Accounts, buildAccounts, epochDay, type PopulationSpec } from '../../lib/seed/population.js';
 import type { Row } from '../../lib/seed/rows.js';
-import { spreadOverDays, type TrafficStats, transactionRows } from '../../lib/seed/traffic.js';
+import {
+  emptyTrafficStats,
+  spreadOverDays,
+  type TrafficStats,
+  transactionRows,
+} from '../../lib/seed/traffic.js';
 
 const TYPE_IDS = TRANSACTION_TYPES.map((_, i) => i + 1);
 const typeOf = (id: number) => TRANSACTION_TYPES[id - 1]?.type;
@@ -33,15 +38,7 @@ function generate({ seed = 7, clients = 150, transactions = 30_000, anomalyRate 
   };
   const accounts = buildAccounts(spec);
   const labels: Row[] = [];
-  const stats: TrafficStats = {
-    transactions: 0,
-    completed: 0,
-    pending: 0,
-    cancelled: 0,
-    episodes: {},
-    labelledRows: {},
-    skipped: {},
-  };
+  const stats = emptyTrafficStats();
   const rows = [
     ...transactionRows(
       {
