@@ -5,7 +5,7 @@
  */
 import { type Queryable, query } from '../db/pool.js';
 import { ValidationError } from '../errors.js';
-import { type AnomalyReport, anomalyReport } from '../scan/report.js';
+import { type AnomalyReport, anomalyReport, type ReportRow } from '../scan/report.js';
 import { isoTime } from './repository.js';
 import { MAX_STATS_DAYS, RISK_LEVELS, STATUSES, type StatsQuery } from './schemas.js';
 
@@ -31,14 +31,8 @@ export function statsPeriod(q: StatsQuery, now = Date.now()): { from: string; to
   return { from: sqlTime(fromMs), to: sqlTime(toMs) };
 }
 
-export interface AllTimeRow {
-  key: string;
-  alerts: number;
-  transactions: number;
-  high: number;
-  medium: number;
-  low: number;
-}
+/** One row of the scan's all-time report (lib/scan/report.ts), served as is. */
+export type AllTimeRow = ReportRow;
 
 export interface AlertStatsResult {
   from: string;
@@ -122,7 +116,6 @@ export async function alertStats(q: StatsQuery, db?: Queryable): Promise<AlertSt
     bump(byReason, g.reason, n);
     byDay.set(g.day, (byDay.get(g.day) ?? 0) + n);
   }
-  const rows = (list: AnomalyReport['byRule']): AllTimeRow[] => list.map((r) => ({ ...r }));
   return {
     from: isoTime(from),
     to: isoTime(to),
@@ -147,11 +140,11 @@ export async function alertStats(q: StatsQuery, db?: Queryable): Promise<AlertSt
     })),
     all_time: {
       totals: report.totals,
-      by_rule: rows(report.byRule),
-      by_risk_level: rows(report.byRisk),
-      by_currency: rows(report.byCurrency),
-      by_country: rows(report.byCountry),
-      by_month: rows(report.byMonth),
+      by_rule: report.byRule,
+      by_risk_level: report.byRisk,
+      by_currency: report.byCurrency,
+      by_country: report.byCountry,
+      by_month: report.byMonth,
     },
   };
 }

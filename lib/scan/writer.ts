@@ -230,34 +230,32 @@ export async function readWatermark(name: string, conn?: PoolConnection, forUpda
   return Number(rows[0]?.last_transaction_id ?? 0);
 }
 
-/** Moves a watermark forward (never back). */
-export async function moveWatermark(
+async function writeWatermark(
   conn: PoolConnection,
   name: string,
   to: number,
   runId: number,
+  forwardOnly: boolean,
 ): Promise<void> {
+  const next = forwardOnly
+    ? 'GREATEST(last_transaction_id, VALUES(last_transaction_id))'
+    : 'VALUES(last_transaction_id)';
   await conn.query(
     `INSERT INTO scan_watermarks (name, last_transaction_id, last_run_id, updated_at) VALUES (?, ?, ?, NOW(3))
-     ON DUPLICATE KEY UPDATE last_transaction_id = GREATEST(last_transaction_id, VALUES(last_transaction_id)),
+     ON DUPLICATE KEY UPDATE last_transaction_id = ${next},
        last_run_id = VALUES(last_run_id), updated_at = VALUES(updated_at)`,
     [name, to, runId],
   );
 }
 
+/** Moves a watermark forward (never back). */
+export function moveWatermark(conn: PoolConnection, name: string, to: number, runId: number): Promise<void> {
+  return writeWatermark(conn, name, to, runId, true);
+}
+
 /** Sets a watermark exactly (a full rebuild of the histogram). */
-export async function setWatermark(
-  conn: PoolConnection,
-  name: string,
-  to: number,
-  runId: number,
-): Promise<void> {
-  await conn.query(
-    `INSERT INTO scan_watermarks (name, last_transaction_id, last_run_id, updated_at) VALUES (?, ?, ?, NOW(3))
-     ON DUPLICATE KEY UPDATE last_transaction_id = VALUES(last_transaction_id),
-       last_run_id = VALUES(last_run_id), updated_at = VALUES(updated_at)`,
-    [name, to, runId],
-  );
+export function setWatermark(conn: PoolConnection, name: string, to: number, runId: number): Promise<void> {
+  return writeWatermark(conn, name, to, runId, false);
 }
 
 export type ScanMode = 'incremental' | 'full';
