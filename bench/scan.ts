@@ -1,19 +1,18 @@
 /**
  * `npm run bench -- scan [--transactions 1000000] [--incremental 10000] [--database fm_bench_scan] [--reseed]`
  *
- * Seeds a bank of N transactions (once; kept for later runs) in a database of its own, then measures, in one
- * process: a bare mysql2 streaming read of the same rows and columns the full scan reads (the baseline, twice:
- * rows as objects — mysql2's default — and as arrays, as the scan reads them), a full scan, and an incremental
- * scan of the last `--incremental` transactions on top of the rest. Prints seconds, ratios and peak RSS.
- *
- * The measuring runs in a child process pointed at the bench database (without special node flags), so its peak
- * RSS is the scan's own and the user's database (MYSQL_URL) is never touched. The process runs under tsx, whose
- * loader adds about 60 MB of RSS that a bundled Lambda does not carry; the bench prints that figure too.
+ * Seeds a bank of N transactions (once; kept for later runs) in a database of its own, then measures, each in a
+ * fresh process without special node flags (so each peak RSS is that step's own, as `npm run scan` or the Lambda
+ * would reach it): a bare mysql2 streaming read of the same rows and columns the full scan reads (the baseline, as
+ * objects — mysql2's default — and as arrays, as the scan reads them), a full scan, and an incremental scan of the
+ * last `--incremental` transactions on top of a scan of everything before them. Prints seconds, ratios and peak
+ * RSS. The user's database (MYSQL_URL) is never touched. The processes run under tsx, whose loader adds tens of MB
+ * of RSS that a bundled Lambda does not carry: the bench prints the RSS of an idle process for comparison.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { peakRssMb, printRatios, timeIt } from './lib.js';
+import { printRatios } from './lib.js';
 
 export const description =
   'full scan of 1M transactions vs a bare mysql2 streaming read of the same rows; incremental 10k on top; peak RSS';
@@ -30,6 +29,7 @@ function options(args: string[]) {
       database: { type: 'string', default: 'fm_bench_scan' },
       reseed: { type: 'boolean', default: false },
       worker: { type: 'boolean', default: false },
+      step: { type: 'string', default: '' },
     },
     strict: true,
   });
@@ -46,126 +46,172 @@ function options(args: string[]) {
   return { ...values, transactions, incremental };
 }
 
+const STEPS = [
+  'prepare',
+  'idle',
+  'bare-objects',
+  'bare-arrays',
+  'full',
+  'prepare-incremental',
+  'incremental',
+] as const;
+type Step = (typeof STEPS)[number];
+
+interface StepResult {
+  seconds: number;
+  rssMb: number;
+  detail?: Record<string, number>;
+}
+
 export async function run(args: string[]): Promise<void> {
   const opts = options(args);
   const { DEFAULT_MYSQL_URL } = await import('../lib/config.js');
   const url = new URL(process.env.MYSQL_URL || DEFAULT_MYSQL_URL);
   url.pathname = `/${opts.database}`;
-  await new Promise<void>((resolve, reject) => {
-    // No special node flags: the peak RSS printed is what `npm run scan -- --full` or the Lambda would reach.
-    const child = spawn(`${root}node_modules/.bin/tsx`, [self, ...args, '--worker'], {
-      cwd: root,
-      env: { ...process.env, MYSQL_URL: url.toString() },
-      stdio: 'inherit',
+  const step = (name: Step) =>
+    new Promise<StepResult>((resolve, reject) => {
+      // No special node flags: the peak RSS printed is what `npm run scan -- --full` or the Lambda would reach.
+      const child = spawn(`${root}node_modules/.bin/tsx`, [self, ...args, '--worker', '--step', name], {
+        cwd: root,
+        env: { ...process.env, MYSQL_URL: url.toString() },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+        for (const l of out.split('\n')) if (l && !l.startsWith('RESULT ')) console.log(l);
+        if (code !== 0 || !line) reject(new Error(`bench step ${name} exited with ${code}`));
+        else resolve(JSON.parse(line.slice(7)) as StepResult);
+      });
     });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`bench worker exited with ${code}`)),
-    );
-  });
+  await step('prepare');
+  const idle = await step('idle');
+  const objects = await step('bare-objects');
+  const arrays = await step('bare-arrays');
+  const full = await step('full');
+  await step('prepare-incremental');
+  const incremental = await step('incremental');
+  printRatios('anomaly scan', [
+    { label: `bare mysql2 stream of ${opts.transactions} rows (objects)`, seconds: objects.seconds },
+    { label: '  the same, rows as arrays (as the scan reads)', seconds: arrays.seconds },
+    { label: `full scan of ${opts.transactions} transactions`, seconds: full.seconds },
+    { label: `incremental scan of ${opts.incremental} new transactions`, seconds: incremental.seconds },
+  ]);
+  console.log('\n  peak RSS of each step (its own process):');
+  console.log(`    idle process (node + tsx + modules)   ${idle.rssMb.toFixed(0)} MB`);
+  console.log(`    bare read (objects)                   ${objects.rssMb.toFixed(0)} MB`);
+  console.log(`    full scan                             ${full.rssMb.toFixed(0)} MB`);
+  console.log(`    incremental scan                      ${incremental.rssMb.toFixed(0)} MB`);
+  console.log(`\n  alerts after the full scan: ${full.detail?.alerts}`);
+  console.log(`  full scan: ${(full.seconds / objects.seconds).toFixed(2)}× the bare read (target ≤ 2×)`);
+  console.log(`  incremental: ${incremental.seconds.toFixed(3)} s (target < 1 s)`);
+  console.log(`  peak RSS of the full scan: ${full.rssMb.toFixed(0)} MB (target < 300 MB)`);
 }
 
 async function worker(opts: ReturnType<typeof options>): Promise<void> {
+  const name = opts.step as Step;
+  if (!STEPS.includes(name)) throw new Error(`unknown bench step ${name}`);
   await import('../scripts/cli-env.js');
   const { migrate } = await import('../lib/db/migrate.js');
-  const { closePool, execute, query, withTransaction } = await import('../lib/db/pool.js');
+  const { closePool, execute, query } = await import('../lib/db/pool.js');
   const { resolveDbSettings } = await import('../lib/db/settings.js');
   const { runScan } = await import('../lib/scan/scan.js');
-  const { addToHistogram } = await import('../lib/scan/source.js');
-  const { HISTOGRAM_WATERMARK, WATERMARK, setWatermark } = await import('../lib/scan/writer.js');
   const mysql = await import('mysql2');
-  try {
-    // Another part's migration that fails here must not stop the scan bench (its tables are all it needs).
-    await migrate().catch((error: Error) =>
-      console.warn(`warning: migrate failed (${error.message}); continuing`),
+  const reset = async () => {
+    await execute("DELETE FROM alerts WHERE flagged_by = 'system'");
+    await execute('DELETE FROM scan_runs');
+    await execute('DELETE FROM scan_watermarks');
+    await execute('DELETE FROM scan_amount_histogram');
+    await execute('DELETE FROM scan_client_state');
+  };
+  const report = (seconds: number, detail?: Record<string, number>) =>
+    console.log(
+      `RESULT ${JSON.stringify({ seconds, rssMb: process.resourceUsage().maxRSS / 1024, detail })}`,
     );
-    const [{ n }] = (await query<{ n: number }>('SELECT COUNT(*) AS n FROM transactions')) as [{ n: number }];
-    if (opts.reseed || Number(n) !== opts.transactions) {
-      console.log(
-        `seeding ${opts.transactions} transactions into ${(await resolveDbSettings()).database} (once)…`,
+  try {
+    if (name === 'prepare') {
+      // Another part's migration that fails here must not stop the scan bench (its tables are all it needs).
+      await migrate().catch((error: Error) =>
+        console.warn(`warning: migrate failed (${error.message}); continuing`),
       );
-      await new Promise<void>((resolve, reject) => {
-        const child = spawn(
-          `${root}node_modules/.bin/tsx`,
-          [
-            'scripts/seed.ts',
-            '--reset',
-            '--clients',
-            String(Math.max(50, Math.round(opts.transactions / 20))),
-            '--transactions',
-            String(opts.transactions),
-            '--to',
-            '2026-01-01',
-            '--seed',
-            '7',
-          ],
-          { cwd: root, env: process.env, stdio: ['ignore', 'ignore', 'inherit'] },
+      const [{ n }] = (await query<{ n: number }>('SELECT COUNT(*) AS n FROM transactions')) as [
+        { n: number },
+      ];
+      if (opts.reseed || Number(n) !== opts.transactions) {
+        console.log(
+          `seeding ${opts.transactions} transactions into ${(await resolveDbSettings()).database} (once)…`,
         );
-        child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
-      });
-    }
-    const reset = async () => {
-      await execute("DELETE FROM alerts WHERE flagged_by = 'system'");
-      await execute('DELETE FROM scan_runs');
-      await execute('DELETE FROM scan_watermarks');
-      await execute('DELETE FROM scan_amount_histogram');
-    };
-    await reset();
-
-    const startRss = process.memoryUsage().rss / 1e6;
-    const settings = await resolveDbSettings();
-    const sql =
-      'SELECT id, account_id, transaction_type_id, date, amount, currency, balance_after, recipient_account, status, title FROM transactions ORDER BY id';
-    const bareRead = (rowsAsArray: boolean) => async () => {
+        await new Promise<void>((resolve, reject) => {
+          const child = spawn(
+            `${root}node_modules/.bin/tsx`,
+            [
+              'scripts/seed.ts',
+              '--reset',
+              '--clients',
+              String(Math.max(50, Math.round(opts.transactions / 20))),
+              '--transactions',
+              String(opts.transactions),
+              '--to',
+              '2026-01-01',
+              '--seed',
+              '7',
+            ],
+            { cwd: root, env: process.env, stdio: ['ignore', 'ignore', 'inherit'] },
+          );
+          child.on('error', reject);
+          child.on('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`)),
+          );
+        });
+      }
+      report(0);
+    } else if (name === 'idle') {
+      await query('SELECT 1');
+      report(0);
+    } else if (name === 'bare-objects' || name === 'bare-arrays') {
+      const settings = await resolveDbSettings();
+      const sql =
+        'SELECT id, account_id, transaction_type_id, date, amount, currency, balance_after, recipient_account, status, title FROM transactions ORDER BY id';
       const conn = mysql.createConnection({
         ...settings,
         dateStrings: true,
         supportBigNumbers: true,
         charset: 'utf8mb4_unicode_ci',
       });
+      const started = performance.now();
       let rows = 0;
-      for await (const _row of conn.query({ sql, rowsAsArray }).stream()) rows++;
+      for await (const _row of conn.query({ sql, rowsAsArray: name === 'bare-arrays' }).stream()) rows++;
+      const seconds = (performance.now() - started) / 1000;
       await conn.promise().end();
       if (rows !== opts.transactions) throw new Error(`read ${rows} rows, expected ${opts.transactions}`);
-    };
-    const baseline = await timeIt(
-      `bare mysql2 stream of ${opts.transactions} rows (objects)`,
-      bareRead(false),
-    );
-    const arrays = await timeIt('  the same, rows as arrays (as the scan reads)', bareRead(true));
-    const full = await timeIt(`full scan of ${opts.transactions} transactions`, () =>
-      runScan({ mode: 'full' }),
-    );
-    const [{ alerts }] = (await query<{ alerts: number }>('SELECT COUNT(*) AS alerts FROM alerts')) as [
-      { alerts: number },
-    ];
-
-    // Hold back the last N transactions: as if they had just arrived after a scan of everything before them.
-    const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
-      { maxId: number },
-    ];
-    const cut = Number(maxId) - opts.incremental;
-    await execute('DELETE FROM alerts WHERE transaction_id > ?', [cut]);
-    await withTransaction(async (conn) => {
-      await conn.query('DELETE FROM scan_amount_histogram');
-      await addToHistogram(conn, 0, cut);
-      await setWatermark(conn, HISTOGRAM_WATERMARK, cut, 0);
-      await conn.query('UPDATE scan_watermarks SET last_transaction_id = ? WHERE name = ?', [cut, WATERMARK]);
-    });
-    let scanned = 0;
-    const incremental = await timeIt(`incremental scan of ${opts.incremental} new transactions`, async () => {
-      scanned = (await runScan()).transactionsScanned;
-    });
-    if (scanned !== opts.incremental)
-      throw new Error(`incremental scanned ${scanned}, not ${opts.incremental}`);
-
-    printRatios('anomaly scan', [baseline, arrays, full, incremental]);
-    console.log(`\n  RSS before the scans (node + tsx + modules): ${startRss.toFixed(0)} MB`);
-    console.log(`\n  alerts after the full scan: ${alerts}`);
-    console.log(`  full scan: ${(full.seconds / baseline.seconds).toFixed(2)}× the bare read (target ≤ 2×)`);
-    console.log(`  incremental: ${incremental.seconds.toFixed(3)} s (target < 1 s)`);
-    console.log(`  peak RSS of this process: ${peakRssMb().toFixed(0)} MB (target < 300 MB)`);
+      report(seconds);
+    } else if (name === 'full') {
+      await reset();
+      const started = performance.now();
+      const summary = await runScan({ mode: 'full' });
+      report((performance.now() - started) / 1000, { alerts: summary.alerts.created });
+    } else if (name === 'prepare-incremental') {
+      // Hold back the last N transactions: the state a scan of everything before them leaves behind (not measured).
+      const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
+        { maxId: number },
+      ];
+      await reset();
+      await runScan({ mode: 'full', toId: Number(maxId) - opts.incremental });
+      report(0);
+    } else {
+      const started = performance.now();
+      const summary = await runScan();
+      const seconds = (performance.now() - started) / 1000;
+      if (summary.transactionsScanned !== opts.incremental || summary.mode !== 'incremental')
+        throw new Error(
+          `incremental scanned ${summary.transactionsScanned} (${summary.mode}), not ${opts.incremental}`,
+        );
+      report(seconds, { alerts: summary.alerts.created });
+    }
   } finally {
     await closePool();
   }

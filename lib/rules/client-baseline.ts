@@ -8,10 +8,11 @@
  */
 import type { ClientBaselineConfig } from './config.js';
 import { cents, DAY, RollingSample } from './stats.js';
-import type { ClientTimeline, Finding, RuleContext } from './types.js';
+import type { ClientTimeline, Finding, RuleContext, Txn } from './types.js';
 
 const MAD_TO_SIGMA = 1.4826;
 
+/** The whole rule over one timeline (each account's history from the timeline itself). */
 export function detectClientBaseline(
   timeline: ClientTimeline,
   ctx: RuleContext,
@@ -26,86 +27,97 @@ export function detectClientBaseline(
       history = new RollingSample(cfg.historySize);
       samples.set(t.accountId, history);
     }
-    history.expire(t.time - cfg.lookbackDays * DAY);
-    const abs = -t.amount;
-    const window = { debits: history.count, lookbackDays: cfg.lookbackDays, historySize: cfg.historySize };
-    if (history.count >= cfg.minHistory) {
-      const median = history.median() as number;
-      // Cheap pre-check first: most debits are nowhere near minRatio × median, so MAD is computed rarely.
-      if (median > 0 && abs >= cfg.minRatio * median) {
-        const madValue = history.mad();
-        const scale = Math.max(MAD_TO_SIGMA * madValue, cfg.madFloorShare * median, 0.01);
-        const z = (abs - median) / scale;
-        const ratio = abs / median;
-        const largest = history.max() as number;
-        const ratioToMax = largest > 0 ? abs / largest : Number.POSITIVE_INFINITY;
-        if (z >= cfg.zThreshold) {
-          const score =
-            ratioToMax >= cfg.maxRatio
-              ? Math.min(
-                  cfg.maxScore,
-                  cfg.spikeScore +
-                    cfg.scorePerDoubling * Math.log2(Math.min(1024, ratioToMax / cfg.maxRatio)),
-                )
-              : cfg.baseScore;
-          findings.push({
-            transactionId: t.id,
-            ruleId: 'client-baseline',
-            score: Math.round(score * 100) / 100,
-            related: [],
-            evidence: {
-              amount: t.amount,
-              currency: t.currency,
-              baseline: { ...window, median: cents(median), mad: cents(madValue), largest: cents(largest) },
-              ratioToLargest: cents(ratioToMax),
-              robustZ: cents(z),
-              ratioToMedian: cents(ratio),
-              thresholds: {
-                zThreshold: cfg.zThreshold,
-                minRatio: cfg.minRatio,
-                maxRatio: cfg.maxRatio,
-                minHistory: cfg.minHistory,
-              },
-            },
-          });
-        }
-      }
-    } else {
-      // Too little history for robust statistics: compare with the population instead — and, when there is at
-      // least one past debit, with the largest of them.
-      const th = ctx.amountThresholds(t.currency, 'debit', t.time);
-      const largest = history.max();
-      const spike =
-        th !== undefined && largest !== undefined && abs > th.p95 && abs >= cfg.maxRatio * largest;
-      if (th && (spike || abs > th.p99)) {
-        findings.push({
-          transactionId: t.id,
-          ruleId: 'client-baseline',
-          score: spike ? cfg.spikeScore : cfg.fallbackScore,
-          related: [],
-          evidence: {
-            amount: t.amount,
-            currency: t.currency,
-            baseline: {
-              ...window,
-              ...(largest === undefined ? {} : { largest: cents(largest) }),
-              fallback: spike
-                ? 'short history: above the population p95 and several times the largest past debit'
-                : 'short history: compared with the population p99',
-            },
-            ...(largest === undefined ? {} : { ratioToLargest: cents(abs / largest) }),
-            thresholds: {
-              p95: th.p95,
-              p99: th.p99,
-              maxRatio: cfg.maxRatio,
-              minHistory: cfg.minHistory,
-              window: th.window,
-            },
-          },
-        });
-      }
-    }
-    history.add(t.time, abs);
+    const finding = judgeClientBaseline(t, history, ctx, cfg);
+    if (finding) findings.push(finding);
+    history.add(t.time, -t.amount);
   }
   return findings;
+}
+
+/**
+ * One debit against the account's recent debits (`history`, which this expires to the rule's lookback; the caller
+ * adds the debit afterwards). Credits and zero amounts are not judged.
+ */
+export function judgeClientBaseline(
+  t: Txn,
+  history: RollingSample,
+  ctx: RuleContext,
+  cfg: ClientBaselineConfig,
+): Finding | undefined {
+  if (t.direction !== 'debit' || t.amount === 0) return undefined;
+  history.expire(t.time - cfg.lookbackDays * DAY);
+  const abs = -t.amount;
+  const window = { debits: history.count, lookbackDays: cfg.lookbackDays, historySize: cfg.historySize };
+  if (history.count >= cfg.minHistory) {
+    const median = history.median() as number;
+    // Cheap pre-check first: most debits are nowhere near minRatio × median, so MAD is computed rarely.
+    if (!(median > 0 && abs >= cfg.minRatio * median)) return undefined;
+    const madValue = history.mad();
+    const scale = Math.max(MAD_TO_SIGMA * madValue, cfg.madFloorShare * median, 0.01);
+    const z = (abs - median) / scale;
+    if (z < cfg.zThreshold) return undefined;
+    const ratio = abs / median;
+    const largest = history.max() as number;
+    const ratioToMax = largest > 0 ? abs / largest : Number.POSITIVE_INFINITY;
+    const score =
+      ratioToMax >= cfg.maxRatio
+        ? Math.min(
+            cfg.maxScore,
+            cfg.spikeScore + cfg.scorePerDoubling * Math.log2(Math.min(1024, ratioToMax / cfg.maxRatio)),
+          )
+        : cfg.baseScore;
+    return {
+      transactionId: t.id,
+      time: t.time,
+      ruleId: 'client-baseline',
+      score: Math.round(score * 100) / 100,
+      related: [],
+      evidence: {
+        amount: t.amount,
+        currency: t.currency,
+        baseline: { ...window, median: cents(median), mad: cents(madValue), largest: cents(largest) },
+        ratioToLargest: cents(ratioToMax),
+        robustZ: cents(z),
+        ratioToMedian: cents(ratio),
+        thresholds: {
+          zThreshold: cfg.zThreshold,
+          minRatio: cfg.minRatio,
+          maxRatio: cfg.maxRatio,
+          minHistory: cfg.minHistory,
+        },
+      },
+    };
+  }
+  // Too little history for robust statistics: compare with the population instead — and, when there is at least
+  // one past debit, with the largest of them.
+  const th = ctx.amountThresholds(t.currency, 'debit', t.time);
+  const largest = history.max();
+  const spike = th !== undefined && largest !== undefined && abs > th.p95 && abs >= cfg.maxRatio * largest;
+  if (!th || !(spike || abs > th.p99)) return undefined;
+  return {
+    transactionId: t.id,
+    time: t.time,
+    ruleId: 'client-baseline',
+    score: spike ? cfg.spikeScore : cfg.fallbackScore,
+    related: [],
+    evidence: {
+      amount: t.amount,
+      currency: t.currency,
+      baseline: {
+        ...window,
+        ...(largest === undefined ? {} : { largest: cents(largest) }),
+        fallback: spike
+          ? 'short history: above the population p95 and several times the largest past debit'
+          : 'short history: compared with the population p99',
+      },
+      ...(largest === undefined ? {} : { ratioToLargest: cents(abs / largest) }),
+      thresholds: {
+        p95: th.p95,
+        p99: th.p99,
+        maxRatio: cfg.maxRatio,
+        minHistory: cfg.minHistory,
+        window: th.window,
+      },
+    },
+  };
 }

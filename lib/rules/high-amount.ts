@@ -7,6 +7,7 @@ import type { HighAmountConfig } from './config.js';
 import { cents, DAY, RollingSample } from './stats.js';
 import type { ClientTimeline, Finding, RuleContext, Txn } from './types.js';
 
+/** The whole rule over one timeline (each account's own history from the timeline itself). */
 export function detectHighAmount(
   timeline: ClientTimeline,
   ctx: RuleContext,
@@ -20,19 +21,28 @@ export function detectHighAmount(
       history = new RollingSample(cfg.ownHistorySize);
       own.set(t.accountId, history);
     }
-    history.expire(t.time - cfg.ownHistoryDays * DAY);
-    const finding = judge(t, history, ctx, cfg);
+    const finding = judgeHighAmount(t, history, ctx, cfg);
     if (finding) findings.push(finding);
     if (t.direction === 'debit') history.add(t.time, -t.amount);
   }
   return findings;
 }
 
-function judge(t: Txn, history: RollingSample, ctx: RuleContext, cfg: HighAmountConfig): Finding | undefined {
+/**
+ * One transaction against the population thresholds and the account's own recent debits (`history`, which this
+ * expires to the rule's horizon; the caller adds the transaction afterwards).
+ */
+export function judgeHighAmount(
+  t: Txn,
+  history: RollingSample,
+  ctx: RuleContext,
+  cfg: HighAmountConfig,
+): Finding | undefined {
   if (t.amount === 0) return undefined;
   const abs = Math.abs(t.amount);
   const th = ctx.amountThresholds(t.currency, t.direction, t.time);
   if (!th || th.comparable < cfg.minComparable || !(abs > th.p95)) return undefined;
+  history.expire(t.time - cfg.ownHistoryDays * DAY);
   const aboveP99 = abs > th.p99;
   let score = aboveP99 ? cfg.scoreAboveP99 : cfg.scoreAboveP95;
   const median = history.count >= cfg.ownHistoryMin ? history.median() : undefined;
@@ -43,6 +53,7 @@ function judge(t: Txn, history: RollingSample, ctx: RuleContext, cfg: HighAmount
   if (t.direction === 'credit') score = Math.min(score, cfg.creditScoreCap);
   return {
     transactionId: t.id,
+    time: t.time,
     ruleId: 'high-amount',
     score,
     related: [],

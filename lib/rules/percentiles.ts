@@ -65,28 +65,71 @@ export function histogramPercentile(buckets: ReadonlyMap<number, number>, total:
   return Number.POSITIVE_INFINITY;
 }
 
+type MonthBuckets = Map<string, Map<number, number>>;
+
+/**
+ * Bucket counts per currency, direction and month, filled row by row (the full scan counts every transaction it
+ * reads) or from stored rows (the incremental scan reads scan_amount_histogram).
+ */
+export class AmountHistogram {
+  private readonly groups = new Map<string, [credit: MonthBuckets, debit: MonthBuckets]>();
+
+  static of(rows: readonly HistogramRow[]): AmountHistogram {
+    const h = new AmountHistogram();
+    for (const r of rows) h.add(r.currency, r.direction, r.month, r.bucket, r.n);
+    return h;
+  }
+
+  add(currency: string, direction: 'credit' | 'debit', month: string, bucket: number, n = 1): void {
+    let group = this.groups.get(currency);
+    if (!group) {
+      group = [new Map(), new Map()];
+      this.groups.set(currency, group);
+    }
+    const months = group[direction === 'debit' ? 1 : 0];
+    let buckets = months.get(month);
+    if (!buckets) {
+      buckets = new Map();
+      months.set(month, buckets);
+    }
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + n);
+  }
+
+  /** Counts one transaction (zero amounts are not counted). */
+  addAmount(currency: string, amount: number, time: number): void {
+    if (amount === 0) return;
+    this.add(currency, amount < 0 ? 'debit' : 'credit', monthOf(time), bucketOf(Math.abs(amount)));
+  }
+
+  months(currency: string, direction: 'credit' | 'debit'): MonthBuckets | undefined {
+    return this.groups.get(currency)?.[direction === 'debit' ? 1 : 0];
+  }
+
+  rows(): HistogramRow[] {
+    const rows: HistogramRow[] = [];
+    for (const [currency, group] of this.groups) {
+      for (const direction of ['credit', 'debit'] as const) {
+        for (const [month, buckets] of group[direction === 'debit' ? 1 : 0]) {
+          for (const [bucket, n] of buckets) rows.push({ currency, direction, month, bucket, n });
+        }
+      }
+    }
+    return rows;
+  }
+}
+
 /**
  * Builds the lookup the high-amount rule uses: for a transaction in month M, the p95 and p99 of its group over the
- * `windowMonths` months ending with M. Results are memoised per (group, month).
+ * `windowMonths` months ending with M. Results are memoised per (group, month): the full scan asks for a month
+ * only once the histogram holds all of it.
  *
  * @example thresholdLookup(rows, 3)('EUR', 'debit', Date.UTC(2025, 4, 3))?.p95
  */
-export function thresholdLookup(rows: readonly HistogramRow[], windowMonths: number): ThresholdLookup {
-  const groups = new Map<string, Map<string, Map<number, number>>>();
-  for (const row of rows) {
-    const key = `${row.currency}|${row.direction}`;
-    let months = groups.get(key);
-    if (!months) {
-      months = new Map();
-      groups.set(key, months);
-    }
-    let buckets = months.get(row.month);
-    if (!buckets) {
-      buckets = new Map();
-      months.set(row.month, buckets);
-    }
-    buckets.set(row.bucket, (buckets.get(row.bucket) ?? 0) + row.n);
-  }
+export function thresholdLookup(
+  source: readonly HistogramRow[] | AmountHistogram,
+  windowMonths: number,
+): ThresholdLookup {
+  const histogram = source instanceof AmountHistogram ? source : AmountHistogram.of(source);
   // Memoised per (currency, direction, day): the scan asks for every transaction, so no strings are built here.
   const memo = new Map<
     string,
@@ -110,7 +153,7 @@ export function thresholdLookup(rows: readonly HistogramRow[], windowMonths: num
       byDay.set(day, known);
       return known;
     }
-    const months = groups.get(`${currency}|${direction}`);
+    const months = histogram.months(currency, direction);
     let result: AmountThresholds | undefined;
     if (months) {
       const window = trailingMonths(month, windowMonths);

@@ -6,31 +6,47 @@
  */
 import type { RapidTransfersConfig } from './config.js';
 import { byAccount, capIds, cents, isoMinute, MINUTE } from './stats.js';
-import type { ClientTimeline, Finding, Txn } from './types.js';
+import type { ClientTimeline, EpisodeTxn, Finding, Txn } from './types.js';
 
-export function detectRapidTransfers(timeline: ClientTimeline, cfg: RapidTransfersConfig): Finding[] {
-  const findings: Finding[] = [];
-  const maxGap = cfg.maxGapMinutes * MINUTE;
-  for (const txns of byAccount(timeline.txns).values()) {
-    let series: Txn[] = [];
-    const flush = () => {
-      if (series.length >= cfg.minSeries) judge(series, cfg, findings);
-      series = [];
-    };
-    for (const t of txns) {
-      if (t.direction !== 'debit' || !t.transfer) continue;
-      const previous = series[series.length - 1];
-      if (previous && t.time - previous.time > maxGap) flush();
-      series.push(t);
+/** A series never holds more transfers than this: a longer one is judged and a new one starts (bounded memory). */
+export const MAX_SERIES = 1000;
+
+/** One account's current series of outgoing transfers. */
+export class SeriesWatch {
+  constructor(public series: EpisodeTxn[] = []) {}
+
+  /** `item` is what is kept of `t` while its series is open (the engine passes a slim copy). */
+  push(t: Txn, cfg: RapidTransfersConfig, out: Finding[], item: EpisodeTxn = t): void {
+    if (t.direction !== 'debit' || !t.transfer) return;
+    const previous = this.series[this.series.length - 1];
+    if (
+      previous &&
+      (t.time - previous.time > cfg.maxGapMinutes * MINUTE || this.series.length >= MAX_SERIES)
+    ) {
+      judgeSeries(this.series, cfg, out);
+      this.series = [];
     }
-    flush();
+    this.series.push(item);
   }
-  return findings;
+
+  advance(now: number, cfg: RapidTransfersConfig, out: Finding[]): void {
+    const last = this.series[this.series.length - 1];
+    if (last && now - last.time > cfg.maxGapMinutes * MINUTE) {
+      judgeSeries(this.series, cfg, out);
+      this.series = [];
+    }
+  }
+
+  /** Findings for the series still open, as it stands (it stays open). */
+  flush(cfg: RapidTransfersConfig, out: Finding[]): void {
+    judgeSeries(this.series, cfg, out);
+  }
 }
 
-function judge(series: Txn[], cfg: RapidTransfersConfig, out: Finding[]): void {
-  const first = series[0] as Txn;
-  const last = series[series.length - 1] as Txn;
+function judgeSeries(series: readonly EpisodeTxn[], cfg: RapidTransfersConfig, out: Finding[]): void {
+  if (series.length < cfg.minSeries) return;
+  const first = series[0] as EpisodeTxn;
+  const last = series[series.length - 1] as EpisodeTxn;
   if (first.balanceAfter === null) return;
   const startBalance = first.balanceAfter - first.amount;
   const moved = series.reduce((sum, t) => sum - t.amount, 0);
@@ -44,6 +60,7 @@ function judge(series: Txn[], cfg: RapidTransfersConfig, out: Finding[]): void {
   for (const t of series) {
     out.push({
       transactionId: t.id,
+      time: t.time,
       ruleId: 'rapid-transfers',
       score,
       related: ids.filter((id) => id !== t.id),
@@ -66,4 +83,14 @@ function judge(series: Txn[], cfg: RapidTransfersConfig, out: Finding[]): void {
       },
     });
   }
+}
+
+export function detectRapidTransfers(timeline: ClientTimeline, cfg: RapidTransfersConfig): Finding[] {
+  const findings: Finding[] = [];
+  for (const txns of byAccount(timeline.txns).values()) {
+    const watch = new SeriesWatch();
+    for (const t of txns) watch.push(t, cfg, findings);
+    watch.flush(cfg, findings);
+  }
+  return findings;
 }

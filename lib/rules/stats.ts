@@ -24,35 +24,59 @@ export function mad(values: readonly number[], median: number): number {
 
 /**
  * The last `size` values seen within a time horizon, kept sorted so the median is O(1) and an insert O(size).
- * Feed it in time order: `expire(now - horizon)`, read `median()`, then `add(now, value)`.
+ * Feed it in time order: `expire(now - horizon)`, read `median()`, then `add(now, value)`. Times and values live in
+ * plain number arrays (no object per value): the scan keeps one sample per account in memory.
  */
 export class RollingSample {
   private readonly sorted: number[] = [];
-  private readonly queue: Array<{ time: number; value: number }> = [];
+  /** [time, value, time, value, …] from index `head`, oldest first. */
+  private entriesFlat: number[] = [];
   private head = 0;
 
   constructor(private readonly size: number) {}
 
+  /** A sample holding the last `size` of `entries` ([time, value], oldest first) recorded at or after `since`. */
+  static restore(
+    size: number,
+    entries: ReadonlyArray<readonly [number, number]>,
+    since = Number.NEGATIVE_INFINITY,
+  ): RollingSample {
+    const sample = new RollingSample(size);
+    for (const [time, value] of entries) if (time >= since) sample.add(time, value);
+    return sample;
+  }
+
   get count(): number {
-    return this.queue.length - this.head;
+    return (this.entriesFlat.length - this.head) >> 1;
   }
 
   /** Drops values recorded before `time`. */
   expire(time: number): void {
-    while (this.head < this.queue.length && (this.queue[this.head] as { time: number }).time < time) {
+    while (this.head < this.entriesFlat.length && (this.entriesFlat[this.head] as number) < time)
       this.removeOldest();
-    }
   }
 
   add(time: number, value: number): void {
     if (this.size <= 0) return;
     if (this.count >= this.size) this.removeOldest();
-    this.queue.push({ time, value });
-    this.sorted.splice(this.lowerBound(value), 0, value);
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
+    if (this.head > 0 && this.head * 2 >= this.entriesFlat.length) this.compact();
+    this.entriesFlat.push(time, value);
+    const sorted = this.sorted;
+    let i = sorted.length;
+    sorted.push(value);
+    while (i > 0 && (sorted[i - 1] as number) > value) {
+      sorted[i] = sorted[i - 1] as number;
+      i--;
     }
+    sorted[i] = value;
+  }
+
+  /** The values held, oldest first, as [time, value]. */
+  entries(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    const flat = this.entriesFlat;
+    for (let i = this.head; i + 1 < flat.length; i += 2) out.push([flat[i] as number, flat[i + 1] as number]);
+    return out;
   }
 
   median(): number | undefined {
@@ -68,9 +92,22 @@ export class RollingSample {
     return median === undefined ? 0 : mad(this.sorted, median);
   }
 
+  private compact(): void {
+    const flat = this.entriesFlat;
+    let j = 0;
+    for (let i = this.head; i < flat.length; i++) flat[j++] = flat[i] as number;
+    flat.length = j;
+    this.head = 0;
+  }
+
   private removeOldest(): void {
-    const oldest = this.queue[this.head++] as { value: number };
-    this.sorted.splice(this.lowerBound(oldest.value), 1);
+    const value = this.entriesFlat[this.head + 1] as number;
+    this.head += 2;
+    const sorted = this.sorted;
+    let i = this.lowerBound(value);
+    const last = sorted.length - 1;
+    for (; i < last; i++) sorted[i] = sorted[i + 1] as number;
+    sorted.length = last;
   }
 
   private lowerBound(value: number): number {
@@ -128,33 +165,105 @@ export function capIds(ids: readonly number[], max = 50): number[] {
 }
 
 /**
- * Episodes of at least `minCount` items within `windowMs` (inclusive), items in time order. Overlapping or touching
- * qualifying windows merge into one episode. Returns each episode's items, oldest first.
+ * Episodes of at least `minCount` items within `windowMs` (inclusive), fed one item at a time in time order — the
+ * streaming form the scan needs (an episode may span two scans). Overlapping or touching qualifying windows merge
+ * into one episode. `push` and `advance` return an episode once it can no longer grow; `open` is the episode still
+ * growing, if any.
  *
- * @example windowEpisodes(transfers, 10 * MINUTE, 5) // every burst of ≥ 5 transfers within 10 minutes
+ * @example const w = new EpisodeWindow(10 * MINUTE, 5); for (const t of transfers) w.push(t); // bursts of ≥ 5 in 10 min
  */
-export function windowEpisodes<T extends { time: number }>(
+export class EpisodeWindow<T extends { id: number; time: number }> {
+  /** Items within `windowMs` of the latest one (they may still start or join an episode), from index `head`. */
+  private items: T[] = [];
+  private head = 0;
+  /** The qualifying episode still able to grow, oldest first. */
+  open: T[] | undefined;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly minCount: number,
+  ) {}
+
+  /** The items that may still start or join an episode, oldest first. */
+  get window(): T[] {
+    return this.items.slice(this.head);
+  }
+
+  set window(items: T[]) {
+    this.items = items;
+    this.head = 0;
+  }
+
+  /** Adds an item; returns the previous episode when this item starts a new one (it cannot grow any more). */
+  push(item: T): T[] | undefined {
+    this.expire(item.time);
+    if (this.head > 16 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    const items = this.items;
+    items.push(item);
+    const size = items.length - this.head;
+    if (this.minCount < 1 || size < this.minCount) return undefined;
+    const open = this.open;
+    if (open) {
+      const last = open[open.length - 1] as T;
+      const at = items.lastIndexOf(last);
+      if (at >= this.head) {
+        for (let k = at + 1; k < items.length; k++) open.push(items[k] as T);
+        return undefined;
+      }
+    }
+    this.open = items.slice(this.head);
+    return open;
+  }
+
+  private expire(now: number): void {
+    const items = this.items;
+    while (this.head < items.length && now - (items[this.head] as T).time > this.windowMs) this.head++;
+    if (this.head === items.length && this.head > 0) {
+      items.length = 0;
+      this.head = 0;
+    }
+  }
+
+  /** Time moved on to `now` (nothing earlier will come): returns the open episode when it can no longer grow. */
+  advance(now: number): T[] | undefined {
+    this.expire(now);
+    const open = this.open;
+    const last = open?.[open.length - 1];
+    if (open && last && now - last.time > this.windowMs) {
+      this.open = undefined;
+      return open;
+    }
+    return undefined;
+  }
+
+  /** The earliest time of an item that may still join or be part of a growing episode (Infinity when none). */
+  oldest(): number {
+    return Math.min(
+      this.items[this.head]?.time ?? Number.POSITIVE_INFINITY,
+      this.open?.[0]?.time ?? Number.POSITIVE_INFINITY,
+    );
+  }
+
+  get empty(): boolean {
+    return this.head >= this.items.length && !this.open;
+  }
+}
+
+/** Every episode of `items` (in time order) at once: the batch form of EpisodeWindow. */
+export function windowEpisodes<T extends { id: number; time: number }>(
   items: readonly T[],
   windowMs: number,
   minCount: number,
 ): T[][] {
   const episodes: T[][] = [];
-  if (minCount < 1) return episodes;
-  let start = 0;
-  let episodeFrom = -1;
-  let episodeTo = -1;
-  for (let i = 0; i < items.length; i++) {
-    const now = (items[i] as T).time;
-    while (now - (items[start] as T).time > windowMs) start++;
-    if (i - start + 1 < minCount) continue;
-    if (episodeTo >= start) {
-      episodeTo = i;
-    } else {
-      if (episodeFrom >= 0) episodes.push(items.slice(episodeFrom, episodeTo + 1));
-      episodeFrom = start;
-      episodeTo = i;
-    }
+  const w = new EpisodeWindow<T>(windowMs, minCount);
+  for (const item of items) {
+    const closed = w.push(item);
+    if (closed) episodes.push(closed);
   }
-  if (episodeFrom >= 0) episodes.push(items.slice(episodeFrom, episodeTo + 1));
+  if (w.open) episodes.push(w.open);
   return episodes;
 }

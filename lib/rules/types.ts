@@ -30,6 +30,12 @@ export interface Txn {
   title: string | null;
 }
 
+/** What the episode rules (bursts, series, structuring, dormancy) keep of a transaction while its episode is open. */
+export type EpisodeTxn = Pick<
+  Txn,
+  'id' | 'time' | 'amount' | 'currency' | 'balanceAfter' | 'recipient' | 'recipientKey'
+>;
+
 export interface AccountInfo {
   id: number;
   currency: string;
@@ -72,6 +78,8 @@ export const RULE_REASONS: Readonly<Record<RuleId, string>> = {
 /** One rule's verdict on one transaction: a score (0–100) and the evidence an analyst needs to see why. */
 export interface Finding {
   transactionId: number;
+  /** The transaction's booking time (ms), as in Txn.time. */
+  time: number;
   ruleId: RuleId;
   /** 0–100; see lib/rules/risk.ts for how scores become Low / Medium / High. */
   score: number;

@@ -19,27 +19,37 @@ import { getPool, query, withNamedLock, withTransaction } from '../db/pool.js';
 import { ConflictError } from '../errors.js';
 import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
-import { detectAll, type ScoredTransaction } from '../rules/index.js';
-import { thresholdLookup, trailingMonths } from '../rules/percentiles.js';
+import {
+  ClientDetector,
+  DetectionEngine,
+  type SavedClient,
+  type Settled,
+  STATE_VERSION,
+} from '../rules/engine.js';
+import type { ScoredTransaction } from '../rules/index.js';
+import { AmountHistogram, thresholdLookup, trailingMonths } from '../rules/percentiles.js';
 import { assessRisk } from '../rules/risk.js';
 import { DAY } from '../rules/stats.js';
-import type { Finding, RuleContext, Txn } from '../rules/types.js';
-import { groupByClient, readColumns } from './columns.js';
+import type { Finding, RuleContext, RuleId, Txn } from '../rules/types.js';
+import { TxnColumns } from './columns.js';
 import {
   addToHistogram,
-  buildTimelines,
   formatDateTime,
-  type LoadedRows,
+  loadAccountHistory,
+  loadAccountsOf,
   loadAllAccounts,
-  loadClientAccounts,
+  loadClientIds,
   loadHistogram,
   loadHistorySince,
-  loadTransactions,
+  loadTransactionRange,
   loadTransactionTypes,
   parseDateTime,
   type ScanAccount,
+  sortByTime,
+  TXN_COLUMNS,
   type TypeInfo,
 } from './source.js';
+import { dropStatesNotAsOf, loadStates, STATE_WATERMARK, saveStates } from './state.js';
 import {
   type AlertCounts,
   type AlertRow,
@@ -49,8 +59,6 @@ import {
   emptyCounts,
   finishRun,
   HISTOGRAM_WATERMARK,
-  insertAlerts,
-  moveWatermark,
   readWatermark,
   recordProgress,
   recordSkippedRun,
@@ -65,21 +73,21 @@ export { SCAN_LOCK } from '../db/locks.js';
 
 import { SCAN_LOCK } from '../db/locks.js';
 
-const CONTEXT_READERS = 3;
-/** Full scan: accounts judged at once (a slice of a write chunk). */
-const JUDGE_ACCOUNTS = 200;
+/** Full scan: alert rows (or client states) gathered before a write is queued (one write runs while the next clients are judged). */
+const WRITE_ROWS = 5_000;
+const WRITE_STATES = 5_000;
 
 export interface ScanOptions {
   mode?: ScanMode;
   rules?: RulesConfig;
   /** New transactions per incremental chunk (each chunk commits on its own). */
   chunkSize?: number;
-  /** Accounts per full-scan chunk (a client is never split). */
-  accountsPerChunk?: number;
   /** How long to wait for another scan's lock before stepping aside. */
   lockWaitSeconds?: number;
   /** Full scan: rows kept in memory per pass (more rows ⇒ several passes over the table, each for some clients). */
   maxRowsInMemory?: number;
+  /** Full scan: stop at this transaction id instead of the last one (benches and tests rebuild a past state). */
+  toId?: number;
   /** Called after each chunk commits (tests use it to stop a run half-way). */
   onChunkCommitted?: (chunk: { index: number; toId: number }) => void | Promise<void>;
 }
@@ -123,26 +131,18 @@ export async function runScan(options: ScanOptions = {}): Promise<ScanSummary> {
   };
 }
 
-/** The longest history any rule looks at, in days (what an incremental chunk loads as context). */
-export function contextDays(rules: RulesConfig): number {
-  return (
-    Math.max(
-      rules['high-amount'].ownHistoryDays,
-      rules['client-baseline'].lookbackDays,
-      rules['unusual-location'].lookbackDays,
-      rules['dormant-reactivation'].lookbackDays,
-      rules.structuring.windowHours / 24,
-      rules['unusual-pattern'].windowMinutes / 1440,
-      rules['rapid-transfers'].maxGapMinutes / 1440,
-    ) + 1
-  );
-}
-
-async function scanLocked(mode: ScanMode, options: ScanOptions, started: number): Promise<ScanSummary> {
+async function scanLocked(requested: ScanMode, options: ScanOptions, started: number): Promise<ScanSummary> {
   const rules = options.rules ?? DEFAULT_RULES_CONFIG;
   const interrupted = await closeInterruptedRuns();
   if (interrupted) logger.warn('closed runs left unfinished by a crash', { interrupted });
   const watermark = await readWatermark(WATERMARK);
+  let mode = requested;
+  if (mode === 'incremental' && watermark > 0 && (await readWatermark(STATE_WATERMARK)) !== watermark) {
+    // Alerts exist up to the watermark but no detection state does (first run after an upgrade, or a state
+    // written by another version): judging new rows without their clients' history would raise false alerts.
+    logger.warn('no detection state matches the watermark; rebuilding it with a full scan', { watermark });
+    mode = 'full';
+  }
   const runId = await startRun(mode, rules, mode === 'full' ? 1 : watermark + 1);
   logger.info('anomaly scan started', { runId, mode, watermark });
   try {
@@ -152,7 +152,7 @@ async function scanLocked(mode: ScanMode, options: ScanOptions, started: number)
     const types = await loadTransactionTypes();
     const progress =
       mode === 'full'
-        ? await fullScan(runId, Number(maxId), rules, types, options)
+        ? await fullScan(runId, Math.min(Number(maxId), options.toId ?? Number(maxId)), rules, types, options)
         : await incrementalScan(runId, watermark, Number(maxId), rules, types, options);
     await finishRun(runId, 'succeeded');
     const summary: ScanSummary = {
@@ -174,6 +174,21 @@ async function scanLocked(mode: ScanMode, options: ScanOptions, started: number)
   }
 }
 
+/** The longest history any rule looks at, in days (how far back a replayed client's history is read). */
+export function contextDays(rules: RulesConfig): number {
+  return (
+    Math.max(
+      rules['high-amount'].ownHistoryDays,
+      rules['client-baseline'].lookbackDays,
+      rules['unusual-location'].lookbackDays,
+      rules['dormant-reactivation'].lookbackDays,
+      rules.structuring.windowHours / 24,
+      rules['unusual-pattern'].windowMinutes / 1440,
+      rules['rapid-transfers'].maxGapMinutes / 1440,
+    ) + 1
+  );
+}
+
 interface Progress {
   scanned: number;
   toId: number;
@@ -181,47 +196,59 @@ interface Progress {
   counts: AlertCounts;
 }
 
-/** Scores every flagged transaction on all its findings, then keeps the findings `keep` accepts. */
-function scoreChunk(
-  findings: readonly Finding[],
-  txns: ReadonlyMap<number, Txn>,
+/**
+ * Alert rows for settled transactions: each transaction's findings (plus, in an incremental run, the scores of the
+ * alerts it already has from earlier runs) make its risk; every finding becomes one alert carrying that risk.
+ */
+export function scoreSettled(
+  settled: readonly Settled[],
   rules: RulesConfig,
-  keep: (f: Finding) => boolean,
-): ScoredTransaction[] {
-  const byTxn = new Map<number, Finding[]>();
-  for (const f of findings) {
-    const list = byTxn.get(f.transactionId);
-    if (list) list.push(f);
-    else byTxn.set(f.transactionId, [f]);
-  }
+  runId: number,
+  earlier?: ReadonlyMap<number, ReadonlyArray<{ ruleId: RuleId; score: number }>>,
+): AlertRow[] {
   const scored: ScoredTransaction[] = [];
-  for (const [id, list] of byTxn) {
-    const kept = list.filter(keep);
-    const txn = txns.get(id);
-    if (kept.length === 0 || !txn) continue;
-    scored.push({ txn, findings: kept, risk: assessRisk(list, txn, rules.risk) });
+  for (const entry of settled) {
+    let all: Finding[] = entry.findings;
+    const before = earlier?.get(entry.id);
+    if (before) {
+      const fired = new Set(all.map((f) => f.ruleId));
+      const extra = before
+        .filter((b) => !fired.has(b.ruleId))
+        .map((b) => ({
+          transactionId: entry.id,
+          time: entry.time,
+          ruleId: b.ruleId,
+          score: b.score,
+          evidence: {},
+          related: [],
+        }));
+      if (extra.length) all = [...all, ...extra];
+    }
+    scored.push({
+      txn: entry.txn ?? { id: entry.id },
+      findings: entry.findings,
+      risk: assessRisk(all, entry.txn, rules.risk),
+    });
   }
-  return scored;
+  return alertRows(scored, runId);
 }
 
-function detectChunk(
-  loaded: LoadedRows,
-  accounts: ReadonlyMap<number, ScanAccount>,
-  ctx: RuleContext,
-  rules: RulesConfig,
-  keep: (f: Finding) => boolean,
-): ScoredTransaction[] {
-  const findings: Finding[] = [];
-  for (const timeline of buildTimelines(loaded.txns, accounts)) {
-    for (const f of detectAll(timeline, ctx, rules)) findings.push(f);
-  }
-  if (findings.length === 0) return [];
-  const byId = new Map<number, Txn>();
-  const wanted = new Set(findings.map((f) => f.transactionId));
-  for (const t of loaded.txns) if (wanted.has(t.id)) byId.set(t.id, t);
-  return scoreChunk(findings, byId, rules, keep);
+/** The first instant of the month after `time` (UTC). */
+function nextMonth(time: number): number {
+  const d = new Date(time);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
+/**
+ * The full scan. One streamed read of the table in id order fills the column store (lib/scan/columns.ts) and the
+ * amount histogram; then every client is judged on its own, from an empty memory, in booking order — all its
+ * findings settle at once, so its alerts carry their final risk — and its detection state is saved. Alert rows and
+ * states are written in batches by one DB transaction at a time while the next clients are judged. States carry
+ * the id they were computed up to (`as_of_transaction_id`); the last transaction moves the watermarks, replaces
+ * the histogram and drops the states of clients no longer there. Should the run stop before that, the watermarks
+ * stay where they were and the incremental scan replays the clients whose state is newer than the watermark.
+ * Above `maxRowsInMemory` rows the scan makes several passes, each keeping a slice of the clients.
+ */
 async function fullScan(
   runId: number,
   maxId: number,
@@ -233,135 +260,163 @@ async function fullScan(
   /** Per-phase timings in the run's log (where a slow full scan spends its time). */
   const phase = (name: string, extra: Record<string, unknown> = {}) => {
     const now = performance.now();
-    logger.info('full scan phase', { runId, phase: name, ms: Math.round(now - phaseStart), ...extra });
+    const m = process.memoryUsage();
+    logger.info('full scan phase', {
+      runId,
+      phase: name,
+      ms: Math.round(now - phaseStart),
+      heapMb: Math.round(m.heapUsed / 1e6),
+      rssMb: Math.round(m.rss / 1e6),
+      ...extra,
+    });
     phaseStart = now;
   };
-  const accounts = await loadAllAccounts();
+  const [accounts, historySince] = await Promise.all([loadAllAccounts(), loadHistorySince()]);
   phase('accounts', { accounts: accounts.length });
   const maxRows = options.maxRowsInMemory ?? 3_000_000;
   const passes = Math.max(1, Math.ceil(maxId / maxRows));
   const purpose = new RegExp(rules.risk.declaredPurpose, 'iu');
   const keepTitle = (title: string) => purpose.test(title);
+  const histogram = new AmountHistogram();
+  const ctx: RuleContext = {
+    amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),
+    historySince,
+  };
   const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
-  const perChunk = options.accountsPerChunk ?? 2_000;
-  let ctx: RuleContext | undefined;
-  let pending: Promise<void> | undefined;
-  let chunkIndex = 0;
-
-  const write = (rows: AlertRow[], last: boolean) =>
-    withTransaction(async (conn) => {
-      const created = await writeAlerts(conn, rows, runId);
-      const total = emptyCounts();
-      addCounts(total, progress.counts);
-      addCounts(total, created);
-      if (last) await moveWatermark(conn, WATERMARK, maxId, runId);
-      await recordProgress(runId, { scanned: progress.scanned, toId: maxId, counts: total }, conn);
-      return created;
-    }).then(async (created) => {
+  /** The latest booking time read: what time has passed by then is closed before a client's state is saved. */
+  let scanNow = Number.NEGATIVE_INFINITY;
+  // Two writers, each one transaction at a time on its own connection: alerts (with the run's progress) and
+  // client states. They need not commit together: a state says which transactions it has seen (as_of), and
+  // alerts are idempotent.
+  let alertWrites: Promise<void> = Promise.resolve();
+  let stateWrites: Promise<void> = Promise.resolve();
+  let queued = 0;
+  const enqueue = async (batch: AlertRow[], states: Array<readonly [number, SavedClient]>) => {
+    queued++;
+    alertWrites = alertWrites.then(async () => {
+      const created = await withTransaction(async (tx) => {
+        const made = await writeAlerts(tx, batch, runId);
+        const total = emptyCounts();
+        addCounts(total, progress.counts);
+        addCounts(total, made);
+        await recordProgress(runId, { scanned: progress.scanned, toId: maxId, counts: total }, tx);
+        return made;
+      });
       addCounts(progress.counts, created);
       progress.chunks++;
       await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
     });
+    stateWrites = stateWrites.then(() =>
+      withTransaction((tx) => saveStates(tx, states, maxId)).then(() => undefined),
+    );
+    const both = Promise.all([alertWrites, stateWrites]);
+    both.then(
+      () => queued--,
+      () => queued--,
+    );
+    // One batch is written while the next is judged; a third waits.
+    if (queued >= 2) await both;
+  };
+  const writes = () => Promise.all([alertWrites, stateWrites]);
 
   for (let pass = 0; pass < passes; pass++) {
-    const passClients = new Set<number>();
-    const passAccounts = accounts.filter((a) => {
-      const inPass = passes === 1 || a.clientId % passes === pass;
-      if (inPass) passClients.add(a.clientId);
-      return inPass;
-    });
-    const kept = new Set(passAccounts.map((a) => a.id));
+    const inPass = (clientId: number) => passes === 1 || clientId % passes === pass;
+    const passAccounts = accounts.filter((a) => inPass(a.clientId));
+    const clientOfAccount = new Map(passAccounts.map((a) => [a.id, a.clientCountry]));
+    const columns = new TxnColumns(Math.min(maxId, maxRows) + 1024);
     const conn = await (await getPool()).getConnection();
-    let read: Awaited<ReturnType<typeof readColumns>>;
+    let rows = 0;
     try {
-      read = await readColumns(
-        conn,
-        maxId,
-        passes === 1 ? () => true : (id) => kept.has(id),
-        keepTitle,
-        Math.min(maxId, maxRows) + 1024,
-      );
+      const raw = (
+        conn as unknown as { connection: { query: (o: object, p: unknown[]) => NodeJS.EventEmitter } }
+      ).connection;
+      await new Promise<void>((resolve, reject) => {
+        const q = raw.query(
+          { sql: `SELECT ${TXN_COLUMNS} FROM transactions WHERE id <= ? ORDER BY id`, rowsAsArray: true },
+          [maxId],
+        );
+        q.on('error', reject);
+        q.on('end', () => resolve());
+        q.on('result', (row: unknown[]) => {
+          rows++;
+          if (row[8] === 'cancelled') return;
+          const time = parseDateTime(row[3] as string);
+          if (time > scanNow) scanNow = time;
+          if (pass === 0) {
+            const amount = Number(row[4]);
+            if (amount !== 0) histogram.addAmount(row[5] as string, amount, time);
+          }
+          // Rows of accounts created after the accounts were read are left to the next scan.
+          const country = clientOfAccount.get(Number(row[1]));
+          if (country !== undefined) columns.push(row, time, country, keepTitle);
+        });
+      });
     } finally {
       conn.release();
     }
-    phase('read', { pass, rows: read.rowCount });
-    if (!ctx) {
-      const histogram = read.histogram;
-      progress.scanned = read.rowCount;
-      await withTransaction(async (tx) => {
-        await tx.query('DELETE FROM scan_amount_histogram');
-        for (let i = 0; i < histogram.length; i += 5_000) {
-          await tx.query(
-            'INSERT INTO scan_amount_histogram (currency, direction, month, bucket, n) VALUES ?',
-            [histogram.slice(i, i + 5_000).map((h) => [h.currency, h.direction, h.month, h.bucket, h.n])],
-          );
-        }
-        await setWatermark(tx, HISTOGRAM_WATERMARK, maxId, runId);
-      });
-      ctx = {
-        amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),
-        historySince: read.minTime,
-      };
-      phase('histogram', { rows: histogram.length });
-    }
-    const { order, clientStart, clientAccounts } = groupByClient(read.columns, passAccounts);
+    if (pass === 0) progress.scanned = rows;
+    phase('read', { pass, rows, kept: columns.length });
+    const { order, clientStart, clientAccounts } = columns.groupByClient(passAccounts);
     phase('group', { pass, clients: clientAccounts.length });
-    let c = 0;
-    while (c < clientAccounts.length) {
-      // A write chunk of `perChunk` accounts is judged in slices of JUDGE_ACCOUNTS, each turned into compact alert
-      // rows at once: the Txn objects and findings of a slice are short-lived, only the rows wait for the write.
-      const rows: AlertRow[] = [];
-      let chunkSize = 0;
-      while (c < clientAccounts.length && chunkSize < perChunk) {
-        const sliceAccounts = new Map<number, ScanAccount>();
-        const txns: Txn[] = [];
-        while (
-          c < clientAccounts.length &&
-          sliceAccounts.size < Math.min(JUDGE_ACCOUNTS, perChunk - chunkSize)
-        ) {
-          for (const a of clientAccounts[c] as ScanAccount[]) sliceAccounts.set(a.id, a);
-          for (let k = clientStart[c] as number; k < (clientStart[c + 1] as number); k++) {
-            txns.push(read.columns.txn(order[k] as number, types));
-          }
-          c++;
-        }
-        chunkSize += sliceAccounts.size;
-        const scored = detectChunk({ txns, rowCount: txns.length }, sliceAccounts, ctx, rules, () => true);
-        for (const row of alertRows(scored, runId)) rows.push(row);
+
+    let alertBatch: AlertRow[] = [];
+    let stateBatch: Array<readonly [number, SavedClient]> = [];
+    for (let c = 0; c < clientAccounts.length; c++) {
+      const clientAccountList = clientAccounts[c] as ScanAccount[];
+      const first = clientAccountList[0] as ScanAccount;
+      const from = clientStart[c] as number;
+      const to = clientStart[c + 1] as number;
+      if (from === to) continue;
+      const d = new ClientDetector(first.clientId, first.clientCountry, rules, ctx);
+      for (const a of clientAccountList) d.addAccount(a);
+      const settled: Settled[] = [];
+      for (let k = from; k < to; k++) {
+        d.push(columns.txn(order[k] as number, types));
+        d.settle(settled);
       }
-      const last = pass === passes - 1 && c >= clientAccounts.length;
-      // One write in flight while the next chunk is judged: the database and the JS work overlap.
-      if (pending) await pending;
-      pending = write(rows, last);
-      pending.catch(() => undefined);
-      chunkIndex++;
+      d.advance(scanNow);
+      d.flush();
+      d.settle(settled, true);
+      if (settled.length) for (const row of scoreSettled(settled, rules, runId)) alertBatch.push(row);
+      stateBatch.push([first.clientId, d.save()]);
+      if (alertBatch.length >= WRITE_ROWS || stateBatch.length >= WRITE_STATES) {
+        await enqueue(alertBatch, stateBatch);
+        alertBatch = [];
+        stateBatch = [];
+      }
     }
+    if (alertBatch.length || stateBatch.length) await enqueue(alertBatch, stateBatch);
+    await writes();
+    phase('judge and write', { pass, alerts: progress.counts.created });
   }
-  if (pending) await pending;
-  phase('judge and write', { chunks: progress.chunks, alerts: progress.counts.created });
-  if (chunkIndex === 0 || progress.chunks === 0) {
-    await withTransaction((conn) => moveWatermark(conn, WATERMARK, maxId, runId));
-  }
+
+  const histogramRows = histogram.rows();
+  await withTransaction(async (tx) => {
+    await tx.query('DELETE FROM scan_amount_histogram');
+    for (let i = 0; i < histogramRows.length; i += 5_000) {
+      await tx.query('INSERT INTO scan_amount_histogram (currency, direction, month, bucket, n) VALUES ?', [
+        histogramRows.slice(i, i + 5_000).map((h) => [h.currency, h.direction, h.month, h.bucket, h.n]),
+      ]);
+    }
+    await dropStatesNotAsOf(tx, maxId);
+    await setWatermark(tx, HISTOGRAM_WATERMARK, maxId, runId);
+    await setWatermark(tx, WATERMARK, maxId, runId);
+    await setWatermark(tx, STATE_WATERMARK, maxId, runId);
+    await recordProgress(runId, { scanned: progress.scanned, toId: maxId, counts: progress.counts }, tx);
+  });
+  progress.chunks++;
+  await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
+  phase('final write', { histogram: histogramRows.length });
   return progress;
 }
 
-/** Groups accounts (ordered by client) into chunks of about `size` accounts, never splitting a client. */
-export function chunkByClient(accounts: readonly ScanAccount[], size: number): ScanAccount[][] {
-  const chunks: ScanAccount[][] = [];
-  let current: ScanAccount[] = [];
-  for (let i = 0; i < accounts.length; i++) {
-    const a = accounts[i] as ScanAccount;
-    current.push(a);
-    const nextClient = accounts[i + 1]?.clientId;
-    if (current.length >= size && nextClient !== a.clientId) {
-      chunks.push(current);
-      current = [];
-    }
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
-}
-
+/**
+ * The incremental scan: transactions above the watermark in chunks of `chunkSize`. A chunk reads its rows by id,
+ * the accounts of the clients they belong to and those clients' saved detection state (by primary key), feeds the
+ * rows through the detectors, emits every episode still open as it stands, and commits the alerts, the new states
+ * and the watermarks in one DB transaction. Findings on earlier transactions (the first transfers of a burst the
+ * new rows complete) are scored together with the alerts those transactions already have.
+ */
 async function incrementalScan(
   runId: number,
   watermark: number,
@@ -374,6 +429,13 @@ async function incrementalScan(
   if (maxId <= watermark) return progress;
   const chunkSize = options.chunkSize ?? 20_000;
 
+  let mark = performance.now();
+  /** Where an incremental run spends its time (debug log). */
+  const lap = (name: string, extra: Record<string, unknown> = {}) => {
+    const now = performance.now();
+    logger.debug('incremental scan step', { runId, step: name, ms: Math.round(now - mark), ...extra });
+    mark = now;
+  };
   // Bring the amount histogram up to maxId (its own watermark; atomic with its counts).
   await withTransaction(async (conn) => {
     const counted = await readWatermark(HISTOGRAM_WATERMARK, conn, true);
@@ -386,21 +448,17 @@ async function incrementalScan(
     'SELECT MIN(date) AS first, MAX(date) AS last FROM transactions WHERE id > ? AND id <= ?',
     [watermark, maxId],
   );
-  if (!range?.first || !range.last) {
-    await withTransaction((conn) => moveWatermark(conn, WATERMARK, maxId, runId));
-    return { ...progress, toId: maxId };
-  }
   const windowMonths = rules['high-amount'].windowMonths;
-  const histogram = await loadHistogram(
-    trailingMonths(range.first.slice(0, 7), windowMonths)[0],
-    range.last.slice(0, 7),
-  );
+  const histogram =
+    range?.first && range.last
+      ? await loadHistogram(trailingMonths(range.first.slice(0, 7), windowMonths)[0], range.last.slice(0, 7))
+      : [];
   const ctx: RuleContext = {
     amountThresholds: thresholdLookup(histogram, windowMonths),
     historySince: await loadHistorySince(),
   };
-  const context = contextDays(rules) * DAY;
 
+  lap('histogram');
   let from = watermark;
   while (from < maxId) {
     const [edge] = await query<{ id: number }>(
@@ -408,60 +466,97 @@ async function incrementalScan(
       [from, maxId, chunkSize - 1],
     );
     const to = edge ? Number(edge.id) : maxId;
-    const fresh = await query<{ account_id: number; first: string; n: number }>(
-      'SELECT account_id, MIN(date) AS first, COUNT(*) AS n FROM transactions WHERE id > ? AND id <= ? GROUP BY account_id',
-      [from, to],
-    );
-    const accounts = await loadClientAccounts(fresh.map((r) => Number(r.account_id)));
-    const earliest = fresh.reduce(
-      (min, r) => Math.min(min, parseDateTime(r.first)),
-      Number.POSITIVE_INFINITY,
-    );
-    // The history is random reads through the (account_id, date) index: three queries at once keep the server busy.
-    const ids = accounts.map((a) => a.id);
-    const slice = Math.ceil(ids.length / CONTEXT_READERS);
-    const parts = await Promise.all(
-      Array.from({ length: CONTEXT_READERS }, (_, k) =>
-        loadTransactions(
-          ids.slice(k * slice, (k + 1) * slice),
-          to,
-          types,
-          formatDateTime(earliest - context),
-        ),
-      ),
-    );
-    const loaded: LoadedRows = {
-      txns: parts.flatMap((p) => p.txns),
-      rowCount: parts.reduce((sum, p) => sum + p.rowCount, 0),
-    };
+    lap('chunk edge');
+    const { txns, rowCount } = await loadTransactionRange(from, to, types);
+    lap('read rows', { rows: rowCount });
+    sortByTime(txns);
+    const clientIds = await loadClientIds([...new Set(txns.map((t) => t.accountId))]);
+    const [accounts, states] = await Promise.all([loadAccountsOf(clientIds), loadStates(clientIds)]);
+    const clientOf = new Map(accounts.map((a) => [a.id, a.clientId]));
+    lap('accounts and states', { accounts: accounts.length, states: states.size });
+    // A client is replayed — its history within the rules' reach read again and judged in booking order with the
+    // new rows — when a new transaction was booked before the latest one its state has seen (a late booking), or
+    // when its state has seen transactions beyond the watermark (left by a full scan that stopped half-way).
+    const late = new Map<number, number>();
+    for (const t of txns) {
+      const clientId = clientOf.get(t.accountId) as number;
+      if (late.has(clientId)) continue;
+      const saved = states.get(clientId);
+      if (saved && (saved.asOf > from || saved.state.v !== STATE_VERSION || t.time < saved.state.t * 1000))
+        late.set(clientId, t.time);
+      else if (saved === undefined && from > 0) late.set(clientId, t.time);
+    }
+    const engine = new DetectionEngine(rules, ctx);
+    for (const a of accounts)
+      engine.addAccount(a, late.has(a.clientId) ? undefined : states.get(a.clientId)?.state);
+    let feed = txns;
+    if (late.size) {
+      const earliest = Math.min(...late.values());
+      const history = await loadAccountHistory(
+        accounts.filter((a) => late.has(a.clientId)).map((a) => a.id),
+        from,
+        formatDateTime(earliest - contextDays(rules) * DAY),
+        types,
+      );
+      feed = sortByTime([...history, ...txns]);
+      logger.info('replayed late-booked clients', { runId, clients: late.size, history: history.length });
+    }
+    lap('replay history', { late: late.size });
+    for (const t of feed) engine.push(t);
+    engine.finish();
     const after = from;
-    const scored = detectChunk(
-      loaded,
-      new Map(accounts.map((a) => [a.id, a])),
-      ctx,
-      rules,
-      (f) => f.transactionId > after || f.related.some((id) => id > after),
-    );
-    const scanned = fresh.reduce((sum, r) => sum + Number(r.n), 0);
+    // Findings that only concern transactions judged before (a replayed history) were raised then.
+    const settled = engine
+      .take()
+      .map((s) =>
+        s.id > after ? s : { ...s, findings: s.findings.filter((f) => f.related.some((id) => id > after)) },
+      )
+      .filter((s) => s.findings.length > 0);
+    lap('judge', { settled: settled.length });
+    const earlier = await earlierScores(settled.filter((s) => s.id <= after).map((s) => s.id));
+    const rows = scoreSettled(settled, rules, runId, earlier);
+    const saved = [...engine.detectors].map(([id, d]) => [id, d.save()] as const);
     const counts = await withTransaction(async (conn) => {
       const current = await readWatermark(WATERMARK, conn, true);
       if (current !== after) {
         throw new ConflictError(`the watermark moved from ${after} to ${current} under this run; stopping`);
       }
-      const created = await insertAlerts(conn, scored, runId);
+      const created = await writeAlerts(conn, rows, runId);
+      await saveStates(conn, saved, to);
       const total = emptyCounts();
       addCounts(total, progress.counts);
       addCounts(total, created);
-      await moveWatermark(conn, WATERMARK, to, runId);
-      await recordProgress(runId, { scanned: progress.scanned + scanned, toId: to, counts: total }, conn);
+      await setWatermark(conn, WATERMARK, to, runId);
+      await setWatermark(conn, STATE_WATERMARK, to, runId);
+      await recordProgress(runId, { scanned: progress.scanned + rowCount, toId: to, counts: total }, conn);
       return created;
     });
+    lap('write', { created: counts.created, states: saved.length });
     addCounts(progress.counts, counts);
-    progress.scanned += scanned;
+    progress.scanned += rowCount;
     progress.toId = to;
     progress.chunks++;
     from = to;
     await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: to });
   }
   return progress;
+}
+
+/** The system alerts earlier runs raised on `ids` (rule and score), for scoring findings that complete an episode. */
+async function earlierScores(
+  ids: readonly number[],
+): Promise<Map<number, Array<{ ruleId: RuleId; score: number }>>> {
+  const byId = new Map<number, Array<{ ruleId: RuleId; score: number }>>();
+  for (let i = 0; i < ids.length; i += 5_000) {
+    const rows = await query<{ transaction_id: number; rule_id: RuleId; score: string | null }>(
+      "SELECT transaction_id, rule_id, score FROM alerts WHERE transaction_id IN (?) AND flagged_by = 'system' AND rule_id IS NOT NULL",
+      [ids.slice(i, i + 5_000)],
+    );
+    for (const r of rows) {
+      const list = byId.get(Number(r.transaction_id)) ?? [];
+      list.push({ ruleId: r.rule_id, score: Number(r.score ?? 0) });
+      byId.set(Number(r.transaction_id), list);
+    }
+  }
+  return byId;
 }

@@ -1,14 +1,15 @@
 /**
- * The scan's reads (all SQL of the detector lives here and in writer.ts): reference data, the amount histogram,
- * and transactions per group of accounts, decoded into the rules' `Txn` shape. The detector never reads the
+ * The scan's reads (all SQL of the detector lives here, in state.ts and in writer.ts): reference data, the amount
+ * histogram, and transactions by id range, decoded into the rules' `Txn` shape. The detector never reads the
  * seeder's anomaly_labels table.
  */
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { getPool, type Queryable, query } from '../db/pool.js';
 import { TRANSACTION_TYPES } from '../domain/bank.js';
+import { recipientKey } from '../rules/engine.js';
 import { BUCKETS_PER_DECADE, type HistogramRow } from '../rules/percentiles.js';
 import { ibanCountry, normaliseIban } from '../rules/stats.js';
-import type { AccountInfo, ClientTimeline, Txn, TxStatus } from '../rules/types.js';
+import type { AccountInfo, Txn, TxStatus } from '../rules/types.js';
 
 export interface TypeInfo {
   type: string;
@@ -32,56 +33,61 @@ export interface ScanAccount extends AccountInfo {
 const ACCOUNT_COLUMNS =
   'SELECT a.id, a.client_id, a.currency, a.opening_date, c.country FROM accounts a JOIN clients c ON c.id = a.client_id';
 
-function toAccount(r: RowDataPacket): ScanAccount {
+function toAccount(r: readonly unknown[]): ScanAccount {
   return {
-    id: Number(r.id),
-    clientId: Number(r.client_id),
-    currency: String(r.currency),
-    openedAt: parseDate(String(r.opening_date)),
-    clientCountry: String(r.country).toUpperCase(),
+    id: Number(r[0]),
+    clientId: Number(r[1]),
+    currency: String(r[2]),
+    openedAt: parseDate(String(r[3])),
+    clientCountry: String(r[4]).toUpperCase(),
   };
 }
 
-/** Every account, grouped by client (ordered by client id, then account id). */
-export async function loadAllAccounts(): Promise<ScanAccount[]> {
-  const rows = await query<RowDataPacket>(`${ACCOUNT_COLUMNS} ORDER BY a.client_id, a.id`);
-  return rows.map(toAccount);
+async function accountRows(sql: string, params: unknown[] = []): Promise<ScanAccount[]> {
+  const pool = await getPool();
+  const [rows] = await pool.query<RowDataPacket[]>({ sql, rowsAsArray: true }, params);
+  return (rows as unknown as unknown[][]).map(toAccount);
 }
 
-/** All accounts of the clients owning `accountIds`. */
-export async function loadClientAccounts(accountIds: readonly number[]): Promise<ScanAccount[]> {
+/** Every account (ordered by client id, then account id). */
+export function loadAllAccounts(): Promise<ScanAccount[]> {
+  return accountRows(`${ACCOUNT_COLUMNS} ORDER BY a.client_id, a.id`);
+}
+
+/** The clients owning `accountIds`. */
+export async function loadClientIds(accountIds: readonly number[]): Promise<number[]> {
   if (accountIds.length === 0) return [];
-  const rows = await query<RowDataPacket>(
-    `${ACCOUNT_COLUMNS} WHERE a.client_id IN (SELECT client_id FROM accounts WHERE id IN (?)) ORDER BY a.client_id, a.id`,
+  const pool = await getPool();
+  const [rows] = await pool.query<RowDataPacket[]>(
+    { sql: 'SELECT DISTINCT client_id FROM accounts WHERE id IN (?)', rowsAsArray: true },
     [accountIds],
   );
-  return rows.map(toAccount);
+  return (rows as unknown as unknown[][]).map((r) => Number(r[0]));
 }
 
-const TXN_SQL =
-  'SELECT id, account_id, transaction_type_id, date, amount, currency, balance_after, recipient_account, status, title FROM transactions';
-
-export interface LoadedRows {
-  txns: Txn[];
-  /** Rows read, cancelled included (those are read but never judged). */
-  rowCount: number;
+/** All accounts of `clientIds` (ordered by client id, then account id). */
+export function loadAccountsOf(clientIds: readonly number[]): Promise<ScanAccount[]> {
+  if (clientIds.length === 0) return Promise.resolve([]);
+  return accountRows(`${ACCOUNT_COLUMNS} WHERE a.client_id IN (?) ORDER BY a.client_id, a.id`, [clientIds]);
 }
 
-/**
- * Transactions of `accountIds` with id ≤ `maxId` (and, when given, booked on or after `since`), decoded. Rows come
- * back as arrays (cheaper to decode than objects); cancelled transactions are dropped here.
- */
-export async function loadTransactions(
-  accountIds: readonly number[],
-  maxId: number,
+/** The columns the scan reads, in the order decodeRow expects. */
+export const TXN_COLUMNS =
+  'id, account_id, transaction_type_id, date, amount, currency, balance_after, recipient_account, status, title';
+
+export async function loadTransactionRange(
+  fromId: number,
+  toId: number,
   types: ReadonlyMap<number, TypeInfo>,
-  since?: string,
-): Promise<LoadedRows> {
-  if (accountIds.length === 0) return { txns: [], rowCount: 0 };
+): Promise<{ txns: Txn[]; rowCount: number }> {
   const pool = await getPool();
-  const sql = `${TXN_SQL} WHERE account_id IN (?) AND id <= ?${since ? ' AND date >= ?' : ''}`;
-  const params: unknown[] = since ? [accountIds, maxId, since] : [accountIds, maxId];
-  const [rows] = await pool.query<RowDataPacket[]>({ sql, rowsAsArray: true }, params);
+  const [rows] = await pool.query<RowDataPacket[]>(
+    {
+      sql: `SELECT ${TXN_COLUMNS} FROM transactions WHERE id > ? AND id <= ? ORDER BY id`,
+      rowsAsArray: true,
+    },
+    [fromId, toId],
+  );
   const txns: Txn[] = [];
   for (const row of rows as unknown as unknown[][]) {
     const t = decodeRow(row, types);
@@ -90,57 +96,128 @@ export async function loadTransactions(
   return { txns, rowCount: rows.length };
 }
 
+/**
+ * Transactions of `accountIds` with id ≤ `maxId` booked on or after `since` ('YYYY-MM-DD HH:MM:SS'), decoded (a
+ * late-booked client's history, replayed by the incremental scan), through the (account_id, date) index.
+ */
+export async function loadAccountHistory(
+  accountIds: readonly number[],
+  maxId: number,
+  since: string,
+  types: ReadonlyMap<number, TypeInfo>,
+): Promise<Txn[]> {
+  if (accountIds.length === 0) return [];
+  const pool = await getPool();
+  const [rows] = await pool.query<RowDataPacket[]>(
+    {
+      sql: `SELECT ${TXN_COLUMNS} FROM transactions WHERE account_id IN (?) AND id <= ? AND date >= ?`,
+      rowsAsArray: true,
+    },
+    [accountIds, maxId, since],
+  );
+  const txns: Txn[] = [];
+  for (const row of rows as unknown as unknown[][]) {
+    const t = decodeRow(row, types);
+    if (t) txns.push(t);
+  }
+  return txns;
+}
+
+/** Sorts transactions by booking time, then id (in place); cheap when they already are. */
+export function sortByTime(txns: Txn[]): Txn[] {
+  for (let i = 1; i < txns.length; i++) {
+    const a = txns[i - 1] as Txn;
+    const b = txns[i] as Txn;
+    if (a.time > b.time || (a.time === b.time && a.id > b.id)) {
+      txns.sort((x, y) => x.time - y.time || x.id - y.id);
+      break;
+    }
+  }
+  return txns;
+}
+
 /** One array row of TXN_SQL → Txn (undefined for a cancelled transaction). */
 export function decodeRow(row: readonly unknown[], types: ReadonlyMap<number, TypeInfo>): Txn | undefined {
   const status = row[8] as TxStatus;
   if (status === 'cancelled') return undefined;
-  const amount = Number(row[4]);
-  const recipient = normaliseIban(row[7] as string | null);
-  const type = types.get(Number(row[2]));
-  const direction = amount < 0 ? 'debit' : 'credit';
   const balance = row[6];
-  return {
-    id: Number(row[0]),
-    accountId: Number(row[1]),
-    type: type?.type ?? 'unknown',
-    direction,
-    transfer: direction === 'debit' && (type ? type.transfer : recipient !== null),
-    time: parseDateTime(row[3] as string),
-    amount,
-    currency: row[5] as string,
-    balanceAfter: balance === null ? null : Number(balance),
-    recipient,
-    recipientCountry: ibanCountry(recipient),
+  return makeTxn(
+    Number(row[0]),
+    Number(row[1]),
+    types.get(Number(row[2])),
+    parseDateTime(row[3] as string),
+    Number(row[4]),
+    row[5] as string,
+    balance === null ? null : Number(balance),
+    row[7] as string | null,
     status,
-    title: row[9] as string | null,
-  };
+    row[9] as string | null,
+  );
 }
 
-/** Groups transactions into client timelines sorted by (time, id). */
-export function buildTimelines(
-  txns: readonly Txn[],
-  accounts: ReadonlyMap<number, ScanAccount>,
-): ClientTimeline[] {
-  const byClient = new Map<number, { country: string; accounts: Map<number, AccountInfo>; txns: Txn[] }>();
-  for (const a of accounts.values()) {
-    let c = byClient.get(a.clientId);
-    if (!c) {
-      c = { country: a.clientCountry, accounts: new Map(), txns: [] };
-      byClient.set(a.clientId, c);
-    }
-    c.accounts.set(a.id, a);
-  }
-  for (const t of txns) {
-    const a = accounts.get(t.accountId);
-    if (a) byClient.get(a.clientId)?.txns.push(t);
-  }
-  const timelines: ClientTimeline[] = [];
-  for (const [clientId, c] of byClient) {
-    if (c.txns.length === 0) continue;
-    c.txns.sort((x, y) => x.time - y.time || x.id - y.id);
-    timelines.push({ clientId, country: c.country, accounts: c.accounts, txns: c.txns });
-  }
-  return timelines;
+/** A Txn from decoded column values (the raw recipient is normalised here). */
+export function makeTxn(
+  id: number,
+  accountId: number,
+  type: TypeInfo | undefined,
+  time: number,
+  amount: number,
+  currency: string,
+  balanceAfter: number | null,
+  rawRecipient: string | null,
+  status: TxStatus,
+  title: string | null,
+): Txn {
+  const recipient = normaliseIban(rawRecipient);
+  return makeTxnFrom(
+    id,
+    accountId,
+    type,
+    time,
+    amount,
+    currency,
+    balanceAfter,
+    recipient,
+    ibanCountry(recipient),
+    recipient === null ? undefined : recipientKey(recipient),
+    status,
+    title,
+  );
+}
+
+/** A Txn; every Txn has the same shape (one hidden class for the rules' hot loops). */
+export function makeTxnFrom(
+  id: number,
+  accountId: number,
+  type: TypeInfo | undefined,
+  time: number,
+  amount: number,
+  currency: string,
+  balanceAfter: number | null,
+  recipient: string | null,
+  recipientCountry: string | null,
+  key: number | undefined,
+  status: TxStatus,
+  title: string | null,
+): Txn {
+  const direction = amount < 0 ? 'debit' : 'credit';
+  return {
+    id,
+    accountId,
+    type: type?.type ?? 'unknown',
+    direction,
+    transfer:
+      direction === 'debit' && (type ? type.transfer : recipientCountry !== null || recipient !== null),
+    time,
+    amount,
+    currency,
+    balanceAfter,
+    recipient,
+    recipientCountry,
+    recipientKey: key,
+    status,
+    title,
+  };
 }
 
 const HISTOGRAM_SELECT = `SELECT currency, IF(amount < 0, 'debit', 'credit') AS direction,

@@ -38,7 +38,7 @@ const ALERT_COLUMNS = 'transaction_id, reason, risk_level, flagged_by, rule_id, 
 const NEEDS_ESCAPE = /[\t\n\r\\\0]/;
 
 /** A TSV cell for LOAD DATA (ESCAPED BY '\\'): evidence JSON holds backslashes, titles may hold tabs. */
-function tsvText(value: string): string {
+export function tsvText(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/[\t\n\r\\\0]/g, (c) =>
     c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\0' ? '\\0' : '\\\\',
@@ -187,10 +187,17 @@ async function loadAlertRows(conn: PoolConnection, values: readonly AlertRow[]):
   return loadTsv(conn, parts);
 }
 
-async function loadTsv(conn: PoolConnection, parts: readonly Buffer[]): Promise<number> {
+/** Loads TSV `parts` into `table` with LOAD DATA LOCAL (`IGNORE` keeps existing rows, `REPLACE` replaces them). */
+export async function loadTsv(
+  conn: PoolConnection,
+  parts: readonly Buffer[],
+  onDuplicate: 'IGNORE' | 'REPLACE' = 'IGNORE',
+  table = 'alerts',
+  columns = ALERT_COLUMNS,
+): Promise<number> {
   const [result] = await conn.query<ResultSetHeader>({
-    sql: `LOAD DATA LOCAL INFILE 'scan-alerts.tsv' IGNORE INTO TABLE alerts CHARACTER SET utf8mb4
-            FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${ALERT_COLUMNS})`,
+    sql: `LOAD DATA LOCAL INFILE 'scan-${table}.tsv' ${onDuplicate} INTO TABLE ${table} CHARACTER SET utf8mb4
+            FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns})`,
     infileStreamFactory: () => Readable.from(parts),
   } as never);
   return result.affectedRows;

@@ -22,8 +22,15 @@ function scored(
     txn: { id: transactionId } as Txn,
     risk: { score: level === 'High' ? 80 : 45, level, rules: ['high-amount', 'unusual-location'] },
     findings: [
-      { transactionId, ruleId: 'high-amount', score: 25, evidence, related: [] },
-      { transactionId, ruleId: 'unusual-location', score: 45, evidence: { country: 'DE' }, related: [1, 2] },
+      { transactionId, time: 0, ruleId: 'high-amount', score: 25, evidence, related: [] },
+      {
+        transactionId,
+        time: 0,
+        ruleId: 'unusual-location',
+        score: 45,
+        evidence: { country: 'DE' },
+        related: [1, 2],
+      },
     ],
   } as ScoredTransaction;
 }

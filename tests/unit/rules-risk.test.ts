@@ -6,6 +6,7 @@ import type { Finding, RuleId } from '../../lib/rules/types.js';
 const cfg = DEFAULT_RULES_CONFIG.risk;
 const f = (ruleId: RuleId, score: number): Finding => ({
   transactionId: 1,
+  time: 0,
   ruleId,
   score,
   evidence: {},

@@ -1,0 +1,87 @@
+/**
+ * The detection state between scans (table scan_client_state, migration 0031): one JSON row per client — what its
+ * rules remember after the last scanned transaction (lib/rules/engine.ts). An incremental chunk reads the rows of
+ * the clients it touches by primary key and writes them back inside the chunk's DB transaction, together with the
+ * alerts and the watermarks, so the state always describes exactly the transactions up to the watermark.
+ */
+import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { query } from '../db/pool.js';
+import type { SavedClient } from '../rules/engine.js';
+import { isLocalInfileRefused } from '../seed/load.js';
+import { loadTsv, tsvText } from './writer.js';
+
+/** Follows the `anomaly-scan` watermark: the transactions the saved state has seen. */
+export const STATE_WATERMARK = 'anomaly-scan:state';
+
+const INSERT_BATCH = 2_000;
+let localInfile = true;
+
+export interface LoadedState {
+  state: SavedClient;
+  /** The last transaction id the state has seen. */
+  asOf: number;
+}
+
+/** The saved states of `clientIds` (clients never scanned have none). */
+export async function loadStates(clientIds: readonly number[]): Promise<Map<number, LoadedState>> {
+  const states = new Map<number, LoadedState>();
+  for (let i = 0; i < clientIds.length; i += 10_000) {
+    const rows = await query<RowDataPacket>(
+      'SELECT client_id, state, as_of_transaction_id FROM scan_client_state WHERE client_id IN (?)',
+      [clientIds.slice(i, i + 10_000)],
+    );
+    for (const r of rows) {
+      states.set(Number(r.client_id), {
+        state: JSON.parse(String(r.state)) as SavedClient,
+        asOf: Number(r.as_of_transaction_id),
+      });
+    }
+  }
+  return states;
+}
+
+/**
+ * Writes (inserts or replaces) client states on `conn`, inside the caller's transaction: LOAD DATA LOCAL … REPLACE
+ * where the server allows it, else multi-row INSERT … ON DUPLICATE KEY UPDATE.
+ */
+export async function saveStates(
+  conn: PoolConnection,
+  states: Iterable<readonly [number, SavedClient]>,
+  asOf: number,
+): Promise<number> {
+  const rows: Array<[number, string]> = [];
+  for (const [clientId, state] of states) rows.push([clientId, JSON.stringify(state)]);
+  if (rows.length === 0) return 0;
+  if (localInfile) {
+    try {
+      const parts: Buffer[] = [];
+      let text = '';
+      for (const [clientId, json] of rows) {
+        text += `${clientId}\t${tsvText(json)}\t${asOf}\n`;
+        if (text.length >= 256 * 1024) {
+          parts.push(Buffer.from(text, 'utf8'));
+          text = '';
+        }
+      }
+      if (text) parts.push(Buffer.from(text, 'utf8'));
+      await loadTsv(conn, parts, 'REPLACE', 'scan_client_state', 'client_id, state, as_of_transaction_id');
+      return rows.length;
+    } catch (error) {
+      if (!isLocalInfileRefused(error)) throw error;
+      localInfile = false;
+    }
+  }
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    await conn.query<ResultSetHeader>(
+      `INSERT INTO scan_client_state (client_id, state, as_of_transaction_id) VALUES ?
+       ON DUPLICATE KEY UPDATE state = VALUES(state), as_of_transaction_id = VALUES(as_of_transaction_id)`,
+      [rows.slice(i, i + INSERT_BATCH).map(([clientId, json]) => [clientId, json, asOf])],
+    );
+  }
+  return rows.length;
+}
+
+/** Drops the states a full scan up to `asOf` did not write (clients that no longer have transactions). */
+export async function dropStatesNotAsOf(conn: PoolConnection, asOf: number): Promise<void> {
+  await conn.query('DELETE FROM scan_client_state WHERE as_of_transaction_id <> ?', [asOf]);
+}
