@@ -99,19 +99,6 @@ function slim(t: Txn): EpisodeTxn {
   };
 }
 
-function flatSample(sample: RollingSample, base: number): number[] {
-  const flat: number[] = [];
-  for (const [time, value] of sample.entries()) flat.push(ago(base, time), value);
-  return flat;
-}
-
-function unflatSample(flat: readonly number[], base: number): Array<[number, number]> {
-  const entries: Array<[number, number]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2)
-    entries.push([at(base, flat[i] as number), flat[i + 1] as number]);
-  return entries;
-}
-
 interface SavedWindow {
   /** Window items, then the open episode's ids (items of the window or in `extra`). */
   w: SavedTxn[];
@@ -351,9 +338,8 @@ export class ClientDetector {
     const lookback = this.rules['unusual-location'].lookbackDays * 86_400_000;
     for (const [id, acc] of this.accountStates) {
       const saved: SavedAccount = { id };
-      if (acc.amounts?.count) saved.a = flatSample(acc.amounts, base);
-      if (acc.debits && acc.debits !== acc.amounts && acc.debits.count)
-        saved.d = flatSample(acc.debits, base);
+      if (acc.amounts?.count) saved.a = acc.amounts.saveFlat(base);
+      if (acc.debits && acc.debits !== acc.amounts && acc.debits.count) saved.d = acc.debits.saveFlat(base);
       if (acc.dormant.lastTime !== undefined) saved.l = ago(base, acc.dormant.lastTime);
       const burst = acc.burst && saveWindow(acc.burst.episodes, base);
       if (burst) saved.b = burst;
@@ -398,11 +384,10 @@ export class ClientDetector {
     for (const a of saved.a) {
       const acc = newAccount({ id: a.id, currency: '', openedAt: 0 });
       if (a.a?.length) {
-        const amounts = unflatSample(a.a, base);
-        acc.amounts = RollingSample.restore(ha.ownHistorySize, amounts);
+        acc.amounts = RollingSample.restoreFlat(ha.ownHistorySize, a.a, base);
         acc.debits = d.sharedSample
           ? acc.amounts
-          : RollingSample.restore(cb.historySize, a.d ? unflatSample(a.d, base) : amounts);
+          : RollingSample.restoreFlat(cb.historySize, a.d ?? a.a, base);
       }
       if (a.l !== undefined) acc.dormant.lastTime = at(base, a.l);
       if (a.b) {

@@ -71,6 +71,27 @@ export class RollingSample {
     sorted[i] = value;
   }
 
+  /** The values held as [base − time (s), value, …], oldest first (the saved form; see restoreFlat). */
+  saveFlat(base: number): number[] {
+    const flat = this.entriesFlat;
+    const out: number[] = [];
+    for (let i = this.head; i + 1 < flat.length; i += 2)
+      out.push((base - (flat[i] as number)) / 1000, flat[i + 1] as number);
+    return out;
+  }
+
+  /** A sample of at most `size` values from the saved form of saveFlat. */
+  static restoreFlat(size: number, saved: readonly number[], base: number): RollingSample {
+    const sample = new RollingSample(size);
+    const from = Math.max(0, saved.length - 2 * size) & ~1;
+    for (let i = from; i + 1 < saved.length; i += 2)
+      sample.entriesFlat.push(Math.round(base - (saved[i] as number) * 1000), saved[i + 1] as number);
+    for (let i = 1; i < sample.entriesFlat.length; i += 2)
+      sample.sorted.push(sample.entriesFlat[i] as number);
+    sample.sorted.sort((a, b) => a - b);
+    return sample;
+  }
+
   /** The values held, oldest first, as [time, value]. */
   entries(): Array<[number, number]> {
     const out: Array<[number, number]> = [];

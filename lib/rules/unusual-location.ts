@@ -8,7 +8,7 @@ import { DAY } from './stats.js';
 import type { ClientTimeline, Finding, Txn } from './types.js';
 
 /** How many recent transactions of a client the rule remembers (enough to tell an established client apart). */
-export const LOCATION_HISTORY_CAP = 25;
+export const LOCATION_HISTORY_CAP = 10;
 
 /**
  * What the rule remembers of one client: when each recipient country was last paid, and the times of the client's

@@ -56,6 +56,7 @@ import {
   addCounts,
   alertRows,
   closeInterruptedRuns,
+  ExistingAlerts,
   emptyCounts,
   finishRun,
   HISTOGRAM_WATERMARK,
@@ -74,8 +75,8 @@ export { SCAN_LOCK } from '../db/locks.js';
 import { SCAN_LOCK } from '../db/locks.js';
 
 /** Full scan: alert rows (or client states) gathered before a write is queued (one write runs while the next clients are judged). */
-const WRITE_ROWS = 5_000;
-const WRITE_STATES = 5_000;
+const WRITE_ROWS = 2_000;
+const WRITE_STATES = 2_000;
 
 export interface ScanOptions {
   mode?: ScanMode;
@@ -271,7 +272,18 @@ async function fullScan(
     });
     phaseStart = now;
   };
-  const [accounts, historySince] = await Promise.all([loadAllAccounts(), loadHistorySince()]);
+  const [accounts, historySince, known] = await Promise.all([
+    loadAllAccounts(),
+    loadHistorySince(),
+    (async () => {
+      const conn = await (await getPool()).getConnection();
+      try {
+        return await ExistingAlerts.load(conn, maxId);
+      } finally {
+        conn.release();
+      }
+    })(),
+  ]);
   phase('accounts', { accounts: accounts.length });
   const maxRows = options.maxRowsInMemory ?? 3_000_000;
   const passes = Math.max(1, Math.ceil(maxId / maxRows));
@@ -291,11 +303,11 @@ async function fullScan(
   let alertWrites: Promise<void> = Promise.resolve();
   let stateWrites: Promise<void> = Promise.resolve();
   let queued = 0;
-  const enqueue = async (batch: AlertRow[], states: Array<readonly [number, SavedClient]>) => {
+  const enqueue = async (batch: AlertRow[], states: Array<readonly [number, string]>) => {
     queued++;
     alertWrites = alertWrites.then(async () => {
       const created = await withTransaction(async (tx) => {
-        const made = await writeAlerts(tx, batch, runId);
+        const made = await writeAlerts(tx, batch, runId, { known });
         const total = emptyCounts();
         addCounts(total, progress.counts);
         addCounts(total, made);
@@ -360,7 +372,7 @@ async function fullScan(
     phase('group', { pass, clients: clientAccounts.length });
 
     let alertBatch: AlertRow[] = [];
-    let stateBatch: Array<readonly [number, SavedClient]> = [];
+    let stateBatch: Array<readonly [number, string]> = [];
     for (let c = 0; c < clientAccounts.length; c++) {
       const clientAccountList = clientAccounts[c] as ScanAccount[];
       const first = clientAccountList[0] as ScanAccount;
@@ -378,7 +390,8 @@ async function fullScan(
       d.flush();
       d.settle(settled, true);
       if (settled.length) for (const row of scoreSettled(settled, rules, runId)) alertBatch.push(row);
-      stateBatch.push([first.clientId, d.save()]);
+      // As JSON at once: one flat string per client instead of an object graph waiting for the write.
+      stateBatch.push([first.clientId, JSON.stringify(d.save())]);
       if (alertBatch.length >= WRITE_ROWS || stateBatch.length >= WRITE_STATES) {
         await enqueue(alertBatch, stateBatch);
         alertBatch = [];
@@ -436,29 +449,31 @@ async function incrementalScan(
     logger.debug('incremental scan step', { runId, step: name, ms: Math.round(now - mark), ...extra });
     mark = now;
   };
-  // Bring the amount histogram up to maxId (its own watermark; atomic with its counts).
-  await withTransaction(async (conn) => {
-    const counted = await readWatermark(HISTOGRAM_WATERMARK, conn, true);
-    if (counted < maxId) {
-      await addToHistogram(conn, counted, maxId);
-      await setWatermark(conn, HISTOGRAM_WATERMARK, maxId, runId);
-    }
-  });
-  const [range] = await query<{ first: string | null; last: string | null }>(
-    'SELECT MIN(date) AS first, MAX(date) AS last FROM transactions WHERE id > ? AND id <= ?',
-    [watermark, maxId],
-  );
-  const windowMonths = rules['high-amount'].windowMonths;
-  const histogram =
-    range?.first && range.last
-      ? await loadHistogram(trailingMonths(range.first.slice(0, 7), windowMonths)[0], range.last.slice(0, 7))
-      : [];
-  const ctx: RuleContext = {
-    amountThresholds: thresholdLookup(histogram, windowMonths),
-    historySince: await loadHistorySince(),
-  };
+  // The thresholds' context (the amount histogram brought up to maxId — its own watermark, atomic with its
+  // counts — and the start of the recorded history) is prepared while the first chunk is read.
+  const context = (async (): Promise<RuleContext> => {
+    await withTransaction(async (conn) => {
+      const counted = await readWatermark(HISTOGRAM_WATERMARK, conn, true);
+      if (counted < maxId) {
+        await addToHistogram(conn, counted, maxId);
+        await setWatermark(conn, HISTOGRAM_WATERMARK, maxId, runId);
+      }
+    });
+    const [range] = await query<{ first: string | null; last: string | null }>(
+      'SELECT MIN(date) AS first, MAX(date) AS last FROM transactions WHERE id > ? AND id <= ?',
+      [watermark, maxId],
+    );
+    const windowMonths = rules['high-amount'].windowMonths;
+    const [histogram, historySince] = await Promise.all([
+      range?.first && range.last
+        ? loadHistogram(trailingMonths(range.first.slice(0, 7), windowMonths)[0], range.last.slice(0, 7))
+        : [],
+      loadHistorySince(),
+    ]);
+    return { amountThresholds: thresholdLookup(histogram, windowMonths), historySince };
+  })();
+  context.catch(() => undefined);
 
-  lap('histogram');
   let from = watermark;
   while (from < maxId) {
     const [edge] = await query<{ id: number }>(
@@ -486,6 +501,8 @@ async function incrementalScan(
         late.set(clientId, t.time);
       else if (saved === undefined && from > 0) late.set(clientId, t.time);
     }
+    const ctx = await context;
+    lap('context');
     const engine = new DetectionEngine(rules, ctx);
     for (const a of accounts)
       engine.addAccount(a, late.has(a.clientId) ? undefined : states.get(a.clientId)?.state);
@@ -521,17 +538,21 @@ async function incrementalScan(
       if (current !== after) {
         throw new ConflictError(`the watermark moved from ${after} to ${current} under this run; stopping`);
       }
+      lap('prepare write');
       const created = await writeAlerts(conn, rows, runId);
+      lap('alerts', { alerts: rows.length });
       await saveStates(conn, saved, to);
+      lap('states', { states: saved.length });
       const total = emptyCounts();
       addCounts(total, progress.counts);
       addCounts(total, created);
       await setWatermark(conn, WATERMARK, to, runId);
       await setWatermark(conn, STATE_WATERMARK, to, runId);
       await recordProgress(runId, { scanned: progress.scanned + rowCount, toId: to, counts: total }, conn);
+      lap('watermarks');
       return created;
     });
-    lap('write', { created: counts.created, states: saved.length });
+    lap('commit', { created: counts.created, states: saved.length });
     addCounts(progress.counts, counts);
     progress.scanned += rowCount;
     progress.toId = to;

@@ -54,17 +54,6 @@ export function loadAllAccounts(): Promise<ScanAccount[]> {
   return accountRows(`${ACCOUNT_COLUMNS} ORDER BY a.client_id, a.id`);
 }
 
-/** The clients owning `accountIds`. */
-export async function loadClientIds(accountIds: readonly number[]): Promise<number[]> {
-  if (accountIds.length === 0) return [];
-  const pool = await getPool();
-  const [rows] = await pool.query<RowDataPacket[]>(
-    { sql: 'SELECT DISTINCT client_id FROM accounts WHERE id IN (?)', rowsAsArray: true },
-    [accountIds],
-  );
-  return (rows as unknown as unknown[][]).map((r) => Number(r[0]));
-}
-
 /** All accounts of `clientIds` (ordered by client id, then account id). */
 export function loadAccountsOf(clientIds: readonly number[]): Promise<ScanAccount[]> {
   if (clientIds.length === 0) return Promise.resolve([]);
@@ -75,6 +64,7 @@ export function loadAccountsOf(clientIds: readonly number[]): Promise<ScanAccoun
 export const TXN_COLUMNS =
   'id, account_id, transaction_type_id, date, amount, currency, balance_after, recipient_account, status, title';
 
+/** Transactions with fromId < id ≤ toId, decoded (cancelled ones are counted, not kept). */
 export async function loadTransactionRange(
   fromId: number,
   toId: number,
@@ -94,6 +84,17 @@ export async function loadTransactionRange(
     if (t) txns.push(t);
   }
   return { txns, rowCount: rows.length };
+}
+
+/** The clients owning `accountIds`. */
+export async function loadClientIds(accountIds: readonly number[]): Promise<number[]> {
+  if (accountIds.length === 0) return [];
+  const pool = await getPool();
+  const [rows] = await pool.query<RowDataPacket[]>(
+    { sql: 'SELECT DISTINCT client_id FROM accounts WHERE id IN (?)', rowsAsArray: true },
+    [accountIds],
+  );
+  return (rows as unknown as unknown[][]).map((r) => Number(r[0]));
 }
 
 /**

@@ -41,16 +41,17 @@ export async function loadStates(clientIds: readonly number[]): Promise<Map<numb
 }
 
 /**
- * Writes (inserts or replaces) client states on `conn`, inside the caller's transaction: LOAD DATA LOCAL … REPLACE
+ * Writes (inserts or replaces) client states (objects, or their JSON) on `conn`, inside the caller's transaction: LOAD DATA LOCAL … REPLACE
  * where the server allows it, else multi-row INSERT … ON DUPLICATE KEY UPDATE.
  */
 export async function saveStates(
   conn: PoolConnection,
-  states: Iterable<readonly [number, SavedClient]>,
+  states: Iterable<readonly [number, SavedClient | string]>,
   asOf: number,
 ): Promise<number> {
   const rows: Array<[number, string]> = [];
-  for (const [clientId, state] of states) rows.push([clientId, JSON.stringify(state)]);
+  for (const [clientId, state] of states)
+    rows.push([clientId, typeof state === 'string' ? state : JSON.stringify(state)]);
   if (rows.length === 0) return 0;
   if (localInfile) {
     try {

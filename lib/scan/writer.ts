@@ -9,7 +9,7 @@ import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/prom
 import { execute, query } from '../db/pool.js';
 import type { ScoredTransaction } from '../rules/index.js';
 import type { RiskLevel } from '../rules/risk.js';
-import { RULE_REASONS } from '../rules/types.js';
+import { RULE_IDS, RULE_REASONS } from '../rules/types.js';
 import { isLocalInfileRefused } from '../seed/load.js';
 
 export const WATERMARK = 'anomaly-scan';
@@ -98,23 +98,56 @@ export function alertRows(scored: readonly ScoredTransaction[], runId: number): 
   return values;
 }
 
+/**
+ * The (transaction, rule) pairs that have an alert, read once (the full scan asks about every transaction, so one
+ * sequential read of the index beats a lookup per batch): per transaction, a bit per rule.
+ */
+export class ExistingAlerts {
+  private readonly bits = new Map<number, number>();
+
+  static async load(conn: PoolConnection, maxId: number): Promise<ExistingAlerts> {
+    const known = new ExistingAlerts();
+    const [rows] = await conn.query<RowDataPacket[]>({
+      sql: 'SELECT transaction_id, rule_id FROM alerts WHERE rule_id IS NOT NULL AND transaction_id <= ?',
+      rowsAsArray: true,
+      values: [maxId],
+    });
+    for (const [id, rule] of rows as unknown as Array<[number, string]>) {
+      const bit = RULE_BITS.get(rule);
+      if (bit !== undefined) known.bits.set(Number(id), (known.bits.get(Number(id)) ?? 0) | bit);
+    }
+    return known;
+  }
+
+  has(transactionId: number, ruleId: string): boolean {
+    const bit = RULE_BITS.get(ruleId);
+    return bit !== undefined && ((this.bits.get(transactionId) ?? 0) & bit) !== 0;
+  }
+}
+
+const RULE_BITS = new Map(RULE_IDS.map((id, i) => [id as string, 1 << i]));
+
 /** Writes the rows of `rows` whose (transaction, rule) has no alert yet (see insertAlerts). */
 export async function writeAlerts(
   conn: PoolConnection,
   rows: readonly AlertRow[],
   runId: number,
-  { loadData = true }: { loadData?: boolean } = {},
+  { loadData = true, known }: { loadData?: boolean; known?: ExistingAlerts } = {},
 ): Promise<AlertCounts> {
   const counts = emptyCounts();
   if (rows.length === 0) return counts;
   const existing = new Set<string>();
-  const ids = [...new Set(rows.map((r) => r[0]))];
-  for (let i = 0; i < ids.length; i += 5000) {
-    const [found] = await conn.query<RowDataPacket[]>(
-      'SELECT transaction_id, rule_id FROM alerts WHERE transaction_id IN (?) AND rule_id IS NOT NULL',
-      [ids.slice(i, i + 5000)],
-    );
-    for (const r of found) existing.add(`${r.transaction_id}|${r.rule_id}`);
+  if (known) {
+    for (const row of rows) if (known.has(row[0], row[4])) existing.add(`${row[0]}|${row[4]}`);
+  } else {
+    const ids = [...new Set(rows.map((r) => r[0]))];
+    for (let i = 0; i < ids.length; i += 5000) {
+      const [found] = await conn.query<RowDataPacket[]>(
+        'SELECT transaction_id, rule_id FROM alerts WHERE transaction_id IN (?) AND rule_id IS NOT NULL',
+        [ids.slice(i, i + 5000)],
+      );
+      for (const r of found) existing.add(`${r.transaction_id}|${r.rule_id}`);
+    }
   }
   const values: AlertRow[] = [];
   for (const row of rows) {

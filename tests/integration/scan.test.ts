@@ -199,6 +199,48 @@ describe('scan-anomalies', () => {
     expect(statuses.map((s) => s.status)).toEqual(['failed', 'succeeded']);
   });
 
+  it('recovers from a full scan that stopped before its last commit: newer states are replayed, not trusted', async () => {
+    await runScan({ mode: 'full' });
+    const reference = await alertKeys();
+    await resetScanState();
+
+    // The first batch (alerts and every client's state, as of the last id) commits; the watermarks never move.
+    await expect(
+      runScan({
+        mode: 'full',
+        onChunkCommitted: () => {
+          throw new Error('killed before the last commit');
+        },
+      }),
+    ).rejects.toThrow('killed before the last commit');
+    const [states] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM scan_client_state');
+    expect(Number(states?.n)).toBeGreaterThan(0);
+    const marks = await query<{ name: string }>('SELECT name FROM scan_watermarks');
+    expect(marks).toEqual([]);
+
+    const resumed = await runScan({ chunkSize: 500 });
+    expect(resumed.mode).toBe('incremental');
+    expect(resumed.fromId).toBe(1);
+    expect(await alertKeys()).toEqual(reference);
+    expect(await duplicates()).toBe(0);
+  });
+
+  it('rebuilds the detection state with a full scan when none matches the watermark', async () => {
+    await runScan({ mode: 'full' });
+    // As after an upgrade from a version without saved states: alerts and a watermark, but no state.
+    await execute('DELETE FROM scan_client_state');
+    await execute("DELETE FROM scan_watermarks WHERE name = 'anomaly-scan:state'");
+    await insertTxns(conn, [
+      { accountId: 70, type: 'card payment', date: '2025-03-31 18:00:00', amount: -12, balanceAfter: 5000 },
+    ]);
+    const next = await runScan();
+    expect(next.mode).toBe('full');
+    const [states] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM scan_client_state');
+    expect(Number(states?.n)).toBeGreaterThanOrEqual(30);
+    expect((await runScan()).mode).toBe('incremental');
+    expect(await duplicates()).toBe(0);
+  });
+
   it('never overwrites analyst alerts or earlier alerts an analyst worked on', async () => {
     await runScan({ mode: 'full' });
     const target = bank.episodes.burst?.[0] as number;

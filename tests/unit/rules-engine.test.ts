@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
+import { ClientDetector, detectTimeline, type SavedClient, type Settled } from '../../lib/rules/engine.js';
+import type { Finding, Txn } from '../../lib/rules/types.js';
+import { context, DAYS, history, T0, timeline, txn } from './rules-helpers.js';
+
+const rules = DEFAULT_RULES_CONFIG;
+
+/** A client's year: routine debits, then a spike, a burst, a structuring day, a payment abroad, a long silence and a reactivation. */
+function eventfulYear(): Txn[] {
+  const routine = history(40, 50, { recipient: 'DE89370400440532013000' });
+  const spike = txn({ amount: -5_000, days: 1, recipient: 'DE89370400440532013000' });
+  const burst = Array.from({ length: 6 }, (_, i) =>
+    txn({
+      amount: -150,
+      days: 2,
+      minutes: i * 2,
+      recipient: `DE0${i}370400440532013000`,
+      balanceAfter: 900 - (i + 1) * 150,
+    }),
+  );
+  const structuring = [9_500, 9_700, 9_900].map((amount, i) =>
+    txn({ amount, days: 3, minutes: 60 * i, type: 'deposit' }),
+  );
+  const abroad = txn({ amount: -300, days: 4, recipient: 'MT84MALT011000012345MTLCAST001S' });
+  const reactivated = [
+    txn({ amount: -400, days: 250, balanceAfter: 600 }),
+    txn({ amount: -500, days: 251, balanceAfter: 100 }),
+  ];
+  return [...routine, spike, ...burst, ...structuring, abroad, ...reactivated];
+}
+
+/** Ordinary EUR debits of 10–209 in T0's month: the population the amount percentiles come from. */
+const population = Array.from({ length: 200 }, (_, i) => ({ amount: -(10 + i), currency: 'EUR', time: T0 }));
+
+const keys = (findings: readonly Finding[]) =>
+  [...new Set(findings.map((f) => `${f.transactionId}|${f.ruleId}`))].sort();
+
+/** Runs `txns` through detectors saved to JSON and restored after each of `cuts` (as chunked scans do). */
+function inChunks(txns: readonly Txn[], cuts: readonly number[]): Finding[] {
+  const sorted = timeline([...txns]).txns;
+  const ctx = context(population);
+  const findings: Finding[] = [];
+  let saved: SavedClient | undefined;
+  let start = 0;
+  for (const end of [...cuts, sorted.length]) {
+    const d = saved
+      ? ClientDetector.restore(1, 'DE', rules, ctx, saved)
+      : new ClientDetector(1, 'DE', rules, ctx);
+    d.describeAccount({ id: 1, currency: 'EUR', openedAt: T0 - 3 * 365 * DAYS });
+    const settled: Settled[] = [];
+    for (const t of sorted.slice(start, end)) {
+      d.push(t);
+      d.settle(settled);
+    }
+    const last = sorted[end - 1] as Txn;
+    d.advance(last.time);
+    d.flush();
+    d.settle(settled, true);
+    for (const s of settled) findings.push(...s.findings);
+    saved = JSON.parse(JSON.stringify(d.save())) as SavedClient;
+    start = end;
+  }
+  return findings;
+}
+
+describe('detection engine', () => {
+  it('finds the same alerts when its memory is saved and restored between chunks, wherever the cuts fall', () => {
+    const txns = eventfulYear();
+    const whole = detectTimeline(timeline([...txns]), context(population), rules);
+    expect(keys(whole).length).toBeGreaterThan(10);
+    expect(new Set(whole.map((f) => f.ruleId))).toEqual(
+      new Set([
+        'client-baseline',
+        'high-amount',
+        'unusual-pattern',
+        'rapid-transfers',
+        'structuring',
+        'unusual-location',
+        'dormant-reactivation',
+      ]),
+    );
+    for (const cuts of [[41], [43, 44], [50], [48, 49, 50, 51], [53]]) {
+      expect(keys(inChunks(txns, cuts)), `cuts at ${cuts}`).toEqual(keys(whole));
+    }
+  });
+
+  it('hands out a transaction once, with the findings of every rule, only after its burst and its series have closed', () => {
+    const ctx = context(population);
+    const d = new ClientDetector(1, 'DE', rules, ctx);
+    d.describeAccount({ id: 1, currency: 'EUR', openedAt: T0 - DAYS });
+    const settled: Settled[] = [];
+    const big = txn({ amount: -5_000, minutes: 0, recipient: 'DE01' });
+    d.push(big);
+    d.settle(settled);
+    expect(settled).toEqual([]);
+    for (let i = 1; i < 5; i++) {
+      d.push(txn({ amount: -20, minutes: i, recipient: `DE0${i}` }));
+      d.settle(settled);
+    }
+    expect(settled).toEqual([]);
+    // The burst closes 15 minutes after its last transfer, but the series of transfers could still go on for an hour.
+    d.advance(big.time + 20 * 60_000);
+    d.settle(settled);
+    expect(settled).toEqual([]);
+    d.advance(big.time + 65 * 60_000);
+    d.settle(settled);
+    const entry = settled.find((s) => s.id === big.id);
+    expect(entry?.findings.map((f) => f.ruleId).sort()).toEqual([
+      'client-baseline',
+      'high-amount',
+      'unusual-pattern',
+    ]);
+    expect(entry?.txn).toBe(big);
+    expect(settled.filter((s) => s.id === big.id)).toHaveLength(1);
+  });
+
+  it('saves a versioned state without IBANs, with times relative to the latest transaction', () => {
+    const d = new ClientDetector(1, 'DE', rules, context());
+    for (const t of eventfulYear().slice(0, 48)) d.push(t);
+    const json = JSON.stringify(d.save());
+    expect(json).not.toMatch(/DE89370400440532013000|DE0\d37/);
+    const saved = JSON.parse(json) as SavedClient;
+    expect(saved.v).toBe(1);
+    expect(saved.t).toBeGreaterThan(1e9);
+    expect(Math.max(...(saved.h ?? []))).toBeLessThan(400 * 86_400);
+    expect(() => ClientDetector.restore(1, 'DE', rules, context(), { ...saved, v: 0 })).toThrow(/version/);
+  });
+
+  it('judges a late transaction by the amount and location rules only', () => {
+    const d = new ClientDetector(1, 'DE', rules, context());
+    const settled: Settled[] = [];
+    d.push(txn({ amount: -10, minutes: 100 }));
+    const late = Array.from({ length: 6 }, (_, i) =>
+      txn({ amount: -10, minutes: i, recipient: 'FR7630006000011234567890189' }),
+    );
+    for (const t of late) d.push(t);
+    d.flush();
+    d.settle(settled, true);
+    const fired = new Set(settled.flatMap((s) => s.findings.map((f) => f.ruleId)));
+    expect(fired.has('unusual-pattern')).toBe(false);
+    expect(fired.has('unusual-location')).toBe(true);
+  });
+});
