@@ -8,8 +8,9 @@
  * test, so all three agree by construction.
  *
  * A detector's memory is bounded by time, not by history: samples of at most `historySize` debits within the
- * lookback, windows of minutes or hours, episodes of days. `save()` turns it into compact JSON (times in seconds,
- * recipients as hashes — never an IBAN) and `ClientDetector.restore` brings it back.
+ * lookback, windows of minutes or hours, episodes of days. `save()` turns it into compact JSON (times as seconds
+ * before the client's latest transaction, recipients as hashes — never an IBAN) and `ClientDetector.restore`
+ * brings it back.
  */
 import { judgeClientBaseline } from './client-baseline.js';
 import type { RulesConfig } from './config.js';
@@ -416,107 +417,6 @@ function newAccount(info: AccountInfo): AccountState {
     series: undefined,
     dormant: new DormantWatch(),
   };
-}
-
-/** The details of an account the engine needs: its client and the client's country. */
-export interface EngineAccount extends AccountInfo {
-  clientId: number;
-  clientCountry: string;
-}
-
-/** How often (in transactions) the engine closes windows that time has passed and hands out settled findings. */
-const SWEEP_EVERY = 2048;
-
-/**
- * Many clients' detectors fed one stream of transactions in booking order. Settled findings collect in `settled`
- * (take them with `take()`); `finish()` emits every open episode as it stands and settles everything.
- */
-export class DetectionEngine {
-  /** The detectors of the clients that had a transaction (created on their first one). */
-  readonly detectors = new Map<number, ClientDetector>();
-  private readonly accounts = new Map<number, EngineAccount>();
-  private readonly saved = new Map<number, SavedClient>();
-  private readonly byAccount = new Map<number, ClientDetector>();
-  private readonly unsettled = new Set<ClientDetector>();
-  private settled: Settled[] = [];
-  private now = Number.NEGATIVE_INFINITY;
-  private sincePurge = 0;
-  /** Transactions of accounts the engine was not told about (not judged). */
-  unknownAccounts = 0;
-
-  constructor(
-    readonly rules: RulesConfig,
-    readonly ctx: RuleContext,
-  ) {}
-
-  /** Registers an account, and the state its client's detector carries on from (when there is one). */
-  addAccount(account: EngineAccount, restored?: SavedClient): void {
-    this.accounts.set(account.id, account);
-    if (restored) this.saved.set(account.clientId, restored);
-  }
-
-  private detectorOf(accountId: number): ClientDetector | undefined {
-    const known = this.byAccount.get(accountId);
-    if (known) return known;
-    const account = this.accounts.get(accountId);
-    if (!account) return undefined;
-    let d = this.detectors.get(account.clientId);
-    if (!d) {
-      const saved = this.saved.get(account.clientId);
-      d = saved
-        ? ClientDetector.restore(account.clientId, account.clientCountry, this.rules, this.ctx, saved)
-        : new ClientDetector(account.clientId, account.clientCountry, this.rules, this.ctx);
-      this.detectors.set(account.clientId, d);
-    }
-    d.describeAccount({ id: account.id, currency: account.currency, openedAt: account.openedAt });
-    this.byAccount.set(accountId, d);
-    return d;
-  }
-
-  push(t: Txn): void {
-    const d = this.detectorOf(t.accountId);
-    if (!d) {
-      this.unknownAccounts++;
-      return;
-    }
-    if (t.time > this.now) this.now = t.time;
-    d.push(t);
-    if (d.hasPending) {
-      d.settle(this.settled);
-      if (d.hasPending) this.unsettled.add(d);
-    }
-    if (++this.sincePurge >= SWEEP_EVERY) this.sweep();
-  }
-
-  /** Closes what time has passed in the detectors holding findings, and settles what it can. */
-  sweep(): void {
-    this.sincePurge = 0;
-    for (const d of this.unsettled) {
-      d.advance(this.now);
-      d.settle(this.settled);
-      if (!d.hasPending) this.unsettled.delete(d);
-    }
-  }
-
-  /**
-   * End of the input: what time has passed closes, every episode still open is emitted as it stands, and every
-   * finding settles.
-   */
-  finish(): void {
-    for (const d of this.detectors.values()) {
-      d.advance(this.now);
-      d.flush();
-      d.settle(this.settled, true);
-    }
-    this.unsettled.clear();
-  }
-
-  /** The settled findings so far (and forgets them). */
-  take(): Settled[] {
-    const taken = this.settled;
-    this.settled = [];
-    return taken;
-  }
 }
 
 /** Every enabled rule's findings on one client's timeline (from an empty memory), in settling order. */

@@ -19,13 +19,7 @@ import { getPool, query, withNamedLock, withTransaction } from '../db/pool.js';
 import { ConflictError } from '../errors.js';
 import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
-import {
-  ClientDetector,
-  DetectionEngine,
-  type SavedClient,
-  type Settled,
-  STATE_VERSION,
-} from '../rules/engine.js';
+import { ClientDetector, type Settled } from '../rules/engine.js';
 import type { ScoredTransaction } from '../rules/index.js';
 import { AmountHistogram, thresholdLookup, trailingMonths } from '../rules/percentiles.js';
 import { assessRisk } from '../rules/risk.js';
@@ -232,12 +226,6 @@ export function scoreSettled(
     });
   }
   return alertRows(scored, runId);
-}
-
-/** The first instant of the month after `time` (UTC). */
-function nextMonth(time: number): number {
-  const d = new Date(time);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
 /**
@@ -487,52 +475,90 @@ async function incrementalScan(
     sortByTime(txns);
     const clientIds = await loadClientIds([...new Set(txns.map((t) => t.accountId))]);
     const [accounts, states] = await Promise.all([loadAccountsOf(clientIds), loadStates(clientIds)]);
-    const clientOf = new Map(accounts.map((a) => [a.id, a.clientId]));
     lap('accounts and states', { accounts: accounts.length, states: states.size });
-    // A client is replayed — its history within the rules' reach read again and judged in booking order with the
-    // new rows — when a new transaction was booked before the latest one its state has seen (a late booking), or
-    // when its state has seen transactions beyond the watermark (left by a full scan that stopped half-way).
-    const late = new Map<number, number>();
-    for (const t of txns) {
-      const clientId = clientOf.get(t.accountId) as number;
-      if (late.has(clientId)) continue;
-      const saved = states.get(clientId);
-      if (saved && (saved.asOf > from || saved.state.v !== STATE_VERSION || t.time < saved.state.t * 1000))
-        late.set(clientId, t.time);
-      else if (saved === undefined && from > 0) late.set(clientId, t.time);
+    const clients = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
+    const clientOf = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
+    for (const a of accounts) {
+      let c = clients.get(a.clientId);
+      if (!c) {
+        c = { accounts: [], txns: [] };
+        clients.set(a.clientId, c);
+      }
+      c.accounts.push(a);
+      clientOf.set(a.id, c);
     }
-    const ctx = await context;
-    lap('context');
-    const engine = new DetectionEngine(rules, ctx);
-    for (const a of accounts)
-      engine.addAccount(a, late.has(a.clientId) ? undefined : states.get(a.clientId)?.state);
-    let feed = txns;
-    if (late.size) {
-      const earliest = Math.min(...late.values());
-      const history = await loadAccountHistory(
-        accounts.filter((a) => late.has(a.clientId)).map((a) => a.id),
+    let now = Number.NEGATIVE_INFINITY;
+    for (const t of txns) {
+      clientOf.get(t.accountId)?.txns.push(t);
+      if (t.time > now) now = t.time;
+    }
+    // A client is replayed — its history within the rules' reach read again and judged in booking order with the
+    // new rows — when a new transaction was booked before the latest one its state has seen (a late booking), when
+    // its state has seen transactions beyond the watermark (left by a full scan that stopped half-way), or when it
+    // has no state although earlier transactions were scanned.
+    const replayed = new Map<number, number>();
+    for (const [clientId, c] of clients) {
+      const first = c.txns[0];
+      if (!first) continue;
+      const saved = states.get(clientId);
+      if (saved ? saved.asOf > from || first.time < saved.latest : from > 0)
+        replayed.set(clientId, first.time);
+    }
+    const history = new Map<number, Txn[]>();
+    if (replayed.size) {
+      const rows = await loadAccountHistory(
+        accounts.filter((a) => replayed.has(a.clientId)).map((a) => a.id),
         from,
-        formatDateTime(earliest - contextDays(rules) * DAY),
+        formatDateTime(Math.min(...replayed.values()) - contextDays(rules) * DAY),
         types,
       );
-      feed = sortByTime([...history, ...txns]);
-      logger.info('replayed late-booked clients', { runId, clients: late.size, history: history.length });
+      for (const t of rows) {
+        const clientId = clientOf.get(t.accountId)?.accounts[0]?.clientId;
+        if (clientId === undefined) continue;
+        const list = history.get(clientId);
+        if (list) list.push(t);
+        else history.set(clientId, [t]);
+      }
+      logger.info('replayed clients', { runId, clients: replayed.size, history: rows.length });
     }
-    lap('replay history', { late: late.size });
-    for (const t of feed) engine.push(t);
-    engine.finish();
+    const ctx = await context;
+    lap('context and replayed history', { replayed: replayed.size });
+    // Client by client: restore its detector, feed its new rows (after its history when replayed), close what time
+    // has passed, emit what is still open as it stands, settle everything, save. Each detector dies young.
     const after = from;
-    // Findings that only concern transactions judged before (a replayed history) were raised then.
-    const settled = engine
-      .take()
-      .map((s) =>
-        s.id > after ? s : { ...s, findings: s.findings.filter((f) => f.related.some((id) => id > after)) },
-      )
-      .filter((s) => s.findings.length > 0);
+    const settled: Settled[] = [];
+    const saved: Array<readonly [number, string]> = [];
+    for (const [clientId, c] of clients) {
+      if (c.txns.length === 0) continue;
+      const first = c.accounts[0] as ScanAccount;
+      const state = replayed.has(clientId) ? undefined : states.get(clientId);
+      const d = state
+        ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state.state)
+        : new ClientDetector(clientId, first.clientCountry, rules, ctx);
+      for (const a of c.accounts) d.describeAccount(a);
+      const past = history.get(clientId);
+      const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
+      const mine: Settled[] = [];
+      for (const t of feed) {
+        d.push(t);
+        d.settle(mine);
+      }
+      d.advance(now);
+      d.flush();
+      d.settle(mine, true);
+      for (const s of mine) {
+        if (s.id > after) settled.push(s);
+        else {
+          // Findings that only concern transactions judged before (a replayed history) were raised then.
+          const findings = s.findings.filter((f) => f.related.some((id) => id > after));
+          if (findings.length) settled.push({ ...s, findings });
+        }
+      }
+      saved.push([clientId, JSON.stringify(d.save())]);
+    }
     lap('judge', { settled: settled.length });
     const earlier = await earlierScores(settled.filter((s) => s.id <= after).map((s) => s.id));
     const rows = scoreSettled(settled, rules, runId, earlier);
-    const saved = [...engine.detectors].map(([id, d]) => [id, d.save()] as const);
     const counts = await withTransaction(async (conn) => {
       const current = await readWatermark(WATERMARK, conn, true);
       if (current !== after) {

@@ -6,7 +6,7 @@
  */
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { query } from '../db/pool.js';
-import type { SavedClient } from '../rules/engine.js';
+import { type SavedClient, STATE_VERSION } from '../rules/engine.js';
 import { isLocalInfileRefused } from '../seed/load.js';
 import { loadTsv, tsvText } from './writer.js';
 
@@ -18,11 +18,15 @@ let localInfile = true;
 
 export interface LoadedState {
   state: SavedClient;
-  /** The last transaction id the state has seen. */
+  /** The last transaction id the state has seen, and the latest booking time it has seen (ms). */
   asOf: number;
+  latest: number;
 }
 
-/** The saved states of `clientIds` (clients never scanned have none). */
+/**
+ * The saved states of `clientIds` (clients never scanned have none). A state of another format version is left
+ * out: its client is replayed from its history instead.
+ */
 export async function loadStates(clientIds: readonly number[]): Promise<Map<number, LoadedState>> {
   const states = new Map<number, LoadedState>();
   for (let i = 0; i < clientIds.length; i += 10_000) {
@@ -31,9 +35,12 @@ export async function loadStates(clientIds: readonly number[]): Promise<Map<numb
       [clientIds.slice(i, i + 10_000)],
     );
     for (const r of rows) {
+      const state = JSON.parse(String(r.state)) as SavedClient;
+      if (state.v !== STATE_VERSION) continue;
       states.set(Number(r.client_id), {
-        state: JSON.parse(String(r.state)) as SavedClient,
+        state,
         asOf: Number(r.as_of_transaction_id),
+        latest: Math.round(state.t * 1000),
       });
     }
   }
