@@ -5,7 +5,8 @@
  * fresh process without special node flags (so each peak RSS is that step's own, as `npm run scan` or the Lambda
  * would reach it): a bare mysql2 streaming read of the same rows and columns the full scan reads (the baseline, as
  * objects — mysql2's default — and as arrays, as the scan reads them), a full scan, and an incremental scan of the
- * last `--incremental` transactions on top of a scan of everything before them. Prints seconds, ratios and peak
+ * last `--incremental` transactions on top of a scan of everything before them. Each scan is measured once InnoDB
+ * has flushed the dirty pages its preparation left (the reset, the preparing scan). Prints seconds, ratios and peak
  * RSS. The user's database (MYSQL_URL) is never touched. The processes run under tsx, whose loader adds tens of MB
  * of RSS that a bundled Lambda does not carry: the bench prints the RSS of an idle process for comparison.
  */
@@ -128,6 +129,26 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
     await execute('DELETE FROM scan_amount_histogram');
     await execute('DELETE FROM scan_client_state');
   };
+  /**
+   * Waits until InnoDB has flushed most dirty pages (at most 90 s): the reset before a measured scan deletes ~180 000
+   * rows and the preparation's full scan writes as many, and with the server's default io_capacity the flushing goes
+   * on for tens of seconds — a scan measured during it would be measuring the flushing.
+   */
+  const settle = async () => {
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const rows = await query<{ Variable_name: string; Value: string }>(
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_buffer_pool_pages_dirty', 'Innodb_buffer_pool_pages_total')",
+      );
+      const value = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value ?? 0);
+      if (
+        value('Innodb_buffer_pool_pages_dirty') <=
+        Math.max(500, value('Innodb_buffer_pool_pages_total') * 0.1)
+      )
+        return;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  };
   const report = (seconds: number, detail?: Record<string, number>) =>
     console.log(
       `RESULT ${JSON.stringify({ seconds, rssMb: process.resourceUsage().maxRSS / 1024, detail })}`,
@@ -191,6 +212,7 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
       report(seconds);
     } else if (name === 'full') {
       await reset();
+      await settle();
       const started = performance.now();
       const summary = await runScan({ mode: 'full' });
       report((performance.now() - started) / 1000, { alerts: summary.alerts.created });
@@ -201,6 +223,7 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
       ];
       await reset();
       await runScan({ mode: 'full', toId: Number(maxId) - opts.incremental });
+      await settle();
       report(0);
     } else {
       const started = performance.now();

@@ -30,9 +30,9 @@ import {
   addToHistogram,
   formatDateTime,
   loadAccountHistory,
+  loadAccountsById,
   loadAccountsOf,
   loadAllAccounts,
-  loadClientIds,
   loadHistogram,
   loadHistorySince,
   loadTransactionRange,
@@ -473,8 +473,10 @@ async function incrementalScan(
     const { txns, rowCount } = await loadTransactionRange(from, to, types);
     lap('read rows', { rows: rowCount });
     sortByTime(txns);
-    const clientIds = await loadClientIds([...new Set(txns.map((t) => t.accountId))]);
-    const [accounts, states] = await Promise.all([loadAccountsOf(clientIds), loadStates(clientIds)]);
+    // The accounts the new rows belong to (with their client and its country), then those clients' states.
+    const accounts = await loadAccountsById([...new Set(txns.map((t) => t.accountId))]);
+    lap('accounts', { accounts: accounts.length });
+    const states = await loadStates([...new Set(accounts.map((a) => a.clientId))]);
     lap('accounts and states', { accounts: accounts.length, states: states.size });
     const clients = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
     const clientOf = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
@@ -506,8 +508,17 @@ async function incrementalScan(
     }
     const history = new Map<number, Txn[]>();
     if (replayed.size) {
+      // Every account of a replayed client: its history may be on accounts without a new row.
+      const all = await loadAccountsOf([...replayed.keys()]);
+      for (const a of all) {
+        const c = clients.get(a.clientId);
+        if (c && !clientOf.has(a.id)) {
+          c.accounts.push(a);
+          clientOf.set(a.id, c);
+        }
+      }
       const rows = await loadAccountHistory(
-        accounts.filter((a) => replayed.has(a.clientId)).map((a) => a.id),
+        all.map((a) => a.id),
         from,
         formatDateTime(Math.min(...replayed.values()) - contextDays(rules) * DAY),
         types,

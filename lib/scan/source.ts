@@ -54,6 +54,12 @@ export function loadAllAccounts(): Promise<ScanAccount[]> {
   return accountRows(`${ACCOUNT_COLUMNS} ORDER BY a.client_id, a.id`);
 }
 
+/** The accounts `accountIds` (with their client and its country). */
+export function loadAccountsById(accountIds: readonly number[]): Promise<ScanAccount[]> {
+  if (accountIds.length === 0) return Promise.resolve([]);
+  return accountRows(`${ACCOUNT_COLUMNS} WHERE a.id IN (?)`, [accountIds]);
+}
+
 /** All accounts of `clientIds` (ordered by client id, then account id). */
 export function loadAccountsOf(clientIds: readonly number[]): Promise<ScanAccount[]> {
   if (clientIds.length === 0) return Promise.resolve([]);
@@ -84,17 +90,6 @@ export async function loadTransactionRange(
     if (t) txns.push(t);
   }
   return { txns, rowCount: rows.length };
-}
-
-/** The clients owning `accountIds`. */
-export async function loadClientIds(accountIds: readonly number[]): Promise<number[]> {
-  if (accountIds.length === 0) return [];
-  const pool = await getPool();
-  const [rows] = await pool.query<RowDataPacket[]>(
-    { sql: 'SELECT DISTINCT client_id FROM accounts WHERE id IN (?)', rowsAsArray: true },
-    [accountIds],
-  );
-  return (rows as unknown as unknown[][]).map((r) => Number(r[0]));
 }
 
 /**
