@@ -1,14 +1,16 @@
 /**
- * The anomaly scan: reads transactions, runs the rules (lib/rules), writes explained alerts. Shared by the
- * `scan-anomalies` Lambda and `npm run scan`.
+ * The anomaly scan: reads transactions, runs the rules (lib/rules, through the streaming engine of
+ * lib/rules/engine.ts), writes explained alerts. Shared by the `scan-anomalies` Lambda and `npm run scan`.
  *
  * - **Incremental** (default): transactions with id above the `anomaly-scan` watermark, in chunks of `chunkSize`
- *   ids. Each chunk loads, for the clients it touches, their history back as far as the rules look (the longest
- *   lookback), runs the rules on those timelines and keeps the findings on new transactions — or on older ones
- *   when a new transaction completes their episode (the first transfers of a burst). The chunk's alerts, the
- *   watermark and the run's progress commit in one DB transaction, so a crash loses nothing and repeats nothing.
- * - **Full** (`mode: 'full'`): rebuilds the amount histogram and rescans every transaction, client by client;
- *   existing alerts are kept (duplicates are skipped); the watermark moves to the end with the last chunk.
+ *   ids. A chunk reads its rows, their accounts and the saved detection state of the clients they belong to
+ *   (scan_client_state, by primary key), judges each client's new rows on top of its state — replaying from its
+ *   history a client whose state cannot be trusted or whose new row was booked late — and commits the alerts, the
+ *   clients' new states, the watermarks and the run's progress in one DB transaction, so a crash loses nothing and
+ *   repeats nothing.
+ * - **Full** (`mode: 'full'`): reads the table once into typed columns, rebuilds the amount histogram, judges every
+ *   client from an empty memory and saves its state; existing alerts are kept (duplicates are skipped); the
+ *   watermarks move to the end with the last commit.
  *
  * A server-wide named lock keeps two scans from overlapping: the second one records a `skipped` run and returns.
  * Cancelled transactions are read but never judged and never count as history (no money moved); pending ones are
