@@ -32,7 +32,6 @@ import {
   addToHistogram,
   formatDateTime,
   loadAccountHistory,
-  loadAccountsById,
   loadAccountsOf,
   loadAllAccounts,
   loadHistogram,
@@ -45,7 +44,7 @@ import {
   TXN_COLUMNS,
   type TypeInfo,
 } from './source.js';
-import { dropStatesNotAsOf, loadStates, STATE_WATERMARK, saveStates } from './state.js';
+import { dropStatesNotAsOf, loadAccountsWithStates, STATE_WATERMARK, saveStates } from './state.js';
 import {
   type AlertCounts,
   type AlertRow,
@@ -73,6 +72,8 @@ import { SCAN_LOCK } from '../db/locks.js';
 /** Full scan: alert rows (or client states) gathered before a write is queued (one write runs while the next clients are judged). */
 const WRITE_ROWS = 2_000;
 const WRITE_STATES = 2_000;
+/** Incremental scan: client states per write (written while the next clients are judged). */
+const STATE_SLICE = 2_000;
 
 export interface ScanOptions {
   mode?: ScanMode;
@@ -442,24 +443,28 @@ async function incrementalScan(
   // The thresholds' context (the amount histogram brought up to maxId — its own watermark, atomic with its
   // counts — and the start of the recorded history) is prepared while the first chunk is read.
   const context = (async (): Promise<RuleContext> => {
-    await withTransaction(async (conn) => {
-      const counted = await readWatermark(HISTOGRAM_WATERMARK, conn, true);
-      if (counted < maxId) {
-        await addToHistogram(conn, counted, maxId);
-        await setWatermark(conn, HISTOGRAM_WATERMARK, maxId, runId);
-      }
-    });
-    const [range] = await query<{ first: string | null; last: string | null }>(
-      'SELECT MIN(date) AS first, MAX(date) AS last FROM transactions WHERE id > ? AND id <= ?',
-      [watermark, maxId],
-    );
-    const windowMonths = rules['high-amount'].windowMonths;
-    const [histogram, historySince] = await Promise.all([
-      range?.first && range.last
-        ? loadHistogram(trailingMonths(range.first.slice(0, 7), windowMonths)[0], range.last.slice(0, 7))
-        : [],
+    const [, [range], historySince] = await Promise.all([
+      withTransaction(async (conn) => {
+        const counted = await readWatermark(HISTOGRAM_WATERMARK, conn, true);
+        if (counted < maxId) {
+          await addToHistogram(conn, counted, maxId);
+          await setWatermark(conn, HISTOGRAM_WATERMARK, maxId, runId);
+        }
+      }),
+      query<{ first: string | null; last: string | null }>(
+        'SELECT MIN(date) AS first, MAX(date) AS last FROM transactions WHERE id > ? AND id <= ?',
+        [watermark, maxId],
+      ),
       loadHistorySince(),
     ]);
+    const windowMonths = rules['high-amount'].windowMonths;
+    const histogram =
+      range?.first && range.last
+        ? await loadHistogram(
+            trailingMonths(range.first.slice(0, 7), windowMonths)[0],
+            range.last.slice(0, 7),
+          )
+        : [];
     return { amountThresholds: thresholdLookup(histogram, windowMonths), historySince };
   })();
   context.catch(() => undefined);
@@ -476,9 +481,7 @@ async function incrementalScan(
     lap('read rows', { rows: rowCount });
     sortByTime(txns);
     // The accounts the new rows belong to (with their client and its country), then those clients' states.
-    const accounts = await loadAccountsById([...new Set(txns.map((t) => t.accountId))]);
-    lap('accounts', { accounts: accounts.length });
-    const states = await loadStates([...new Set(accounts.map((a) => a.clientId))]);
+    const { accounts, states } = await loadAccountsWithStates([...new Set(txns.map((t) => t.accountId))]);
     lap('accounts and states', { accounts: accounts.length, states: states.size });
     const clients = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
     const clientOf = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
@@ -540,7 +543,20 @@ async function incrementalScan(
     // has passed, emit what is still open as it stands, settle everything, save. Each detector dies young.
     const after = from;
     const settled: Settled[] = [];
-    const saved: Array<readonly [number, string]> = [];
+    // States are written while the next clients are judged, in slices, each in its own transaction and before the
+    // watermarks move: a state says which transaction it has seen (as_of = this chunk's last id), so one committed
+    // by a chunk that then fails is newer than the watermark and its client is replayed next time.
+    let saved: Array<readonly [number, string]> = [];
+    let statesWritten = 0;
+    const stateWrites: Promise<unknown>[] = [];
+    const writeStates = () => {
+      const slice = saved;
+      saved = [];
+      statesWritten += slice.length;
+      const write = withTransaction((tx) => saveStates(tx, slice, to));
+      write.catch(() => undefined);
+      stateWrites.push(write);
+    };
     for (const [clientId, c] of clients) {
       if (c.txns.length === 0) continue;
       const first = c.accounts[0] as ScanAccount;
@@ -568,10 +584,18 @@ async function incrementalScan(
         }
       }
       saved.push([clientId, JSON.stringify(d.save())]);
+      if (saved.length >= STATE_SLICE) {
+        writeStates();
+        // Let the write go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
+    if (saved.length) writeStates();
     lap('judge', { settled: settled.length });
     const earlier = await earlierScores(settled.filter((s) => s.id <= after).map((s) => s.id));
     const rows = scoreSettled(settled, rules, runId, earlier);
+    await Promise.all(stateWrites);
+    lap('states', { states: statesWritten });
     const counts = await withTransaction(async (conn) => {
       const current = await readWatermark(WATERMARK, conn, true);
       if (current !== after) {
@@ -580,8 +604,6 @@ async function incrementalScan(
       lap('prepare write');
       const created = await writeAlerts(conn, rows, runId);
       lap('alerts', { alerts: rows.length });
-      await saveStates(conn, saved, to);
-      lap('states', { states: saved.length });
       const total = emptyCounts();
       addCounts(total, progress.counts);
       addCounts(total, created);
@@ -591,7 +613,7 @@ async function incrementalScan(
       lap('watermarks');
       return created;
     });
-    lap('commit', { created: counts.created, states: saved.length });
+    lap('commit', { created: counts.created });
     addCounts(progress.counts, counts);
     progress.scanned += rowCount;
     progress.toId = to;

@@ -54,12 +54,6 @@ export function loadAllAccounts(): Promise<ScanAccount[]> {
   return accountRows(`${ACCOUNT_COLUMNS} ORDER BY a.client_id, a.id`);
 }
 
-/** The accounts `accountIds` (with their client and its country). */
-export function loadAccountsById(accountIds: readonly number[]): Promise<ScanAccount[]> {
-  if (accountIds.length === 0) return Promise.resolve([]);
-  return accountRows(`${ACCOUNT_COLUMNS} WHERE a.id IN (?)`, [accountIds]);
-}
-
 /** All accounts of `clientIds` (ordered by client id, then account id). */
 export function loadAccountsOf(clientIds: readonly number[]): Promise<ScanAccount[]> {
   if (clientIds.length === 0) return Promise.resolve([]);

@@ -5,9 +5,10 @@
  * alerts and the watermarks, so the state always describes exactly the transactions up to the watermark.
  */
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { query } from '../db/pool.js';
+import { getPool } from '../db/pool.js';
 import { type SavedClient, STATE_VERSION } from '../rules/engine.js';
 import { isLocalInfileRefused } from '../seed/load.js';
+import { parseDate, type ScanAccount } from './source.js';
 import { loadTsv, tsvText } from './writer.js';
 
 /** Follows the `anomaly-scan` watermark: the transactions the saved state has seen. */
@@ -24,27 +25,42 @@ export interface LoadedState {
 }
 
 /**
- * The saved states of `clientIds` (clients never scanned have none). A state of another format version is left
- * out: its client is replayed from its history instead.
+ * The accounts `accountIds` (with their client and its country) and the saved states of those clients, in one
+ * query (clients never scanned have none). A state of another format version is left out: its client is replayed
+ * from its history instead.
  */
-export async function loadStates(clientIds: readonly number[]): Promise<Map<number, LoadedState>> {
+export async function loadAccountsWithStates(
+  accountIds: readonly number[],
+): Promise<{ accounts: ScanAccount[]; states: Map<number, LoadedState> }> {
+  const accounts: ScanAccount[] = [];
   const states = new Map<number, LoadedState>();
-  for (let i = 0; i < clientIds.length; i += 10_000) {
-    const rows = await query<RowDataPacket>(
-      'SELECT client_id, state, as_of_transaction_id FROM scan_client_state WHERE client_id IN (?)',
-      [clientIds.slice(i, i + 10_000)],
-    );
-    for (const r of rows) {
-      const state = JSON.parse(String(r.state)) as SavedClient;
-      if (state.v !== STATE_VERSION) continue;
-      states.set(Number(r.client_id), {
-        state,
-        asOf: Number(r.as_of_transaction_id),
-        latest: Math.round(state.t * 1000),
-      });
-    }
+  if (accountIds.length === 0) return { accounts, states };
+  const pool = await getPool();
+  const [rows] = await pool.query<RowDataPacket[]>(
+    {
+      sql: `SELECT a.id, a.client_id, a.currency, a.opening_date, c.country, s.state, s.as_of_transaction_id
+              FROM accounts a JOIN clients c ON c.id = a.client_id
+              LEFT JOIN scan_client_state s ON s.client_id = a.client_id
+             WHERE a.id IN (?)`,
+      rowsAsArray: true,
+    },
+    [accountIds],
+  );
+  for (const r of rows as unknown as unknown[][]) {
+    const account: ScanAccount = {
+      id: Number(r[0]),
+      clientId: Number(r[1]),
+      currency: String(r[2]),
+      openedAt: parseDate(String(r[3])),
+      clientCountry: String(r[4]).toUpperCase(),
+    };
+    accounts.push(account);
+    if (r[5] === null || states.has(account.clientId)) continue;
+    const state = JSON.parse(String(r[5])) as SavedClient;
+    if (state.v !== STATE_VERSION) continue;
+    states.set(account.clientId, { state, asOf: Number(r[6]), latest: Math.round(state.t * 1000) });
   }
-  return states;
+  return { accounts, states };
 }
 
 /**
