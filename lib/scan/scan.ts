@@ -131,11 +131,14 @@ export async function runScan(options: ScanOptions = {}): Promise<ScanSummary> {
 
 async function scanLocked(requested: ScanMode, options: ScanOptions, started: number): Promise<ScanSummary> {
   const rules = options.rules ?? DEFAULT_RULES_CONFIG;
-  const interrupted = await closeInterruptedRuns();
+  const [interrupted, watermark, stateMark] = await Promise.all([
+    closeInterruptedRuns(),
+    readWatermark(WATERMARK),
+    readWatermark(STATE_WATERMARK),
+  ]);
   if (interrupted) logger.warn('closed runs left unfinished by a crash', { interrupted });
-  const watermark = await readWatermark(WATERMARK);
   let mode = requested;
-  if (mode === 'incremental' && watermark > 0 && (await readWatermark(STATE_WATERMARK)) !== watermark) {
+  if (mode === 'incremental' && watermark > 0 && stateMark !== watermark) {
     // Alerts exist up to the watermark but no detection state does (first run after an upgrade, or a state
     // written by another version): judging new rows without their clients' history would raise false alerts.
     logger.warn('no detection state matches the watermark; rebuilding it with a full scan', { watermark });
@@ -144,10 +147,10 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
   const runId = await startRun(mode, rules, mode === 'full' ? 1 : watermark + 1);
   logger.info('anomaly scan started', { runId, mode, watermark });
   try {
-    const [{ maxId }] = (await query<{ maxId: number | null }>(
-      'SELECT COALESCE(MAX(id), 0) AS maxId FROM transactions',
-    )) as [{ maxId: number }];
-    const types = await loadTransactionTypes();
+    const [[{ maxId }], types] = (await Promise.all([
+      query<{ maxId: number | null }>('SELECT COALESCE(MAX(id), 0) AS maxId FROM transactions'),
+      loadTransactionTypes(),
+    ])) as [[{ maxId: number }], Map<number, TypeInfo>];
     const progress =
       mode === 'full'
         ? await fullScan(runId, Math.min(Number(maxId), options.toId ?? Number(maxId)), rules, types, options)
@@ -471,10 +474,14 @@ async function incrementalScan(
 
   let from = watermark;
   while (from < maxId) {
-    const [edge] = await query<{ id: number }>(
-      'SELECT id FROM transactions WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?',
-      [from, maxId, chunkSize - 1],
-    );
+    // Ids may have gaps: a span of at most chunkSize ids holds at most chunkSize rows.
+    const [edge] =
+      maxId - from <= chunkSize
+        ? []
+        : await query<{ id: number }>(
+            'SELECT id FROM transactions WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?',
+            [from, maxId, chunkSize - 1],
+          );
     const to = edge ? Number(edge.id) : maxId;
     lap('chunk edge');
     const { txns, rowCount } = await loadTransactionRange(from, to, types);
