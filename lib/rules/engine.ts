@@ -20,7 +20,7 @@ import { SeriesWatch } from './rapid-transfers.js';
 import { type EpisodeWindow, RollingSample } from './stats.js';
 import { isJustUnder, StructuringWatch } from './structuring.js';
 import type { AccountInfo, ClientTimeline, EpisodeTxn, Finding, RuleContext, Txn } from './types.js';
-import { LocationMemory } from './unusual-location.js';
+import { LocationMemory, locationHistoryCap } from './unusual-location.js';
 import { BurstWatch, countsAsTransfer } from './unusual-pattern.js';
 
 /** The saved-state format; a different version is not read (a full scan rebuilds the state). */
@@ -161,7 +161,7 @@ const OUT: Finding[] = [];
 /** What one client's rules remember, and the findings waiting for their transaction to settle. */
 export class ClientDetector {
   private readonly accountStates = new Map<number, AccountState>();
-  readonly location = new LocationMemory();
+  readonly location: LocationMemory;
   readonly structuring = new StructuringWatch();
   private pending: Map<number, Settled> | undefined;
   /** The latest booking time pushed so far (a transaction earlier than this arrives late). */
@@ -177,6 +177,7 @@ export class ClientDetector {
     const ha = rules['high-amount'];
     const cb = rules['client-baseline'];
     this.sharedSample = ha.ownHistorySize === cb.historySize && ha.ownHistoryDays === cb.lookbackDays;
+    this.location = new LocationMemory(locationHistoryCap(rules['unusual-location']));
   }
 
   get hasPending(): boolean {
@@ -265,11 +266,11 @@ export class ClientDetector {
   advance(now: number): void {
     const rules = this.rules;
     for (const acc of this.accountStates.values()) {
-      acc.burst?.advance(now, rules['unusual-pattern'], OUT);
-      acc.series?.advance(now, rules['rapid-transfers'], OUT);
-      acc.dormant.advance(now, rules['dormant-reactivation'], OUT);
+      if (rules['unusual-pattern'].enabled) acc.burst?.advance(now, rules['unusual-pattern'], OUT);
+      if (rules['rapid-transfers'].enabled) acc.series?.advance(now, rules['rapid-transfers'], OUT);
+      if (rules['dormant-reactivation'].enabled) acc.dormant.advance(now, rules['dormant-reactivation'], OUT);
     }
-    this.structuring.advance(now, rules.structuring, OUT);
+    if (rules.structuring.enabled) this.structuring.advance(now, rules.structuring, OUT);
     if (OUT.length) this.collect();
   }
 

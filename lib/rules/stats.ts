@@ -193,6 +193,9 @@ export function capIds(ids: readonly number[], max = 50): number[] {
  *
  * @example const w = new EpisodeWindow(10 * MINUTE, 5); for (const t of transfers) w.push(t); // bursts of ≥ 5 in 10 min
  */
+/** An episode never holds more items than this: a longer one is handed out and a new one starts (bounded memory). */
+export const MAX_EPISODE = 500;
+
 export class EpisodeWindow<T extends { id: number; time: number }> {
   /** Items within `windowMs` of the latest one (they may still start or join an episode), from index `head`. */
   private items: T[] = [];
@@ -203,6 +206,7 @@ export class EpisodeWindow<T extends { id: number; time: number }> {
   constructor(
     private readonly windowMs: number,
     private readonly minCount: number,
+    private readonly maxEpisode = MAX_EPISODE,
   ) {}
 
   /** The items that may still start or join an episode, oldest first. */
@@ -224,9 +228,17 @@ export class EpisodeWindow<T extends { id: number; time: number }> {
     }
     const items = this.items;
     items.push(item);
+    if (items.length - this.head > this.maxEpisode) this.head++;
     const size = items.length - this.head;
     if (this.minCount < 1 || size < this.minCount) return undefined;
     const open = this.open;
+    if (open && open.length >= this.maxEpisode) {
+      // An endless burst: hand out what it has, and let a new one start from this item.
+      this.open = undefined;
+      this.items = [item];
+      this.head = 0;
+      return open;
+    }
     if (open) {
       const last = open[open.length - 1] as T;
       const at = items.lastIndexOf(last);

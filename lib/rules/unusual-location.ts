@@ -7,12 +7,17 @@ import type { UnusualLocationConfig } from './config.js';
 import { DAY } from './stats.js';
 import type { ClientTimeline, Finding, Txn } from './types.js';
 
-/** How many recent transactions of a client the rule remembers (enough to tell an established client apart). */
-export const LOCATION_HISTORY_CAP = 10;
+/**
+ * How many recent transactions of a client the rule remembers: enough to tell an established client apart
+ * (at least `minHistory`), at least 10 for the evidence.
+ */
+export function locationHistoryCap(cfg: Pick<UnusualLocationConfig, 'minHistory'>): number {
+  return Math.max(10, cfg.minHistory);
+}
 
 /**
  * What the rule remembers of one client: when each recipient country was last paid, and the times of the client's
- * most recent transactions (up to LOCATION_HISTORY_CAP, within the lookback).
+ * most recent transactions (up to `cap`, within the lookback).
  */
 export class LocationMemory {
   /** When each recipient country was last paid. */
@@ -20,6 +25,8 @@ export class LocationMemory {
   /** Times of the client's recent transactions, from index `head`. */
   private recent: number[] = [];
   private head = 0;
+
+  constructor(private readonly cap: number) {}
 
   /** Judges `t` (a transaction of the client, in time order), then remembers it. */
   push(t: Txn, ownCountry: string, cfg: UnusualLocationConfig): Finding | undefined {
@@ -51,7 +58,7 @@ export class LocationMemory {
               .map(([c]) => c)
               .sort(),
             clientHistory: history,
-            ...(history >= LOCATION_HISTORY_CAP ? { clientHistoryCountedUpTo: LOCATION_HISTORY_CAP } : {}),
+            ...(history >= this.cap ? { clientHistoryCountedUpTo: this.cap } : {}),
             thresholds: { lookbackDays: cfg.lookbackDays, minHistory: cfg.minHistory },
             ...(established ? {} : { note: 'little history: every country is new' }),
           },
@@ -63,12 +70,12 @@ export class LocationMemory {
     return finding;
   }
 
-  /** Records a transaction time of the client (at most LOCATION_HISTORY_CAP are kept). */
+  /** Records a transaction time of the client (at most `cap` are kept). */
   remember(time: number): void {
     const recent = this.recent;
     recent.push(time);
-    if (recent.length - this.head > LOCATION_HISTORY_CAP) this.head++;
-    if (this.head >= LOCATION_HISTORY_CAP) {
+    if (recent.length - this.head > this.cap) this.head++;
+    if (this.head >= this.cap) {
       this.recent = recent.slice(this.head);
       this.head = 0;
     }
@@ -86,7 +93,7 @@ export class LocationMemory {
 }
 
 export function detectUnusualLocation(timeline: ClientTimeline, cfg: UnusualLocationConfig): Finding[] {
-  const memory = new LocationMemory();
+  const memory = new LocationMemory(locationHistoryCap(cfg));
   const own = timeline.country.toUpperCase();
   const findings: Finding[] = [];
   for (const t of timeline.txns) {

@@ -175,6 +175,13 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
   }
 }
 
+/** Waits for every write to finish, then fails with the first failure: none is left running behind an error. */
+async function allWritten(writes: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** The longest history any rule looks at, in days (how far back a replayed client's history is read). */
 export function contextDays(rules: RulesConfig): number {
   return (
@@ -289,8 +296,6 @@ async function fullScan(
     historySince,
   };
   const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
-  /** The latest booking time read: what time has passed by then is closed before a client's state is saved. */
-  let scanNow = Number.NEGATIVE_INFINITY;
   // Two writers, each one transaction at a time on its own connection: alerts (with the run's progress) and
   // client states. They need not commit together: a state says which transactions it has seen (as_of), and
   // alerts are idempotent.
@@ -315,86 +320,88 @@ async function fullScan(
     stateWrites = stateWrites.then(() =>
       withTransaction((tx) => saveStates(tx, states, maxId)).then(() => undefined),
     );
-    const both = Promise.all([alertWrites, stateWrites]);
-    both.then(
-      () => queued--,
-      () => queued--,
-    );
+    Promise.allSettled([alertWrites, stateWrites]).then(() => queued--);
     // One batch is written while the next is judged; a third waits.
-    if (queued >= 2) await both;
+    if (queued >= 2) await allWritten([alertWrites, stateWrites]);
   };
-  const writes = () => Promise.all([alertWrites, stateWrites]);
+  const writes = () => allWritten([alertWrites, stateWrites]);
 
-  for (let pass = 0; pass < passes; pass++) {
-    const inPass = (clientId: number) => passes === 1 || clientId % passes === pass;
-    const passAccounts = accounts.filter((a) => inPass(a.clientId));
-    const clientOfAccount = new Map(passAccounts.map((a) => [a.id, a.clientCountry]));
-    const columns = new TxnColumns(Math.min(maxId, maxRows) + 1024);
-    const conn = await (await getPool()).getConnection();
-    let rows = 0;
-    try {
-      const raw = (
-        conn as unknown as { connection: { query: (o: object, p: unknown[]) => NodeJS.EventEmitter } }
-      ).connection;
-      await new Promise<void>((resolve, reject) => {
-        const q = raw.query(
-          { sql: `SELECT ${TXN_COLUMNS} FROM transactions WHERE id <= ? ORDER BY id`, rowsAsArray: true },
-          [maxId],
-        );
-        q.on('error', reject);
-        q.on('end', () => resolve());
-        q.on('result', (row: unknown[]) => {
-          rows++;
-          if (row[8] === 'cancelled') return;
-          const time = parseDateTime(row[3] as string);
-          if (time > scanNow) scanNow = time;
-          if (pass === 0) {
-            const amount = Number(row[4]);
-            if (amount !== 0) histogram.addAmount(row[5] as string, amount, time);
-          }
-          // Rows of accounts created after the accounts were read are left to the next scan.
-          const country = clientOfAccount.get(Number(row[1]));
-          if (country !== undefined) columns.push(row, time, country, keepTitle);
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      const inPass = (clientId: number) => passes === 1 || clientId % passes === pass;
+      const passAccounts = accounts.filter((a) => inPass(a.clientId));
+      const clientOfAccount = new Map(passAccounts.map((a) => [a.id, a.clientCountry]));
+      const columns = new TxnColumns(Math.min(maxId, maxRows) + 1024);
+      const conn = await (await getPool()).getConnection();
+      let rows = 0;
+      try {
+        const raw = (
+          conn as unknown as { connection: { query: (o: object, p: unknown[]) => NodeJS.EventEmitter } }
+        ).connection;
+        await new Promise<void>((resolve, reject) => {
+          const q = raw.query(
+            { sql: `SELECT ${TXN_COLUMNS} FROM transactions WHERE id <= ? ORDER BY id`, rowsAsArray: true },
+            [maxId],
+          );
+          q.on('error', reject);
+          q.on('end', () => resolve());
+          q.on('result', (row: unknown[]) => {
+            rows++;
+            if (row[8] === 'cancelled') return;
+            const time = parseDateTime(row[3] as string);
+            if (pass === 0) {
+              const amount = Number(row[4]);
+              if (amount !== 0) histogram.addAmount(row[5] as string, amount, time);
+            }
+            // Rows of accounts created after the accounts were read are left to the next scan.
+            const country = clientOfAccount.get(Number(row[1]));
+            if (country !== undefined) columns.push(row, time, country, keepTitle);
+          });
         });
-      });
-    } finally {
-      conn.release();
-    }
-    if (pass === 0) progress.scanned = rows;
-    phase('read', { pass, rows, kept: columns.length });
-    const { order, clientStart, clientAccounts } = columns.groupByClient(passAccounts);
-    phase('group', { pass, clients: clientAccounts.length });
+      } finally {
+        conn.release();
+      }
+      if (pass === 0) progress.scanned = rows;
+      phase('read', { pass, rows, kept: columns.length });
+      const { order, clientStart, clientAccounts } = columns.groupByClient(passAccounts);
+      phase('group', { pass, clients: clientAccounts.length });
 
-    let alertBatch: AlertRow[] = [];
-    let stateBatch: Array<readonly [number, string]> = [];
-    for (let c = 0; c < clientAccounts.length; c++) {
-      const clientAccountList = clientAccounts[c] as ScanAccount[];
-      const first = clientAccountList[0] as ScanAccount;
-      const from = clientStart[c] as number;
-      const to = clientStart[c + 1] as number;
-      if (from === to) continue;
-      const d = new ClientDetector(first.clientId, first.clientCountry, rules, ctx);
-      for (const a of clientAccountList) d.addAccount(a);
-      const settled: Settled[] = [];
-      for (let k = from; k < to; k++) {
-        d.push(columns.txn(order[k] as number, types));
-        d.settle(settled);
+      let alertBatch: AlertRow[] = [];
+      let stateBatch: Array<readonly [number, string]> = [];
+      for (let c = 0; c < clientAccounts.length; c++) {
+        const clientAccountList = clientAccounts[c] as ScanAccount[];
+        const first = clientAccountList[0] as ScanAccount;
+        const from = clientStart[c] as number;
+        const to = clientStart[c + 1] as number;
+        if (from === to) continue;
+        const d = new ClientDetector(first.clientId, first.clientCountry, rules, ctx);
+        for (const a of clientAccountList) d.addAccount(a);
+        const settled: Settled[] = [];
+        for (let k = from; k < to; k++) {
+          d.push(columns.txn(order[k] as number, types));
+          d.settle(settled);
+        }
+        // Windows close by the client's own transactions only: another client's later booking says nothing about
+        // what this client may still book (a clock shared across clients would close a burst a late row completes).
+        d.flush();
+        d.settle(settled, true);
+        if (settled.length) for (const row of scoreSettled(settled, rules, runId)) alertBatch.push(row);
+        // As JSON at once: one flat string per client instead of an object graph waiting for the write.
+        stateBatch.push([first.clientId, JSON.stringify(d.save())]);
+        if (alertBatch.length >= WRITE_ROWS || stateBatch.length >= WRITE_STATES) {
+          await enqueue(alertBatch, stateBatch);
+          alertBatch = [];
+          stateBatch = [];
+        }
       }
-      d.advance(scanNow);
-      d.flush();
-      d.settle(settled, true);
-      if (settled.length) for (const row of scoreSettled(settled, rules, runId)) alertBatch.push(row);
-      // As JSON at once: one flat string per client instead of an object graph waiting for the write.
-      stateBatch.push([first.clientId, JSON.stringify(d.save())]);
-      if (alertBatch.length >= WRITE_ROWS || stateBatch.length >= WRITE_STATES) {
-        await enqueue(alertBatch, stateBatch);
-        alertBatch = [];
-        stateBatch = [];
-      }
+      if (alertBatch.length || stateBatch.length) await enqueue(alertBatch, stateBatch);
+      await writes();
+      phase('judge and write', { pass, alerts: progress.counts.created });
     }
-    if (alertBatch.length || stateBatch.length) await enqueue(alertBatch, stateBatch);
-    await writes();
-    phase('judge and write', { pass, alerts: progress.counts.created });
+  } catch (error) {
+    // No write may outlive the run (and the lock): a late state write could replace a newer run's state.
+    await Promise.allSettled([alertWrites, stateWrites]);
+    throw error;
   }
 
   const histogramRows = histogram.rows();
@@ -501,11 +508,7 @@ async function incrementalScan(
       c.accounts.push(a);
       clientOf.set(a.id, c);
     }
-    let now = Number.NEGATIVE_INFINITY;
-    for (const t of txns) {
-      clientOf.get(t.accountId)?.txns.push(t);
-      if (t.time > now) now = t.time;
-    }
+    for (const t of txns) clientOf.get(t.accountId)?.txns.push(t);
     // A client is replayed — its history within the rules' reach read again and judged in booking order with the
     // new rows — when a new transaction was booked before the latest one its state has seen (a late booking), when
     // its state has seen transactions beyond the watermark (left by a full scan that stopped half-way), or when it
@@ -546,8 +549,8 @@ async function incrementalScan(
     }
     const ctx = await context;
     lap('context and replayed history', { replayed: replayed.size });
-    // Client by client: restore its detector, feed its new rows (after its history when replayed), close what time
-    // has passed, emit what is still open as it stands, settle everything, save. Each detector dies young.
+    // Client by client: restore its detector, feed its new rows (after its history when replayed), emit what is
+    // still open as it stands, settle everything, save. Each detector dies young.
     const after = from;
     const settled: Settled[] = [];
     // States are written while the next clients are judged, in slices, each in its own transaction and before the
@@ -564,45 +567,49 @@ async function incrementalScan(
       write.catch(() => undefined);
       stateWrites.push(write);
     };
-    for (const [clientId, c] of clients) {
-      if (c.txns.length === 0) continue;
-      const first = c.accounts[0] as ScanAccount;
-      const state = replayed.has(clientId) ? undefined : states.get(clientId);
-      const d = state
-        ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state.state)
-        : new ClientDetector(clientId, first.clientCountry, rules, ctx);
-      for (const a of c.accounts) d.describeAccount(a);
-      const past = history.get(clientId);
-      const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
-      const mine: Settled[] = [];
-      for (const t of feed) {
-        d.push(t);
-        d.settle(mine);
-      }
-      d.advance(now);
-      d.flush();
-      d.settle(mine, true);
-      for (const s of mine) {
-        if (s.id > after) settled.push(s);
-        else {
-          // Findings that only concern transactions judged before (a replayed history) were raised then.
-          const findings = s.findings.filter((f) => f.related.some((id) => id > after));
-          if (findings.length) settled.push({ ...s, findings });
+    try {
+      for (const [clientId, c] of clients) {
+        if (c.txns.length === 0) continue;
+        const first = c.accounts[0] as ScanAccount;
+        const state = replayed.has(clientId) ? undefined : states.get(clientId);
+        const d = state
+          ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state.state)
+          : new ClientDetector(clientId, first.clientCountry, rules, ctx);
+        for (const a of c.accounts) d.describeAccount(a);
+        const past = history.get(clientId);
+        const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
+        const mine: Settled[] = [];
+        for (const t of feed) {
+          d.push(t);
+          d.settle(mine);
+        }
+        d.flush();
+        d.settle(mine, true);
+        for (const s of mine) {
+          if (s.id > after) settled.push(s);
+          else {
+            // Findings that only concern transactions judged before (a replayed history) were raised then.
+            const findings = s.findings.filter((f) => f.related.some((id) => id > after));
+            if (findings.length) settled.push({ ...s, findings });
+          }
+        }
+        saved.push([clientId, JSON.stringify(d.save())]);
+        if (saved.length >= STATE_SLICE) {
+          writeStates();
+          // Let the write go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
+          await new Promise((resolve) => setImmediate(resolve));
         }
       }
-      saved.push([clientId, JSON.stringify(d.save())]);
-      if (saved.length >= STATE_SLICE) {
-        writeStates();
-        // Let the write go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      if (saved.length) writeStates();
+    } catch (error) {
+      await Promise.allSettled(stateWrites);
+      throw error;
     }
-    if (saved.length) writeStates();
     lap('judge', { settled: settled.length });
+    await allWritten(stateWrites);
+    lap('states', { states: statesWritten });
     const earlier = await earlierScores(settled.filter((s) => s.id <= after).map((s) => s.id));
     const rows = scoreSettled(settled, rules, runId, earlier);
-    await Promise.all(stateWrites);
-    lap('states', { states: statesWritten });
     const counts = await withTransaction(async (conn) => {
       const current = await readWatermark(WATERMARK, conn, true);
       if (current !== after) {

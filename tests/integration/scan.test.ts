@@ -204,6 +204,31 @@ describe('scan-anomalies', () => {
     expect(statuses.map((s) => s.status)).toEqual(['failed', 'succeeded']);
   });
 
+  it('keeps a client’s burst open across runs however late other clients have booked', async () => {
+    await runScan({ mode: 'full' });
+    const transfer = (accountId: number, date: string) => ({
+      accountId,
+      type: 'outgoing transfer' as const,
+      date,
+      amount: -10,
+      balanceAfter: 50_000,
+      recipient: `PL${accountId}0000111122223333`,
+    });
+    // Client 8 sends four transfers; client 9 books something later; the next run sees client 8's fifth.
+    await insertTxns(conn, [
+      ...[0, 1, 2, 3].map((m) => transfer(80, `2025-04-02 10:0${m}:00`)),
+      transfer(90, '2025-04-02 10:20:00'),
+    ]);
+    await runScan();
+    await insertTxns(conn, [transfer(80, '2025-04-02 10:10:00')]);
+    await runScan();
+    const rows = await query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM alerts a JOIN transactions t ON t.id = a.transaction_id
+        WHERE a.rule_id = 'unusual-pattern' AND t.account_id = 80 AND t.date >= '2025-04-02'`,
+    );
+    expect(Number(rows[0]?.n)).toBe(5);
+  });
+
   it('recovers from a full scan that stopped before its last commit: newer states are replayed, not trusted', async () => {
     await runScan({ mode: 'full' });
     const reference = await alertKeys();

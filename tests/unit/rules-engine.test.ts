@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
 import { ClientDetector, detectTimeline, type SavedClient, type Settled } from '../../lib/rules/engine.js';
+import { MAX_EPISODE } from '../../lib/rules/stats.js';
 import type { Finding, Txn } from '../../lib/rules/types.js';
 import { context, DAYS, history, T0, timeline, txn } from './rules-helpers.js';
 
@@ -140,5 +141,23 @@ describe('detection engine', () => {
     const fired = new Set(settled.flatMap((s) => s.findings.map((f) => f.ruleId)));
     expect(fired.has('unusual-pattern')).toBe(false);
     expect(fired.has('unusual-location')).toBe(true);
+  });
+});
+
+describe('detection engine memory', () => {
+  it('bounds an endless burst: episodes of at most MAX_EPISODE transfers, a state of bounded size', () => {
+    const d = new ClientDetector(1, 'DE', rules, context(population));
+    d.describeAccount({ id: 1, currency: 'EUR', openedAt: T0 - DAYS });
+    const settled: Settled[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      d.push(txn({ amount: -5, minutes: i * 2, type: 'mobile payment', transfer: false }));
+      d.settle(settled);
+    }
+    d.flush();
+    d.settle(settled, true);
+    const bursts = settled.flatMap((s) => s.findings).filter((f) => f.ruleId === 'unusual-pattern');
+    expect(bursts.length).toBe(2_000);
+    expect(Math.max(...bursts.map((f) => f.related.length + 1))).toBeLessThanOrEqual(MAX_EPISODE);
+    expect(JSON.stringify(d.save()).length).toBeLessThan(40_000);
   });
 });
