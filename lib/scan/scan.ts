@@ -381,8 +381,10 @@ async function fullScan(
           d.push(columns.txn(order[k] as number, types));
           d.settle(settled);
         }
-        // Windows close by the client's own transactions only: another client's later booking says nothing about
-        // what this client may still book (a clock shared across clients would close a burst a late row completes).
+        // What the client's own latest booking has passed closes. Only its own: another client's later booking says
+        // nothing about what this client may still book (a clock shared across clients would close a burst a late
+        // row completes).
+        d.advance(d.latest);
         d.flush();
         d.settle(settled, true);
         if (settled.length) for (const row of scoreSettled(settled, rules, runId)) alertBatch.push(row);
@@ -583,6 +585,8 @@ async function incrementalScan(
           d.push(t);
           d.settle(mine);
         }
+        // What the client's own latest booking has passed closes (a row of it booked earlier is replayed).
+        d.advance(d.latest);
         d.flush();
         d.settle(mine, true);
         for (const s of mine) {
