@@ -1,16 +1,10 @@
 /**
- * The detection engine's entry point: runs every enabled rule over one client's timeline and scores each flagged
- * transaction. Pure: the scan (lib/scan/) feeds it rows and writes what it returns.
+ * The detection rules' public face: the engine (lib/rules/engine.ts) runs every enabled rule over a client's
+ * transactions, risk scoring (risk.ts) turns a transaction's findings into a level. Pure: the scan (lib/scan/)
+ * feeds them rows and writes what they return.
  */
-import type { RulesConfig } from './config.js';
-import { detectTimeline } from './engine.js';
 import type { TransactionRisk } from './risk.js';
-import type { ClientTimeline, Finding, RuleContext, Txn } from './types.js';
-
-/** Every enabled rule's findings on a client's timeline (the streaming engine fed the whole timeline). */
-export function detectAll(timeline: ClientTimeline, ctx: RuleContext, config: RulesConfig): Finding[] {
-  return detectTimeline(timeline, ctx, config);
-}
+import type { Finding, Txn } from './types.js';
 
 export interface ScoredTransaction {
   txn: Pick<Txn, 'id'>;
@@ -19,5 +13,6 @@ export interface ScoredTransaction {
 }
 
 export { DEFAULT_RULES_CONFIG, mergeRulesConfig, type RulesConfig } from './config.js';
+export { ClientDetector, detectTimeline } from './engine.js';
 export type { RiskLevel, TransactionRisk } from './risk.js';
 export * from './types.js';

@@ -185,17 +185,17 @@ export function capIds(ids: readonly number[], max = 50): number[] {
   return ids.length <= max ? [...ids] : ids.slice(0, max);
 }
 
+/** An episode never holds more items than this: a longer one is handed out and a new one starts (bounded memory). */
+export const MAX_EPISODE = 500;
+
 /**
  * Episodes of at least `minCount` items within `windowMs` (inclusive), fed one item at a time in time order — the
  * streaming form the scan needs (an episode may span two scans). Overlapping or touching qualifying windows merge
  * into one episode. `push` and `advance` return an episode once it can no longer grow; `open` is the episode still
- * growing, if any.
+ * growing, if any. An episode reaching `maxEpisode` items is handed out and a new one starts.
  *
  * @example const w = new EpisodeWindow(10 * MINUTE, 5); for (const t of transfers) w.push(t); // bursts of ≥ 5 in 10 min
  */
-/** An episode never holds more items than this: a longer one is handed out and a new one starts (bounded memory). */
-export const MAX_EPISODE = 500;
-
 export class EpisodeWindow<T extends { id: number; time: number }> {
   /** Items within `windowMs` of the latest one (they may still start or join an episode), from index `head`. */
   private items: T[] = [];
@@ -283,20 +283,4 @@ export class EpisodeWindow<T extends { id: number; time: number }> {
   get empty(): boolean {
     return this.head >= this.items.length && !this.open;
   }
-}
-
-/** Every episode of `items` (in time order) at once: the batch form of EpisodeWindow. */
-export function windowEpisodes<T extends { id: number; time: number }>(
-  items: readonly T[],
-  windowMs: number,
-  minCount: number,
-): T[][] {
-  const episodes: T[][] = [];
-  const w = new EpisodeWindow<T>(windowMs, minCount);
-  for (const item of items) {
-    const closed = w.push(item);
-    if (closed) episodes.push(closed);
-  }
-  if (w.open) episodes.push(w.open);
-  return episodes;
 }

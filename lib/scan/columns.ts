@@ -111,14 +111,6 @@ export class TxnColumns {
     if (amount < 0 && title && keepTitle(title)) this.titles.set(i, title);
   }
 
-  currencyAt(i: number): string {
-    return this.currencies[this.currency[i] as number] as string;
-  }
-
-  amountAt(i: number): number {
-    return this.amount[i] as number;
-  }
-
   /** Row `i` as the rules' Txn. */
   txn(i: number, types: ReadonlyMap<number, TypeInfo>): Txn {
     const packed = this.country[i] as number;
