@@ -175,6 +175,13 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
   }
 }
 
+/** The smallest of `values` (no spread: a chunk may replay tens of thousands of clients). */
+function earliestOf(values: Iterable<number>): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const v of values) if (v < earliest) earliest = v;
+  return earliest;
+}
+
 /** Waits for every write to finish, then fails with the first failure: none is left running behind an error. */
 async function allWritten(writes: readonly Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(writes);
@@ -537,7 +544,7 @@ async function incrementalScan(
       const rows = await loadAccountHistory(
         all.map((a) => a.id),
         from,
-        formatDateTime(Math.min(...replayed.values()) - contextDays(rules) * DAY),
+        formatDateTime(earliestOf(replayed.values()) - contextDays(rules) * DAY),
         types,
       );
       for (const t of rows) {
