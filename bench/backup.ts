@@ -11,7 +11,7 @@
  * (fast and reproducible) and dropped afterwards unless --keep.
  */
 import '../scripts/cli-env.js';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,7 @@ import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { config } from '../lib/config.js';
 import { migrate } from '../lib/db/migrate.js';
 import { type DbSettings, settingsFromUrl } from '../lib/db/settings.js';
-import { type Measurement, printRatios, timeIt } from './lib.js';
+import { type Measurement, printRatios, runChild, timeIt } from './lib.js';
 
 const exec = promisify(execFile);
 export const description =
@@ -117,39 +117,29 @@ interface ChildResult {
 }
 
 /** One backup in a fresh process (its peak RSS is this backup's alone). */
-function backupInChild(
+async function backupInChild(
   childScript: string,
   url: string,
   endpoint: string,
   bucket: string,
   extraEnv: Record<string, string> = {},
 ): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childScript], {
-      env: {
-        ...process.env,
-        MYSQL_URL: url,
-        S3_ENDPOINT: endpoint,
-        BACKUP_BUCKET: bucket,
-        BACKUP_GZIP_LEVEL: String(GZIP_LEVEL),
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
-        AWS_REGION: 'us-east-1',
-        POWERTOOLS_LOG_LEVEL: 'ERROR',
-        ...extraEnv,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`backup child exited ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ChildResult);
-    });
+  const out = await runChild(process.execPath, [childScript], {
+    label: 'backup child',
+    env: {
+      ...process.env,
+      MYSQL_URL: url,
+      S3_ENDPOINT: endpoint,
+      BACKUP_BUCKET: bucket,
+      BACKUP_GZIP_LEVEL: String(GZIP_LEVEL),
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      ...extraEnv,
+    },
   });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ChildResult;
 }
 
 /**

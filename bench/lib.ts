@@ -1,6 +1,9 @@
 /**
- * Helpers shared by the benchmarks: timing, peak memory, and printing figures with their ratio to a baseline.
+ * Helpers shared by the benchmarks: timing, peak memory, child processes, and printing figures with their ratio to
+ * a baseline.
  */
+import { spawn } from 'node:child_process';
+
 export interface Measurement {
   label: string;
   seconds: number;
@@ -36,4 +39,30 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] as number;
+}
+
+/**
+ * Runs `command` in a child process (stderr shown, stdout collected) and resolves with its stdout; rejects when it
+ * cannot start or exits non-zero. Benches measure in fresh processes so each peak RSS is that step's own.
+ */
+export function runChild(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; label: string },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${options.label} exited with ${code}`)),
+    );
+  });
 }

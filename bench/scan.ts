@@ -10,10 +10,9 @@
  * RSS. The user's database (MYSQL_URL) is never touched. The processes run under tsx, whose loader adds tens of MB
  * of RSS that a bundled Lambda does not carry: the bench prints the RSS of an idle process for comparison.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { printRatios } from './lib.js';
+import { printRatios, runChild } from './lib.js';
 
 export const description =
   'full scan of 1M transactions vs a bare mysql2 streaming read of the same rows; incremental 10k on top; peak RSS';
@@ -69,26 +68,19 @@ export async function run(args: string[]): Promise<void> {
   const { DEFAULT_MYSQL_URL } = await import('../lib/config.js');
   const url = new URL(process.env.MYSQL_URL || DEFAULT_MYSQL_URL);
   url.pathname = `/${opts.database}`;
-  const step = (name: Step) =>
-    new Promise<StepResult>((resolve, reject) => {
-      // No special node flags: the peak RSS printed is what `npm run scan -- --full` or the Lambda would reach.
-      const child = spawn(`${root}node_modules/.bin/tsx`, [self, ...args, '--worker', '--step', name], {
-        cwd: root,
-        env: { ...process.env, MYSQL_URL: url.toString() },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-        for (const l of out.split('\n')) if (l && !l.startsWith('RESULT ')) console.log(l);
-        if (code !== 0 || !line) reject(new Error(`bench step ${name} exited with ${code}`));
-        else resolve(JSON.parse(line.slice(7)) as StepResult);
-      });
+  const step = async (name: Step): Promise<StepResult> => {
+    // No special node flags: the peak RSS printed is what `npm run scan -- --full` or the Lambda would reach.
+    const out = await runChild(`${root}node_modules/.bin/tsx`, [self, ...args, '--worker', '--step', name], {
+      cwd: root,
+      env: { ...process.env, MYSQL_URL: url.toString() },
+      label: `bench step ${name}`,
     });
+    const lines = out.split('\n');
+    for (const l of lines) if (l && !l.startsWith('RESULT ')) console.log(l);
+    const line = lines.find((l) => l.startsWith('RESULT '));
+    if (!line) throw new Error(`bench step ${name} printed no result`);
+    return JSON.parse(line.slice(7)) as StepResult;
+  };
   await step('prepare');
   const idle = await step('idle');
   const objects = await step('bare-objects');
@@ -166,28 +158,22 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
         console.log(
           `seeding ${opts.transactions} transactions into ${(await resolveDbSettings()).database} (once)…`,
         );
-        await new Promise<void>((resolve, reject) => {
-          const child = spawn(
-            `${root}node_modules/.bin/tsx`,
-            [
-              'scripts/seed.ts',
-              '--reset',
-              '--clients',
-              String(Math.max(50, Math.round(opts.transactions / 20))),
-              '--transactions',
-              String(opts.transactions),
-              '--to',
-              '2026-01-01',
-              '--seed',
-              '7',
-            ],
-            { cwd: root, env: process.env, stdio: ['ignore', 'ignore', 'inherit'] },
-          );
-          child.on('error', reject);
-          child.on('exit', (code) =>
-            code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`)),
-          );
-        });
+        await runChild(
+          `${root}node_modules/.bin/tsx`,
+          [
+            'scripts/seed.ts',
+            '--reset',
+            '--clients',
+            String(Math.max(50, Math.round(opts.transactions / 20))),
+            '--transactions',
+            String(opts.transactions),
+            '--to',
+            '2026-01-01',
+            '--seed',
+            '7',
+          ],
+          { cwd: root, label: 'seed' },
+        );
       }
       report(0);
     } else if (name === 'idle') {
@@ -195,8 +181,8 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
       report(0);
     } else if (name === 'bare-objects' || name === 'bare-arrays') {
       const settings = await resolveDbSettings();
-      const sql =
-        'SELECT id, account_id, transaction_type_id, date, amount, currency, balance_after, recipient_account, status, title FROM transactions ORDER BY id';
+      const { TXN_COLUMNS } = await import('../lib/scan/source.js');
+      const sql = `SELECT ${TXN_COLUMNS} FROM transactions ORDER BY id`;
       const conn = mysql.createConnection({
         ...settings,
         dateStrings: true,

@@ -184,10 +184,6 @@ export class ClientDetector {
     return this.pending !== undefined && this.pending.size > 0;
   }
 
-  addAccount(info: AccountInfo): void {
-    if (!this.accountStates.has(info.id)) this.accountStates.set(info.id, newAccount(info));
-  }
-
   /** Sets an account's details (restored accounts carry only their id until this is called). */
   describeAccount(info: AccountInfo): void {
     const acc = this.accountStates.get(info.id);
@@ -317,6 +313,23 @@ export class ClientDetector {
     return oldest;
   }
 
+  /**
+   * Judges `txns` (the client's next transactions, in booking order), then closes what its own latest booking has
+   * passed and emits every episode still open as it stands: returns every finding, settled. Only the client's own
+   * bookings move its clock — another client's later booking says nothing about what this one may still book.
+   */
+  judge(txns: Iterable<Txn>): Settled[] {
+    const settled: Settled[] = [];
+    for (const t of txns) {
+      this.push(t);
+      this.settle(settled);
+    }
+    this.advance(this.latest);
+    this.flush();
+    this.settle(settled, true);
+    return settled;
+  }
+
   /** Moves the findings of settled transactions (all of them with `all`) to `into`. */
   settle(into: Settled[], all = false): void {
     const pending = this.pending;
@@ -423,13 +436,6 @@ function newAccount(info: AccountInfo): AccountState {
 /** Every enabled rule's findings on one client's timeline (from an empty memory), in settling order. */
 export function detectTimeline(timeline: ClientTimeline, ctx: RuleContext, rules: RulesConfig): Finding[] {
   const d = new ClientDetector(timeline.clientId, timeline.country.toUpperCase(), rules, ctx);
-  for (const a of timeline.accounts.values()) d.addAccount(a);
-  const settled: Settled[] = [];
-  for (const t of timeline.txns) {
-    d.push(t);
-    d.settle(settled);
-  }
-  d.flush();
-  d.settle(settled, true);
-  return settled.flatMap((s) => s.findings);
+  for (const a of timeline.accounts.values()) d.describeAccount(a);
+  return d.judge(timeline.txns).flatMap((s) => s.findings);
 }

@@ -35,17 +35,6 @@ export class RollingSample {
 
   constructor(private readonly size: number) {}
 
-  /** A sample holding the last `size` of `entries` ([time, value], oldest first) recorded at or after `since`. */
-  static restore(
-    size: number,
-    entries: ReadonlyArray<readonly [number, number]>,
-    since = Number.NEGATIVE_INFINITY,
-  ): RollingSample {
-    const sample = new RollingSample(size);
-    for (const [time, value] of entries) if (time >= since) sample.add(time, value);
-    return sample;
-  }
-
   get count(): number {
     return (this.entriesFlat.length - this.head) >> 1;
   }
@@ -90,14 +79,6 @@ export class RollingSample {
       sample.sorted.push(sample.entriesFlat[i] as number);
     sample.sorted.sort((a, b) => a - b);
     return sample;
-  }
-
-  /** The values held, oldest first, as [time, value]. */
-  entries(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    const flat = this.entriesFlat;
-    for (let i = this.head; i + 1 < flat.length; i += 2) out.push([flat[i] as number, flat[i + 1] as number]);
-    return out;
   }
 
   median(): number | undefined {

@@ -11,7 +11,7 @@
 import { recipientKey } from '../rules/engine.js';
 import { normaliseIban } from '../rules/stats.js';
 import type { Txn } from '../rules/types.js';
-import { makeTxnFrom, parseDateTime, type ScanAccount, type TypeInfo } from './source.js';
+import { makeTxnFrom, type ScanAccount, type TypeInfo } from './source.js';
 
 export class TxnColumns {
   length = 0;
@@ -188,9 +188,4 @@ export class TxnColumns {
     }
     return { order, clientStart, clientAccounts };
   }
-}
-
-/** Reads a booking time from a row of `SELECT ${TXN_COLUMNS}`. */
-export function rowTime(row: readonly unknown[]): number {
-  return parseDateTime(row[3] as string);
 }

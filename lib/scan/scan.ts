@@ -182,6 +182,27 @@ function earliestOf(values: Iterable<number>): number {
   return earliest;
 }
 
+/**
+ * A lap timer for the run's log: each call logs `message` with the lap's name (under `key`), the milliseconds since
+ * the previous call and the process's memory — where a run spends its time.
+ */
+function stopwatch(runId: number, message: string, key: 'phase' | 'step', level: 'info' | 'debug') {
+  let mark = performance.now();
+  return (name: string, extra: Record<string, unknown> = {}) => {
+    const now = performance.now();
+    const m = process.memoryUsage();
+    logger[level](message, {
+      runId,
+      [key]: name,
+      ms: Math.round(now - mark),
+      heapMb: Math.round(m.heapUsed / 1e6),
+      rssMb: Math.round(m.rss / 1e6),
+      ...extra,
+    });
+    mark = now;
+  };
+}
+
 /** Waits for every write to finish, then fails with the first failure: none is left running behind an error. */
 async function allWritten(writes: readonly Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(writes);
@@ -265,32 +286,11 @@ async function fullScan(
   types: ReadonlyMap<number, TypeInfo>,
   options: ScanOptions,
 ): Promise<Progress> {
-  let phaseStart = performance.now();
-  /** Per-phase timings in the run's log (where a slow full scan spends its time). */
-  const phase = (name: string, extra: Record<string, unknown> = {}) => {
-    const now = performance.now();
-    const m = process.memoryUsage();
-    logger.info('full scan phase', {
-      runId,
-      phase: name,
-      ms: Math.round(now - phaseStart),
-      heapMb: Math.round(m.heapUsed / 1e6),
-      rssMb: Math.round(m.rss / 1e6),
-      ...extra,
-    });
-    phaseStart = now;
-  };
+  const phase = stopwatch(runId, 'full scan phase', 'phase', 'info');
   const [accounts, historySince, known] = await Promise.all([
     loadAllAccounts(),
     loadHistorySince(),
-    (async () => {
-      const conn = await (await getPool()).getConnection();
-      try {
-        return await ExistingAlerts.load(conn, maxId);
-      } finally {
-        conn.release();
-      }
-    })(),
+    ExistingAlerts.load(maxId),
   ]);
   phase('accounts', { accounts: accounts.length });
   const maxRows = options.maxRowsInMemory ?? 3_000_000;
@@ -382,18 +382,10 @@ async function fullScan(
         const to = clientStart[c + 1] as number;
         if (from === to) continue;
         const d = new ClientDetector(first.clientId, first.clientCountry, rules, ctx);
-        for (const a of clientAccountList) d.addAccount(a);
-        const settled: Settled[] = [];
-        for (let k = from; k < to; k++) {
-          d.push(columns.txn(order[k] as number, types));
-          d.settle(settled);
-        }
-        // What the client's own latest booking has passed closes. Only its own: another client's later booking says
-        // nothing about what this client may still book (a clock shared across clients would close a burst a late
-        // row completes).
-        d.advance(d.latest);
-        d.flush();
-        d.settle(settled, true);
+        for (const a of clientAccountList) d.describeAccount(a);
+        const txns: Txn[] = [];
+        for (let k = from; k < to; k++) txns.push(columns.txn(order[k] as number, types));
+        const settled = d.judge(txns);
         if (settled.length) for (const row of scoreSettled(settled, rules, runId)) alertBatch.push(row);
         // As JSON at once: one flat string per client instead of an object graph waiting for the write.
         stateBatch.push([first.clientId, JSON.stringify(d.save())]);
@@ -452,13 +444,7 @@ async function incrementalScan(
   if (maxId <= watermark) return progress;
   const chunkSize = options.chunkSize ?? 20_000;
 
-  let mark = performance.now();
-  /** Where an incremental run spends its time (debug log). */
-  const lap = (name: string, extra: Record<string, unknown> = {}) => {
-    const now = performance.now();
-    logger.debug('incremental scan step', { runId, step: name, ms: Math.round(now - mark), ...extra });
-    mark = now;
-  };
+  const lap = stopwatch(runId, 'incremental scan step', 'step', 'debug');
   // The thresholds' context (the amount histogram brought up to maxId — its own watermark, atomic with its
   // counts — and the start of the recorded history) is prepared while the first chunk is read.
   const context = (async (): Promise<RuleContext> => {
@@ -587,16 +573,7 @@ async function incrementalScan(
         for (const a of c.accounts) d.describeAccount(a);
         const past = history.get(clientId);
         const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
-        const mine: Settled[] = [];
-        for (const t of feed) {
-          d.push(t);
-          d.settle(mine);
-        }
-        // What the client's own latest booking has passed closes (a row of it booked earlier is replayed).
-        d.advance(d.latest);
-        d.flush();
-        d.settle(mine, true);
-        for (const s of mine) {
+        for (const s of d.judge(feed)) {
           if (s.id > after) settled.push(s);
           else {
             // Findings that only concern transactions judged before (a replayed history) were raised then.

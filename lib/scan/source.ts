@@ -33,7 +33,8 @@ export interface ScanAccount extends AccountInfo {
 const ACCOUNT_COLUMNS =
   'SELECT a.id, a.client_id, a.currency, a.opening_date, c.country FROM accounts a JOIN clients c ON c.id = a.client_id';
 
-function toAccount(r: readonly unknown[]): ScanAccount {
+/** A row of ACCOUNT_COLUMNS (as an array; more columns may follow) → ScanAccount. */
+export function toAccount(r: readonly unknown[]): ScanAccount {
   return {
     id: Number(r[0]),
     clientId: Number(r[1]),
@@ -78,12 +79,7 @@ export async function loadTransactionRange(
     },
     [fromId, toId],
   );
-  const txns: Txn[] = [];
-  for (const row of rows as unknown as unknown[][]) {
-    const t = decodeRow(row, types);
-    if (t) txns.push(t);
-  }
-  return { txns, rowCount: rows.length };
+  return { txns: decodeRows(rows as unknown as unknown[][], types), rowCount: rows.length };
 }
 
 /**
@@ -105,8 +101,13 @@ export async function loadAccountHistory(
     },
     [accountIds, maxId, since],
   );
+  return decodeRows(rows as unknown as unknown[][], types);
+}
+
+/** Array rows of TXN_COLUMNS → Txns (cancelled ones left out). */
+function decodeRows(rows: readonly unknown[][], types: ReadonlyMap<number, TypeInfo>): Txn[] {
   const txns: Txn[] = [];
-  for (const row of rows as unknown as unknown[][]) {
+  for (const row of rows) {
     const t = decodeRow(row, types);
     if (t) txns.push(t);
   }
@@ -126,12 +127,13 @@ export function sortByTime(txns: Txn[]): Txn[] {
   return txns;
 }
 
-/** One array row of TXN_SQL → Txn (undefined for a cancelled transaction). */
+/** One array row of TXN_COLUMNS → Txn (undefined for a cancelled transaction). */
 export function decodeRow(row: readonly unknown[], types: ReadonlyMap<number, TypeInfo>): Txn | undefined {
   const status = row[8] as TxStatus;
   if (status === 'cancelled') return undefined;
   const balance = row[6];
-  return makeTxn(
+  const recipient = normaliseIban(row[7] as string | null);
+  return makeTxnFrom(
     Number(row[0]),
     Number(row[1]),
     types.get(Number(row[2])),
@@ -139,39 +141,11 @@ export function decodeRow(row: readonly unknown[], types: ReadonlyMap<number, Ty
     Number(row[4]),
     row[5] as string,
     balance === null ? null : Number(balance),
-    row[7] as string | null,
-    status,
-    row[9] as string | null,
-  );
-}
-
-/** A Txn from decoded column values (the raw recipient is normalised here). */
-export function makeTxn(
-  id: number,
-  accountId: number,
-  type: TypeInfo | undefined,
-  time: number,
-  amount: number,
-  currency: string,
-  balanceAfter: number | null,
-  rawRecipient: string | null,
-  status: TxStatus,
-  title: string | null,
-): Txn {
-  const recipient = normaliseIban(rawRecipient);
-  return makeTxnFrom(
-    id,
-    accountId,
-    type,
-    time,
-    amount,
-    currency,
-    balanceAfter,
     recipient,
     ibanCountry(recipient),
     recipient === null ? undefined : recipientKey(recipient),
     status,
-    title,
+    row[9] as string | null,
   );
 }
 

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { execute, query } from '../db/pool.js';
+import { execute, getPool, query } from '../db/pool.js';
 import type { ScoredTransaction } from '../rules/index.js';
 import type { RiskLevel } from '../rules/risk.js';
 import { RULE_IDS, RULE_REASONS } from '../rules/types.js';
@@ -38,7 +38,7 @@ const ALERT_COLUMNS = 'transaction_id, reason, risk_level, flagged_by, rule_id, 
 const NEEDS_ESCAPE = /[\t\n\r\\\0]/;
 
 /** A TSV cell for LOAD DATA (ESCAPED BY '\\'): evidence JSON holds backslashes, titles may hold tabs. */
-export function tsvText(value: string): string {
+function tsvText(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/[\t\n\r\\\0]/g, (c) =>
     c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\0' ? '\\0' : '\\\\',
@@ -47,9 +47,6 @@ export function tsvText(value: string): string {
 
 /** One alert as written: transaction_id, reason, risk_level, flagged_by, rule_id, score, evidence, scan_run_id. */
 export type AlertRow = [number, string, RiskLevel, 'system', string, number, string, number];
-
-/** Whether the server takes LOAD DATA LOCAL (this process stops trying after the first refusal). */
-let localInfile = true;
 
 /**
  * Inserts the alerts of `scored` that do not exist yet, on `conn` (inside the chunk's transaction), and returns
@@ -105,9 +102,9 @@ export function alertRows(scored: readonly ScoredTransaction[], runId: number): 
 export class ExistingAlerts {
   private readonly bits = new Map<number, number>();
 
-  static async load(conn: PoolConnection, maxId: number): Promise<ExistingAlerts> {
+  static async load(maxId: number): Promise<ExistingAlerts> {
     const known = new ExistingAlerts();
-    const [rows] = await conn.query<RowDataPacket[]>({
+    const [rows] = await (await getPool()).query<RowDataPacket[]>({
       sql: 'SELECT transaction_id, rule_id FROM alerts WHERE rule_id IS NOT NULL AND transaction_id <= ?',
       rowsAsArray: true,
       values: [maxId],
@@ -182,51 +179,79 @@ async function writeAlertRows(
   }
 }
 
-async function writeRows(
+function writeRows(conn: PoolConnection, values: readonly AlertRow[], loadData: boolean): Promise<number> {
+  return bulkWrite(conn, {
+    table: 'alerts',
+    columns: ALERT_COLUMNS,
+    rows: values,
+    onDuplicate: 'IGNORE',
+    fallback: `INSERT IGNORE INTO alerts (${ALERT_COLUMNS}) VALUES ?`,
+    loadData,
+  });
+}
+
+/** Whether the server takes LOAD DATA LOCAL (this process stops trying after the first refusal). */
+let localInfile = true;
+
+/**
+ * Writes `rows` into `table` on `conn`: one `LOAD DATA LOCAL INFILE … IGNORE|REPLACE` fed by a TSV stream built in
+ * memory (no SQL text to escape and parse) where the server allows it, else the `fallback` statement
+ * (`… VALUES ?`) in batches of INSERT_BATCH rows. Returns the affected rows.
+ */
+export async function bulkWrite(
   conn: PoolConnection,
-  values: readonly AlertRow[],
-  loadData: boolean,
+  options: {
+    table: string;
+    columns: string;
+    rows: ReadonlyArray<ReadonlyArray<string | number>>;
+    onDuplicate: 'IGNORE' | 'REPLACE';
+    fallback: string;
+    loadData?: boolean;
+  },
 ): Promise<number> {
+  const { table, columns, rows, onDuplicate, fallback, loadData = true } = options;
   if (loadData && localInfile) {
     try {
-      return await loadAlertRows(conn, values);
+      return await loadTsv(conn, tsvParts(rows), onDuplicate, table, columns);
     } catch (error) {
       if (!isLocalInfileRefused(error)) throw error;
       localInfile = false;
     }
   }
-  let inserted = 0;
-  for (let i = 0; i < values.length; i += INSERT_BATCH) {
-    const [result] = await conn.query<ResultSetHeader>(
-      `INSERT IGNORE INTO alerts (${ALERT_COLUMNS}) VALUES ?`,
-      [values.slice(i, i + INSERT_BATCH)],
-    );
-    inserted += result.affectedRows;
+  let affected = 0;
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    const [result] = await conn.query<ResultSetHeader>(fallback, [rows.slice(i, i + INSERT_BATCH)]);
+    affected += result.affectedRows;
   }
-  return inserted;
+  return affected;
 }
 
-async function loadAlertRows(conn: PoolConnection, values: readonly AlertRow[]): Promise<number> {
+/** TSV lines of `rows` (strings escaped), in buffers of about 256 KB. */
+function tsvParts(rows: ReadonlyArray<ReadonlyArray<string | number>>): Buffer[] {
   const parts: Buffer[] = [];
   let text = '';
-  for (const [transactionId, reason, level, flaggedBy, ruleId, score, evidence, runId] of values) {
-    text += `${transactionId}\t${tsvText(reason)}\t${level}\t${flaggedBy}\t${tsvText(ruleId)}\t${score}\t${tsvText(evidence)}\t${runId}\n`;
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const cell = row[i] as string | number;
+      text += (i ? '\t' : '') + (typeof cell === 'string' ? tsvText(cell) : String(cell));
+    }
+    text += '\n';
     if (text.length >= 256 * 1024) {
       parts.push(Buffer.from(text, 'utf8'));
       text = '';
     }
   }
   if (text) parts.push(Buffer.from(text, 'utf8'));
-  return loadTsv(conn, parts);
+  return parts;
 }
 
 /** Loads TSV `parts` into `table` with LOAD DATA LOCAL (`IGNORE` keeps existing rows, `REPLACE` replaces them). */
-export async function loadTsv(
+async function loadTsv(
   conn: PoolConnection,
   parts: readonly Buffer[],
-  onDuplicate: 'IGNORE' | 'REPLACE' = 'IGNORE',
-  table = 'alerts',
-  columns = ALERT_COLUMNS,
+  onDuplicate: 'IGNORE' | 'REPLACE',
+  table: string,
+  columns: string,
 ): Promise<number> {
   const [result] = await conn.query<ResultSetHeader>({
     sql: `LOAD DATA LOCAL INFILE 'scan-${table}.tsv' ${onDuplicate} INTO TABLE ${table} CHARACTER SET utf8mb4

@@ -49,16 +49,7 @@ function inChunks(txns: readonly Txn[], cuts: readonly number[]): Finding[] {
       ? ClientDetector.restore(1, 'DE', rules, ctx, saved)
       : new ClientDetector(1, 'DE', rules, ctx);
     d.describeAccount({ id: 1, currency: 'EUR', openedAt: T0 - 3 * 365 * DAYS });
-    const settled: Settled[] = [];
-    for (const t of sorted.slice(start, end)) {
-      d.push(t);
-      d.settle(settled);
-    }
-    const last = sorted[end - 1] as Txn;
-    d.advance(last.time);
-    d.flush();
-    d.settle(settled, true);
-    for (const s of settled) findings.push(...s.findings);
+    for (const s of d.judge(sorted.slice(start, end))) findings.push(...s.findings);
     saved = JSON.parse(JSON.stringify(d.save())) as SavedClient;
     start = end;
   }
