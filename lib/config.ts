@@ -90,7 +90,11 @@ const envSchema = z.object({
   MYSQL_URL: z.preprocess(emptyToUndefined, mysqlUrl.default(DEFAULT_MYSQL_URL)),
   /** In AWS: Secrets Manager secret (ARN or name) holding {host, port, username, password, dbname}. Wins over MYSQL_URL. */
   MYSQL_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  MYSQL_POOL_SIZE: boundedInt(1, 64, 4),
+  /**
+   * Connections per container, opened only when needed. A scan or a backup holds one for its named lock while it
+   * reads and writes on others (a scan uses up to six at once), so fewer than two could never work.
+   */
+  MYSQL_POOL_SIZE: boundedInt(2, 64, 8),
   MYSQL_CONNECT_TIMEOUT_MS: boundedInt(100, 60_000, 5_000),
   BACKUP_BUCKET: z.preprocess(emptyToUndefined, bucketName.default('financial-monitor-local-backups')),
   BACKUP_PREFIX: z.preprocess(

@@ -17,14 +17,15 @@ import type { RulesConfig } from './config.js';
 import { DormantWatch } from './dormant-reactivation.js';
 import { judgeHighAmount } from './high-amount.js';
 import { SeriesWatch } from './rapid-transfers.js';
+import { StateReader, StateWriter } from './state-codec.js';
 import { type EpisodeWindow, RollingSample } from './stats.js';
 import { isJustUnder, StructuringWatch } from './structuring.js';
 import type { AccountInfo, ClientTimeline, EpisodeTxn, Finding, RuleContext, Txn } from './types.js';
 import { LocationMemory, locationHistoryCap } from './unusual-location.js';
 import { BurstWatch, countsAsTransfer } from './unusual-pattern.js';
 
-/** The saved-state format; a different version is not read (a full scan rebuilds the state). */
-export const STATE_VERSION = 1;
+/** The saved-state format; a state of another version is not read (its client is replayed from its history). */
+export const STATE_VERSION = 2;
 
 /** A transaction's findings once settled. `txn` is set when the detector saw the transaction in this run. */
 export interface Settled {
@@ -58,35 +59,6 @@ export function recipientKey(iban: string): number {
   return h | 0;
 }
 
-/** A remembered transaction: [id, time in s, amount, balance after or null, recipient key or null, currency]. */
-type SavedTxn = [number, number, number, number | null, number | null, string];
-
-/** Saved times are seconds before the client's latest transaction (`base`, ms): small numbers, short JSON. */
-function ago(base: number, time: number): number {
-  return (base - time) / 1000;
-}
-
-function at(base: number, seconds: number): number {
-  return Math.round(base - seconds * 1000);
-}
-
-function saveTxn(t: EpisodeTxn, base: number): SavedTxn {
-  const key = t.recipientKey ?? (t.recipient ? recipientKey(t.recipient) : null);
-  return [t.id, ago(base, t.time), t.amount, t.balanceAfter, key, t.currency];
-}
-
-function restoreTxn([id, seconds, amount, balanceAfter, key, currency]: SavedTxn, base: number): EpisodeTxn {
-  return {
-    id,
-    time: at(base, seconds),
-    amount,
-    currency,
-    balanceAfter,
-    recipient: null,
-    recipientKey: key ?? undefined,
-  };
-}
-
 /** What an open episode keeps of a transaction: a few numbers, no strings but the (shared) currency code. */
 function slim(t: Txn): EpisodeTxn {
   return {
@@ -100,60 +72,86 @@ function slim(t: Txn): EpisodeTxn {
   };
 }
 
-interface SavedWindow {
-  /** Window items, then the open episode's ids (items of the window or in `extra`). */
-  w: SavedTxn[];
-  o?: number[];
-  x?: SavedTxn[];
+/** A remembered transaction: id, time, amount, balance after (or NaN), recipient key (or NaN), currency. */
+function saveTxn(out: StateWriter, t: EpisodeTxn): void {
+  out.put(t.id);
+  out.put(t.time);
+  out.put(t.amount);
+  out.putMaybe(t.balanceAfter);
+  out.putMaybe(t.recipientKey ?? (t.recipient ? recipientKey(t.recipient) : null));
+  out.putCode(t.currency);
 }
 
-function saveWindow(w: EpisodeWindow<EpisodeTxn>, base: number): SavedWindow | undefined {
-  if (w.empty) return undefined;
-  const saved: SavedWindow = { w: w.window.map((t) => saveTxn(t, base)) };
-  if (w.open) {
-    saved.o = w.open.map((t) => t.id);
-    const inWindow = new Set(w.window);
-    const extra = w.open.filter((t) => !inWindow.has(t));
-    if (extra.length) saved.x = extra.map((t) => saveTxn(t, base));
+function restoreTxn(input: StateReader): EpisodeTxn {
+  const id = input.next();
+  const time = input.next();
+  const amount = input.next();
+  const balanceAfter = input.maybe();
+  const key = input.maybe();
+  return {
+    id,
+    time,
+    amount,
+    currency: input.code(),
+    balanceAfter,
+    recipient: null,
+    recipientKey: key ?? undefined,
+  };
+}
+
+function saveTxns(out: StateWriter, txns: readonly EpisodeTxn[]): void {
+  out.put(txns.length);
+  for (const t of txns) saveTxn(out, t);
+}
+
+function restoreTxns(input: StateReader): EpisodeTxn[] {
+  const n = input.count();
+  const txns: EpisodeTxn[] = [];
+  for (let i = 0; i < n; i++) txns.push(restoreTxn(input));
+  return txns;
+}
+
+/** A window: its items, then the open episode's ids (−1 when none) and those of its members not in the window. */
+function saveWindow(out: StateWriter, w: EpisodeWindow<EpisodeTxn>): void {
+  const window = w.window;
+  saveTxns(out, window);
+  if (!w.open) {
+    out.put(-1);
+    return;
   }
-  return saved;
+  out.put(w.open.length);
+  for (const t of w.open) out.put(t.id);
+  const inWindow = new Set(window);
+  saveTxns(
+    out,
+    w.open.filter((t) => !inWindow.has(t)),
+  );
 }
 
-function restoreWindow(w: EpisodeWindow<EpisodeTxn>, saved: SavedWindow | undefined, base: number): void {
-  if (!saved) return;
-  const window = saved.w.map((s) => restoreTxn(s, base));
+function restoreWindow(w: EpisodeWindow<EpisodeTxn>, input: StateReader): void {
+  const window = restoreTxns(input);
   w.window = window;
-  if (saved.o) {
-    const byId = new Map<number, EpisodeTxn>();
-    for (const t of window) byId.set(t.id, t);
-    for (const s of saved.x ?? []) byId.set(s[0], restoreTxn(s, base));
-    w.open = saved.o.map((id) => byId.get(id)).filter((t): t is EpisodeTxn => t !== undefined);
-  }
+  const opened = input.next();
+  if (opened === -1) return;
+  if (!Number.isInteger(opened) || opened < 0)
+    throw new Error(`saved scan state has a bad count (${opened})`);
+  const ids: number[] = [];
+  for (let i = 0; i < opened; i++) ids.push(input.next());
+  const byId = new Map<number, EpisodeTxn>();
+  for (const t of window) byId.set(t.id, t);
+  for (const t of restoreTxns(input)) byId.set(t.id, t);
+  w.open = ids.map((id) => byId.get(id)).filter((t): t is EpisodeTxn => t !== undefined);
 }
 
-interface SavedAccount {
-  id: number;
-  /** high-amount's sample, flat [time s, value, …]; `d` is client-baseline's when kept apart. */
-  a?: number[];
-  d?: number[];
-  /** Last activity (s), the open burst window, series and dormant episode. */
-  l?: number;
-  b?: SavedWindow;
-  r?: SavedTxn[];
-  e?: { q: number; m: SavedTxn[] };
-}
+/** What each account's saved form holds (a bit per part, in this order). */
+const HAS_AMOUNTS = 1;
+const HAS_DEBITS = 2;
+const HAS_LAST = 4;
+const HAS_BURST = 8;
+const HAS_SERIES = 16;
+const HAS_EPISODE = 32;
 
-export interface SavedClient {
-  v: number;
-  /** The latest booking time seen (s since the epoch); every other time is saved as seconds before it. */
-  t: number;
-  a: SavedAccount[];
-  /** unusual-location: country → last paid (s), recent activity (s). */
-  u?: Array<[string, number]>;
-  h?: number[];
-  /** structuring windows per currency. */
-  s?: Array<[string, SavedWindow]>;
-}
+const STATE_OUT = new StateWriter();
 
 /** Findings are gathered here while one transaction is judged (the engine is synchronous: one array serves all). */
 const OUT: Finding[] = [];
@@ -344,80 +342,125 @@ export class ClientDetector {
   }
 
   /**
-   * The state to carry to the next scan. Settle everything first (pending findings are not part of it), and close
-   * what time has passed with `advance`, so no stale window is carried along.
+   * The state to carry to the next scan (encoded by lib/rules/state-codec.ts): settle everything
+   * first (pending findings are not part of it), and close what time has passed with `advance`, so no stale window
+   * is carried along. It holds numbers and currency and country codes only: recipients as hashes, never an IBAN.
+   *
+   * Layout: version, latest booking time (ms); accounts (count; each: id, a bit per part present, then the parts:
+   * high-amount's sample, client-baseline's when kept apart, last activity, open burst window, series, dormant
+   * episode); recipient countries with when each was last paid; recent activity times; structuring windows per
+   * currency.
    */
-  save(): SavedClient {
-    const base = Number.isFinite(this.latest) ? this.latest : 0;
-    const accounts: SavedAccount[] = [];
-    const lookback = this.rules['unusual-location'].lookbackDays * 86_400_000;
+  save(): Buffer {
+    const out = STATE_OUT.reset();
+    out.put(STATE_VERSION);
+    out.put(Number.isFinite(this.latest) ? this.latest : 0);
+    out.put(this.accountStates.size);
     for (const [id, acc] of this.accountStates) {
-      const saved: SavedAccount = { id };
-      if (acc.amounts?.count) saved.a = acc.amounts.saveFlat(base);
-      if (acc.debits && acc.debits !== acc.amounts && acc.debits.count) saved.d = acc.debits.saveFlat(base);
-      if (acc.dormant.lastTime !== undefined) saved.l = ago(base, acc.dormant.lastTime);
-      const burst = acc.burst && saveWindow(acc.burst.episodes, base);
-      if (burst) saved.b = burst;
-      if (acc.series?.series.length) saved.r = acc.series.series.map((t) => saveTxn(t, base));
+      const amounts = acc.amounts?.count ? acc.amounts : undefined;
+      const debits = acc.debits && acc.debits !== acc.amounts && acc.debits.count ? acc.debits : undefined;
+      const last = acc.dormant.lastTime;
+      const burst = acc.burst && !acc.burst.episodes.empty ? acc.burst.episodes : undefined;
+      const series = acc.series?.series.length ? acc.series.series : undefined;
       const episode = acc.dormant.episode;
-      if (episode)
-        saved.e = { q: ago(base, episode.quietSince), m: episode.members.map((t) => saveTxn(t, base)) };
-      accounts.push(saved);
+      out.put(id);
+      out.put(
+        (amounts ? HAS_AMOUNTS : 0) |
+          (debits ? HAS_DEBITS : 0) |
+          (last !== undefined ? HAS_LAST : 0) |
+          (burst ? HAS_BURST : 0) |
+          (series ? HAS_SERIES : 0) |
+          (episode ? HAS_EPISODE : 0),
+      );
+      amounts?.saveTo(out);
+      debits?.saveTo(out);
+      if (last !== undefined) out.put(last);
+      if (burst) saveWindow(out, burst);
+      if (series) saveTxns(out, series);
+      if (episode) {
+        out.put(episode.quietSince);
+        saveTxns(out, episode.members);
+      }
     }
-    const state: SavedClient = { v: STATE_VERSION, t: base / 1000, a: accounts };
+    const lookback = this.rules['unusual-location'].lookbackDays * 86_400_000;
     const recent = this.location.recentTimes();
     const latest = recent[recent.length - 1];
     if (latest !== undefined) this.location.prune(latest - lookback);
-    if (this.location.lastUsed.size)
-      state.u = [...this.location.lastUsed].map(([c, time]) => [c, ago(base, time)]);
-    if (recent.length) state.h = recent.map((time) => ago(base, time));
-    const windows: Array<[string, SavedWindow]> = [];
-    for (const [currency, w] of this.structuring.byCurrency) {
-      const saved = saveWindow(w, base);
-      if (saved) windows.push([currency, saved]);
+    out.put(this.location.lastUsed.size);
+    for (const [country, time] of this.location.lastUsed) {
+      out.putCode(country);
+      out.put(time);
     }
-    if (windows.length) state.s = windows;
-    return state;
+    out.put(recent.length);
+    for (const time of recent) out.put(time);
+    let windows = 0;
+    for (const w of this.structuring.byCurrency.values()) if (!w.empty) windows++;
+    out.put(windows);
+    for (const [currency, w] of this.structuring.byCurrency) {
+      if (w.empty) continue;
+      out.putCode(currency);
+      saveWindow(out, w);
+    }
+    return out.toBuffer();
   }
 
-  /** A detector carrying on from `saved` (its accounts' details are set with describeAccount). */
+  /** A detector carrying on from a state `save` wrote (its accounts' details are set with describeAccount). */
   static restore(
     clientId: number,
     country: string,
     rules: RulesConfig,
     ctx: RuleContext,
-    saved: SavedClient,
+    saved: Buffer,
   ): ClientDetector {
-    if (saved.v !== STATE_VERSION) {
-      throw new Error(`saved scan state of client ${clientId} has version ${saved.v}, not ${STATE_VERSION}`);
+    const input = new StateReader(saved);
+    const version = input.next();
+    if (version !== STATE_VERSION) {
+      throw new Error(`saved scan state of client ${clientId} has version ${version}, not ${STATE_VERSION}`);
     }
     const d = new ClientDetector(clientId, country, rules, ctx);
-    const base = Math.round(saved.t * 1000);
-    d.latest = base;
+    d.latest = input.next();
     const ha = rules['high-amount'];
     const cb = rules['client-baseline'];
-    for (const a of saved.a) {
-      const acc = newAccount({ id: a.id, currency: '', openedAt: 0 });
-      if (a.a?.length) {
-        acc.amounts = RollingSample.restoreFlat(ha.ownHistorySize, a.a, base);
+    for (let i = 0, n = input.count(); i < n; i++) {
+      const id = input.next();
+      const parts = input.next();
+      const acc = newAccount({ id, currency: '', openedAt: 0 });
+      // One sample serves both rules when their sizes and lookbacks agree; otherwise client-baseline's was saved
+      // apart (when it held anything).
+      if (parts & (HAS_AMOUNTS | HAS_DEBITS)) {
+        const amounts =
+          parts & HAS_AMOUNTS
+            ? RollingSample.restoreFrom(ha.ownHistorySize, input)
+            : new RollingSample(ha.ownHistorySize);
+        acc.amounts = amounts;
         acc.debits = d.sharedSample
-          ? acc.amounts
-          : RollingSample.restoreFlat(cb.historySize, a.d ?? a.a, base);
+          ? amounts
+          : parts & HAS_DEBITS
+            ? RollingSample.restoreFrom(cb.historySize, input)
+            : new RollingSample(cb.historySize);
       }
-      if (a.l !== undefined) acc.dormant.lastTime = at(base, a.l);
-      if (a.b) {
+      if (parts & HAS_LAST) acc.dormant.lastTime = input.next();
+      if (parts & HAS_BURST) {
         acc.burst = new BurstWatch(rules['unusual-pattern']);
-        restoreWindow(acc.burst.episodes, a.b, base);
+        restoreWindow(acc.burst.episodes, input);
       }
-      if (a.r) acc.series = new SeriesWatch(a.r.map((s) => restoreTxn(s, base)));
-      if (a.e)
-        acc.dormant.episode = { quietSince: at(base, a.e.q), members: a.e.m.map((s) => restoreTxn(s, base)) };
-      d.accountStates.set(a.id, acc);
+      if (parts & HAS_SERIES) acc.series = new SeriesWatch(restoreTxns(input));
+      if (parts & HAS_EPISODE) {
+        const quietSince = input.next();
+        acc.dormant.episode = { quietSince, members: restoreTxns(input) };
+      }
+      d.accountStates.set(id, acc);
     }
-    for (const [c, seconds] of saved.u ?? []) d.location.lastUsed.set(c, at(base, seconds));
-    for (const seconds of saved.h ?? []) d.location.remember(at(base, seconds));
-    for (const [currency, w] of saved.s ?? [])
-      restoreWindow(d.structuring.window(currency, rules.structuring), w, base);
+    for (let i = 0, n = input.count(); i < n; i++) {
+      const code = input.code();
+      d.location.lastUsed.set(code, input.next());
+    }
+    for (let i = 0, n = input.count(); i < n; i++) d.location.remember(input.next());
+    for (let i = 0, n = input.count(); i < n; i++) {
+      const currency = input.code();
+      restoreWindow(d.structuring.window(currency, rules.structuring), input);
+    }
+    if (!input.done) throw new Error(`saved scan state of client ${clientId} has data past its end`);
     return d;
   }
 }

@@ -180,6 +180,29 @@ export function thresholdLookup(
   };
 }
 
+/** The months from `first` to `last` ('YYYY-MM', inclusive), oldest first. */
+export function monthsBetween(first: string, last: string): string[] {
+  const index = (month: string) => {
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    return y * 12 + m;
+  };
+  const count = index(last) - index(first) + 1;
+  return count > 0 ? trailingMonths(last, count) : [];
+}
+
+/**
+ * The lookup for transactions of the months of `windows` only (thresholdLookup's figures), each month's from rows
+ * that already sum its window (loadWindowHistograms in lib/scan/source.ts); other months have no thresholds.
+ */
+export function windowThresholdLookup(
+  windows: ReadonlyMap<string, readonly HistogramRow[]>,
+  windowMonths: number,
+): ThresholdLookup {
+  const lookups = new Map<string, ThresholdLookup>();
+  for (const [month, rows] of windows) lookups.set(month, thresholdLookup(rows, windowMonths));
+  return (currency, direction, time) => lookups.get(monthOf(time))?.(currency, direction, time);
+}
+
 /** A histogram of plain amounts (tests and small fixtures): the same rows the database would return. */
 export function histogramOf(
   txns: ReadonlyArray<{ amount: number; currency: string; time: number }>,

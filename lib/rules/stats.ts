@@ -2,6 +2,7 @@
  * Small statistics the rules share: a rolling window of recent amounts with median and MAD (robust to the very
  * outliers we look for), grouping a timeline by account, and reading a country from an IBAN.
  */
+import type { StateReader, StateWriter } from './state-codec.js';
 import type { Txn } from './types.js';
 
 export const MINUTE = 60_000;
@@ -60,24 +61,38 @@ export class RollingSample {
     sorted[i] = value;
   }
 
-  /** The values held as [base − time (s), value, …], oldest first (the saved form; see restoreFlat). */
-  saveFlat(base: number): number[] {
+  /** Writes the values held (their count, then time and value of each, oldest first): the saved form. */
+  saveTo(out: StateWriter): void {
     const flat = this.entriesFlat;
-    const out: number[] = [];
-    for (let i = this.head; i + 1 < flat.length; i += 2)
-      out.push((base - (flat[i] as number)) / 1000, flat[i + 1] as number);
-    return out;
+    out.put(this.count);
+    for (let i = this.head; i + 1 < flat.length; i += 2) {
+      out.put(flat[i] as number);
+      out.put(flat[i + 1] as number);
+    }
   }
 
-  /** A sample of at most `size` values from the saved form of saveFlat. */
-  static restoreFlat(size: number, saved: readonly number[], base: number): RollingSample {
+  /** A sample of at most `size` values (the most recent) from the saved form saveTo wrote. */
+  static restoreFrom(size: number, input: StateReader): RollingSample {
     const sample = new RollingSample(size);
-    const from = Math.max(0, saved.length - 2 * size) & ~1;
-    for (let i = from; i + 1 < saved.length; i += 2)
-      sample.entriesFlat.push(Math.round(base - (saved[i] as number) * 1000), saved[i + 1] as number);
-    for (let i = 1; i < sample.entriesFlat.length; i += 2)
-      sample.sorted.push(sample.entriesFlat[i] as number);
-    sample.sorted.sort((a, b) => a - b);
+    const n = input.count();
+    const skip = Math.max(0, n - size);
+    for (let i = 0; i < n; i++) {
+      const time = input.next();
+      const value = input.next();
+      if (i >= skip) sample.entriesFlat.push(time, value);
+    }
+    const sorted = sample.sorted;
+    for (let i = 1; i < sample.entriesFlat.length; i += 2) {
+      // Insertion into the sorted copy: samples are small, and this needs no comparator closure.
+      const value = sample.entriesFlat[i] as number;
+      let j = sorted.length;
+      sorted.push(value);
+      while (j > 0 && (sorted[j - 1] as number) > value) {
+        sorted[j] = sorted[j - 1] as number;
+        j--;
+      }
+      sorted[j] = value;
+    }
     return sample;
   }
 

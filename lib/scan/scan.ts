@@ -23,7 +23,12 @@ import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
 import { ClientDetector, type Settled } from '../rules/engine.js';
 import type { ScoredTransaction } from '../rules/index.js';
-import { AmountHistogram, thresholdLookup, trailingMonths } from '../rules/percentiles.js';
+import {
+  AmountHistogram,
+  monthsBetween,
+  thresholdLookup,
+  windowThresholdLookup,
+} from '../rules/percentiles.js';
 import { assessRisk } from '../rules/risk.js';
 import { DAY } from '../rules/stats.js';
 import type { Finding, RuleContext, RuleId, Txn } from '../rules/types.js';
@@ -34,10 +39,10 @@ import {
   loadAccountHistory,
   loadAccountsOf,
   loadAllAccounts,
-  loadHistogram,
   loadHistorySince,
   loadTransactionRange,
   loadTransactionTypes,
+  loadWindowHistograms,
   parseDateTime,
   type ScanAccount,
   sortByTime,
@@ -309,7 +314,7 @@ async function fullScan(
   let alertWrites: Promise<void> = Promise.resolve();
   let stateWrites: Promise<void> = Promise.resolve();
   let queued = 0;
-  const enqueue = async (batch: AlertRow[], states: Array<readonly [number, string]>) => {
+  const enqueue = async (batch: AlertRow[], states: Array<readonly [number, Buffer]>) => {
     queued++;
     alertWrites = alertWrites.then(async () => {
       const created = await withTransaction(async (tx) => {
@@ -374,7 +379,7 @@ async function fullScan(
       phase('group', { pass, clients: clientAccounts.length });
 
       let alertBatch: AlertRow[] = [];
-      let stateBatch: Array<readonly [number, string]> = [];
+      let stateBatch: Array<readonly [number, Buffer]> = [];
       for (let c = 0; c < clientAccounts.length; c++) {
         const clientAccountList = clientAccounts[c] as ScanAccount[];
         const first = clientAccountList[0] as ScanAccount;
@@ -387,8 +392,8 @@ async function fullScan(
         for (let k = from; k < to; k++) txns.push(columns.txn(order[k] as number, types));
         const settled = d.judge(txns);
         if (settled.length) for (const row of scoreSettled(settled, rules, runId)) alertBatch.push(row);
-        // As JSON at once: one flat string per client instead of an object graph waiting for the write.
-        stateBatch.push([first.clientId, JSON.stringify(d.save())]);
+        // Encoded at once: one flat string per client instead of an object graph waiting for the write.
+        stateBatch.push([first.clientId, d.save()]);
         if (alertBatch.length >= WRITE_ROWS || stateBatch.length >= WRITE_STATES) {
           await enqueue(alertBatch, stateBatch);
           alertBatch = [];
@@ -462,15 +467,17 @@ async function incrementalScan(
       ),
       loadHistorySince(),
     ]);
+    // Each month of the new rows, with its trailing window summed by the server. A replayed client's older
+    // history gets no thresholds: its findings were raised before, and only those related to new rows are kept.
     const windowMonths = rules['high-amount'].windowMonths;
-    const histogram =
+    const windows =
       range?.first && range.last
-        ? await loadHistogram(
-            trailingMonths(range.first.slice(0, 7), windowMonths)[0],
-            range.last.slice(0, 7),
+        ? await loadWindowHistograms(
+            monthsBetween(range.first.slice(0, 7), range.last.slice(0, 7)),
+            windowMonths,
           )
-        : [];
-    return { amountThresholds: thresholdLookup(histogram, windowMonths), historySince };
+        : new Map();
+    return { amountThresholds: windowThresholdLookup(windows, windowMonths), historySince };
   })();
   context.catch(() => undefined);
 
@@ -486,12 +493,14 @@ async function incrementalScan(
           );
     const to = edge ? Number(edge.id) : maxId;
     lap('chunk edge');
-    const { txns, rowCount } = await loadTransactionRange(from, to, types);
-    lap('read rows', { rows: rowCount });
+    // The new rows and, at the same time, the accounts they belong to (with their client and its country) and
+    // those clients' saved states.
+    const [{ txns, rowCount }, { accounts, states, outdated }] = await Promise.all([
+      loadTransactionRange(from, to, types),
+      loadAccountsWithStates(from, to),
+    ]);
     sortByTime(txns);
-    // The accounts the new rows belong to (with their client and its country), then those clients' states.
-    const { accounts, states } = await loadAccountsWithStates([...new Set(txns.map((t) => t.accountId))]);
-    lap('accounts and states', { accounts: accounts.length, states: states.size });
+    lap('rows, accounts and states', { rows: rowCount, accounts: accounts.length, states: states.size });
     const clients = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
     const clientOf = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
     for (const a of accounts) {
@@ -506,14 +515,15 @@ async function incrementalScan(
     for (const t of txns) clientOf.get(t.accountId)?.txns.push(t);
     // A client is replayed — its history within the rules' reach read again and judged in booking order with the
     // new rows — when a new transaction was booked before the latest one its state has seen (a late booking), when
-    // its state has seen transactions beyond the watermark (left by a full scan that stopped half-way), or when it
-    // has no state although earlier transactions were scanned.
+    // its state has seen transactions beyond the watermark (left by a full scan or a chunk that stopped half-way),
+    // or when its state is of another format. A client without a state has no judged transaction before these
+    // (every client judged gets one, written before the watermark moves): it starts from an empty memory.
     const replayed = new Map<number, number>();
     for (const [clientId, c] of clients) {
       const first = c.txns[0];
       if (!first) continue;
       const saved = states.get(clientId);
-      if (saved ? saved.asOf > from || first.time < saved.latest : from > 0)
+      if (saved ? saved.asOf > from || first.time < saved.latest : outdated.has(clientId))
         replayed.set(clientId, first.time);
     }
     const history = new Map<number, Txn[]>();
@@ -551,14 +561,17 @@ async function incrementalScan(
     // States are written while the next clients are judged, in slices, each in its own transaction and before the
     // watermarks move: a state says which transaction it has seen (as_of = this chunk's last id), so one committed
     // by a chunk that then fails is newer than the watermark and its client is replayed next time.
-    let saved: Array<readonly [number, string]> = [];
+    let saved: Array<readonly [number, Buffer]> = [];
     let statesWritten = 0;
     const stateWrites: Promise<unknown>[] = [];
     const writeStates = () => {
       const slice = saved;
       saved = [];
       statesWritten += slice.length;
-      const write = withTransaction((tx) => saveStates(tx, slice, to));
+      // One slice after the other (one connection): the alerts' transaction needs one of the pool's too.
+      const write = (stateWrites[stateWrites.length - 1] ?? Promise.resolve()).then(() =>
+        withTransaction((tx) => saveStates(tx, slice, to)),
+      );
       write.catch(() => undefined);
       stateWrites.push(write);
     };
@@ -568,7 +581,7 @@ async function incrementalScan(
         const first = c.accounts[0] as ScanAccount;
         const state = replayed.has(clientId) ? undefined : states.get(clientId);
         const d = state
-          ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state.state)
+          ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state.saved)
           : new ClientDetector(clientId, first.clientCountry, rules, ctx);
         for (const a of c.accounts) d.describeAccount(a);
         const past = history.get(clientId);
@@ -581,7 +594,7 @@ async function incrementalScan(
             if (findings.length) settled.push({ ...s, findings });
           }
         }
-        saved.push([clientId, JSON.stringify(d.save())]);
+        saved.push([clientId, d.save()]);
         if (saved.length >= STATE_SLICE) {
           writeStates();
           // Let the write go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
@@ -594,27 +607,37 @@ async function incrementalScan(
       throw error;
     }
     lap('judge', { settled: settled.length });
-    await allWritten(stateWrites);
-    lap('states', { states: statesWritten });
-    const earlier = await earlierScores(settled.filter((s) => s.id <= after).map((s) => s.id));
-    const rows = scoreSettled(settled, rules, runId, earlier);
-    const counts = await withTransaction(async (conn) => {
-      const current = await readWatermark(WATERMARK, conn, true);
-      if (current !== after) {
-        throw new ConflictError(`the watermark moved from ${after} to ${current} under this run; stopping`);
-      }
-      lap('prepare write');
-      const created = await writeAlerts(conn, rows, runId);
-      lap('alerts', { alerts: rows.length });
-      const total = emptyCounts();
-      addCounts(total, progress.counts);
-      addCounts(total, created);
-      await setWatermark(conn, WATERMARK, to, runId);
-      await setWatermark(conn, STATE_WATERMARK, to, runId);
-      await recordProgress(runId, { scanned: progress.scanned + rowCount, toId: to, counts: total }, conn);
-      lap('watermarks');
-      return created;
-    });
+    // The alerts go in while the last states do; the watermarks move once both are in.
+    const statesIn = allWritten(stateWrites);
+    statesIn.catch(() => undefined);
+    let counts: AlertCounts;
+    try {
+      const earlier = await earlierScores(settled.filter((s) => s.id <= after).map((s) => s.id));
+      const rows = scoreSettled(settled, rules, runId, earlier);
+      counts = await withTransaction(async (conn) => {
+        const current = await readWatermark(WATERMARK, conn, true);
+        if (current !== after) {
+          throw new ConflictError(`the watermark moved from ${after} to ${current} under this run; stopping`);
+        }
+        lap('prepare write');
+        const created = await writeAlerts(conn, rows, runId);
+        lap('alerts', { alerts: rows.length });
+        await statesIn;
+        lap('states', { states: statesWritten });
+        const total = emptyCounts();
+        addCounts(total, progress.counts);
+        addCounts(total, created);
+        await setWatermark(conn, WATERMARK, to, runId);
+        await setWatermark(conn, STATE_WATERMARK, to, runId);
+        await recordProgress(runId, { scanned: progress.scanned + rowCount, toId: to, counts: total }, conn);
+        lap('watermarks');
+        return created;
+      });
+    } catch (error) {
+      // No state write may outlive the run (and the lock).
+      await Promise.allSettled(stateWrites);
+      throw error;
+    }
     lap('commit', { created: counts.created });
     addCounts(progress.counts, counts);
     progress.scanned += rowCount;

@@ -7,7 +7,7 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { getPool, type Queryable, query } from '../db/pool.js';
 import { TRANSACTION_TYPES } from '../domain/bank.js';
 import { recipientKey } from '../rules/engine.js';
-import { BUCKETS_PER_DECADE, type HistogramRow } from '../rules/percentiles.js';
+import { BUCKETS_PER_DECADE, type HistogramRow, trailingMonths } from '../rules/percentiles.js';
 import { ibanCountry, normaliseIban } from '../rules/stats.js';
 import type { AccountInfo, Txn, TxStatus } from '../rules/types.js';
 
@@ -200,19 +200,41 @@ export async function addToHistogram(conn: PoolConnection, fromId: number, toId:
   );
 }
 
-/** The histogram rows of months `fromMonth`..`toMonth` ('YYYY-MM', inclusive); all months when omitted. */
-export async function loadHistogram(fromMonth?: string, toMonth?: string): Promise<HistogramRow[]> {
-  const rows = await query<{
-    currency: string;
-    direction: 'credit' | 'debit';
-    month: string;
-    bucket: number;
-    n: number;
-  }>(
-    `SELECT currency, direction, month, bucket, n FROM scan_amount_histogram${fromMonth ? ' WHERE month BETWEEN ? AND ?' : ''}`,
-    fromMonth ? [fromMonth, toMonth] : [],
+/**
+ * For each month of `months` ('YYYY-MM'), the histogram of the `windowMonths` months ending with it, summed by the
+ * server (a row per currency, direction and bucket, labelled with that month): what the thresholds of a chunk's
+ * transactions need, a few thousand rows instead of every month's.
+ */
+export async function loadWindowHistograms(
+  months: readonly string[],
+  windowMonths: number,
+): Promise<Map<string, HistogramRow[]>> {
+  const pool = await getPool();
+  const windows = await Promise.all(
+    months.map(async (month) => {
+      const [rows] = await pool.query<RowDataPacket[]>(
+        {
+          sql: `SELECT currency, direction, bucket, SUM(n) FROM scan_amount_histogram
+                 WHERE month BETWEEN ? AND ? GROUP BY currency, direction, bucket`,
+          rowsAsArray: true,
+        },
+        [trailingMonths(month, windowMonths)[0], month],
+      );
+      return [
+        month,
+        (rows as unknown as Array<[string, 'credit' | 'debit', number, string]>).map(
+          ([currency, direction, bucket, n]): HistogramRow => ({
+            currency,
+            direction,
+            month,
+            bucket: Number(bucket),
+            n: Number(n),
+          }),
+        ),
+      ] as const;
+    }),
   );
-  return rows.map((r) => ({ ...r, bucket: Number(r.bucket), n: Number(r.n) }));
+  return new Map(windows);
 }
 
 /** When the recorded history starts: the earliest booking time in transactions (ms; 0 when there is none). */

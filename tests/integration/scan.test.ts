@@ -128,6 +128,23 @@ describe('scan-anomalies', () => {
     expect(await duplicates()).toBe(0);
   });
 
+  it('replays from their history the clients whose saved state is of another format', async () => {
+    await runScan({ mode: 'full' });
+    const reference = await alertKeys();
+    await resetScanState();
+    const [{ cut }] = (await query<{ cut: number }>(
+      "SELECT MAX(id) AS cut FROM transactions WHERE date < '2025-03-01'",
+    )) as [{ cut: number }];
+    await runScan({ mode: 'full', toId: Number(cut) });
+    // As left by an older version: every state in the JSON format of migration 0031.
+    await execute(`UPDATE scan_client_state SET state = '{"v":1,"t":1740787200,"a":[]}'`);
+    const rest = await runScan({ chunkSize: 700 });
+    expect(rest.mode).toBe('incremental');
+    expect(await alertKeys()).toEqual(reference);
+    const [runs] = await query<{ n: number }>("SELECT COUNT(*) AS n FROM scan_runs WHERE status = 'failed'");
+    expect(Number(runs?.n)).toBe(0);
+  });
+
   it('judges a new transaction against the history already scanned', async () => {
     await runScan();
     const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
