@@ -30,6 +30,7 @@ import {
   windowThresholdLookup,
 } from '../rules/percentiles.js';
 import { assessRisk } from '../rules/risk.js';
+import { StateArena } from '../rules/state-codec.js';
 import { DAY } from '../rules/stats.js';
 import type { Finding, RuleContext, RuleId, Txn } from '../rules/types.js';
 import { TxnColumns } from './columns.js';
@@ -51,9 +52,11 @@ import {
 } from './source.js';
 import { dropStatesNotAsOf, loadAccountsWithStates, STATE_WATERMARK, saveStates } from './state.js';
 import {
+  AlertBatch,
   type AlertCounts,
   type AlertRow,
   addCounts,
+  alertEvidence,
   alertRows,
   closeInterruptedRuns,
   ExistingAlerts,
@@ -67,6 +70,7 @@ import {
   setWatermark,
   startRun,
   WATERMARK,
+  writeAlertBatch,
   writeAlerts,
 } from './writer.js';
 
@@ -314,11 +318,14 @@ async function fullScan(
   let alertWrites: Promise<void> = Promise.resolve();
   let stateWrites: Promise<void> = Promise.resolve();
   let queued = 0;
-  const enqueue = async (batch: AlertRow[], states: Array<readonly [number, Buffer]>) => {
+  // Alert batches are reused once written (a batch's buffer is its rows' TSV bytes).
+  const free: AlertBatch[] = [];
+  const freeArenas: StateArena[] = [];
+  const enqueue = async (batch: AlertBatch, states: Array<readonly [number, Buffer]>, arena: StateArena) => {
     queued++;
     alertWrites = alertWrites.then(async () => {
       const created = await withTransaction(async (tx) => {
-        const made = await writeAlerts(tx, batch, runId, { known });
+        const made = await writeAlertBatch(tx, batch, runId);
         const total = emptyCounts();
         addCounts(total, progress.counts);
         addCounts(total, made);
@@ -326,12 +333,14 @@ async function fullScan(
         return made;
       });
       addCounts(progress.counts, created);
+      free.push(batch.reset());
       progress.chunks++;
       await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
     });
-    stateWrites = stateWrites.then(() =>
-      withTransaction((tx) => saveStates(tx, states, maxId)).then(() => undefined),
-    );
+    stateWrites = stateWrites.then(async () => {
+      await withTransaction((tx) => saveStates(tx, states, maxId));
+      freeArenas.push(arena.reset());
+    });
     Promise.allSettled([alertWrites, stateWrites]).then(() => queued--);
     // One batch is written while the next is judged; a third waits.
     if (queued >= 2) await allWritten([alertWrites, stateWrites]);
@@ -378,7 +387,8 @@ async function fullScan(
       const { order, clientStart, clientAccounts } = columns.groupByClient(passAccounts);
       phase('group', { pass, clients: clientAccounts.length });
 
-      let alertBatch: AlertRow[] = [];
+      let alertBatch = free.pop() ?? new AlertBatch();
+      let arena = freeArenas.pop() ?? new StateArena();
       let stateBatch: Array<readonly [number, Buffer]> = [];
       for (let c = 0; c < clientAccounts.length; c++) {
         const clientAccountList = clientAccounts[c] as ScanAccount[];
@@ -390,17 +400,25 @@ async function fullScan(
         for (const a of clientAccountList) d.describeAccount(a);
         const txns: Txn[] = [];
         for (let k = from; k < to; k++) txns.push(columns.txn(order[k] as number, types));
-        const settled = d.judge(txns);
-        if (settled.length) for (const row of scoreSettled(settled, rules, runId)) alertBatch.push(row);
+        // Every finding becomes an alert carrying its transaction's risk, unless the transaction has one for that
+        // rule already (an earlier scan's, or one an analyst worked on: never overwritten).
+        for (const s of d.judge(txns)) {
+          const risk = assessRisk(s.findings, s.txn, rules.risk);
+          for (const f of s.findings) {
+            if (!known.has(s.id, f.ruleId))
+              alertBatch.add(s.id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId);
+          }
+        }
         // Encoded at once: one flat string per client instead of an object graph waiting for the write.
-        stateBatch.push([first.clientId, d.save()]);
-        if (alertBatch.length >= WRITE_ROWS || stateBatch.length >= WRITE_STATES) {
-          await enqueue(alertBatch, stateBatch);
-          alertBatch = [];
+        stateBatch.push([first.clientId, d.save(arena)]);
+        if (alertBatch.size >= WRITE_ROWS || stateBatch.length >= WRITE_STATES) {
+          await enqueue(alertBatch, stateBatch, arena);
+          alertBatch = free.pop() ?? new AlertBatch();
+          arena = freeArenas.pop() ?? new StateArena();
           stateBatch = [];
         }
       }
-      if (alertBatch.length || stateBatch.length) await enqueue(alertBatch, stateBatch);
+      if (alertBatch.size || stateBatch.length) await enqueue(alertBatch, stateBatch, arena);
       await writes();
       phase('judge and write', { pass, alerts: progress.counts.created });
     }

@@ -8,8 +8,8 @@ import { Readable } from 'node:stream';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { execute, getPool, query } from '../db/pool.js';
 import type { ScoredTransaction } from '../rules/index.js';
-import type { RiskLevel } from '../rules/risk.js';
-import { RULE_IDS, RULE_REASONS } from '../rules/types.js';
+import type { RiskLevel, TransactionRisk } from '../rules/risk.js';
+import { type Finding, RULE_IDS, RULE_REASONS, type RuleId } from '../rules/types.js';
 import { isLocalInfileRefused } from '../seed/load.js';
 
 export const WATERMARK = 'anomaly-scan';
@@ -45,6 +45,13 @@ function tsvText(value: string): string {
   );
 }
 
+const TSV_UNESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', '0': '\0', '\\': '\\' };
+
+/** The text of a TSV cell tsvText wrote. */
+function fromTsvText(cell: string): string {
+  return cell.includes('\\') ? cell.replace(/\\(.)/g, (_, c: string) => TSV_UNESCAPES[c] ?? c) : cell;
+}
+
 /** One alert as written: transaction_id, reason, risk_level, flagged_by, rule_id, score, evidence, scan_run_id. */
 export type AlertRow = [number, string, RiskLevel, 'system', string, number, string, number];
 
@@ -74,12 +81,6 @@ export function alertRows(scored: readonly ScoredTransaction[], runId: number): 
   const values: AlertRow[] = [];
   for (const { txn, risk, findings } of scored) {
     for (const f of findings) {
-      const evidence = {
-        rule: f.ruleId,
-        ...f.evidence,
-        relatedTransactionIds: (f.evidence.relatedTransactionIds as number[] | undefined) ?? f.related,
-        risk,
-      };
       values.push([
         txn.id,
         RULE_REASONS[f.ruleId],
@@ -87,12 +88,100 @@ export function alertRows(scored: readonly ScoredTransaction[], runId: number): 
         'system',
         f.ruleId,
         f.score,
-        JSON.stringify(evidence),
+        alertEvidence(f, risk),
         runId,
       ]);
     }
   }
   return values;
+}
+
+/** An alert's evidence as stored: the finding's, with its rule, related transactions and the transaction's risk. */
+export function alertEvidence(f: Finding, risk: TransactionRisk): string {
+  return JSON.stringify({
+    rule: f.ruleId,
+    ...f.evidence,
+    relatedTransactionIds: (f.evidence.relatedTransactionIds as number[] | undefined) ?? f.related,
+    risk,
+  });
+}
+
+/**
+ * Alert rows written straight into LOAD DATA's TSV bytes as they are made, with what the statistics and a recount
+ * need of each (a handful of numbers and shared strings): the full scan writes 100 000s of alerts, and rows kept as
+ * arrays of strings until their write — then copied into TSV text, then into bytes — were most of its garbage and
+ * of its peak memory. A batch is reused once written (`reset`).
+ */
+export class AlertBatch {
+  private bytes: Buffer;
+  private used = 0;
+  private readonly ids: number[] = [];
+  private readonly ruleIds: RuleId[] = [];
+  counts = emptyCounts();
+
+  constructor(capacity = 1 << 20) {
+    this.bytes = Buffer.allocUnsafe(capacity);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  reset(): this {
+    this.used = 0;
+    this.ids.length = 0;
+    this.ruleIds.length = 0;
+    this.counts = emptyCounts();
+    return this;
+  }
+
+  add(
+    transactionId: number,
+    ruleId: RuleId,
+    level: RiskLevel,
+    score: number,
+    evidence: string,
+    runId: number,
+  ): void {
+    const reason = RULE_REASONS[ruleId];
+    const line = `${transactionId}\t${reason}\t${level}\tsystem\t${ruleId}\t${score}\t${tsvText(evidence)}\t${runId}\n`;
+    // At most 3 bytes per UTF-16 unit.
+    if (this.used + line.length * 3 > this.bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + line.length * 3));
+      this.bytes.copy(bigger, 0, 0, this.used);
+      this.bytes = bigger;
+    }
+    this.used += this.bytes.write(line, this.used);
+    this.ids.push(transactionId);
+    this.ruleIds.push(ruleId);
+    this.counts.created++;
+    this.counts.byRisk[level]++;
+    this.counts.byReason[reason] = (this.counts.byReason[reason] ?? 0) + 1;
+  }
+
+  /** The TSV bytes (valid until the next add or reset). */
+  tsv(): Buffer {
+    return this.bytes.subarray(0, this.used);
+  }
+
+  /** The rows back from the TSV (for the INSERT fallback and a recount; neither is the common path). */
+  rows(): AlertRow[] {
+    const lines = this.bytes.toString('utf8', 0, this.used).split('\n');
+    lines.pop();
+    return lines.map((line) => {
+      const c = line.split('\t');
+      return [
+        Number(c[0]),
+        c[1] as string,
+        c[2] as RiskLevel,
+        'system',
+        c[4] as string,
+        Number(c[5]),
+        fromTsvText(c[6] as string),
+        Number(c[7]),
+      ];
+    });
+  }
 }
 
 /**
@@ -129,36 +218,41 @@ export async function writeAlerts(
   conn: PoolConnection,
   rows: readonly AlertRow[],
   runId: number,
-  { loadData = true, known }: { loadData?: boolean; known?: ExistingAlerts } = {},
+  { loadData = true }: { loadData?: boolean } = {},
 ): Promise<AlertCounts> {
-  const counts = emptyCounts();
-  if (rows.length === 0) return counts;
+  if (rows.length === 0) return emptyCounts();
   const existing = new Set<string>();
-  if (known) {
-    for (const row of rows) if (known.has(row[0], row[4])) existing.add(`${row[0]}|${row[4]}`);
-  } else {
-    const ids = [...new Set(rows.map((r) => r[0]))];
-    for (let i = 0; i < ids.length; i += 5000) {
-      const [found] = await conn.query<RowDataPacket[]>(
-        'SELECT transaction_id, rule_id FROM alerts WHERE transaction_id IN (?) AND rule_id IS NOT NULL',
-        [ids.slice(i, i + 5000)],
-      );
-      for (const r of found) existing.add(`${r.transaction_id}|${r.rule_id}`);
-    }
+  const ids = [...new Set(rows.map((r) => r[0]))];
+  for (let i = 0; i < ids.length; i += 5000) {
+    const [found] = await conn.query<RowDataPacket[]>(
+      'SELECT transaction_id, rule_id FROM alerts WHERE transaction_id IN (?) AND rule_id IS NOT NULL',
+      [ids.slice(i, i + 5000)],
+    );
+    for (const r of found) existing.add(`${r.transaction_id}|${r.rule_id}`);
   }
-  const values: AlertRow[] = [];
+  const batch = new AlertBatch(64 * 1024);
   for (const row of rows) {
     const key = `${row[0]}|${row[4]}`;
     if (existing.has(key)) continue;
     existing.add(key);
-    values.push(row);
-    counts.created++;
-    counts.byRisk[row[2]]++;
-    counts.byReason[row[1]] = (counts.byReason[row[1]] ?? 0) + 1;
+    batch.add(row[0], row[4] as RuleId, row[2], row[5], row[6], row[7]);
   }
-  if (values.length === 0) return counts;
-  const inserted = await writeAlertRows(conn, values, loadData);
-  return inserted === values.length ? counts : recount(conn, values, runId);
+  return writeAlertBatch(conn, batch, runId, { loadData });
+}
+
+/**
+ * Writes `batch` (alerts that did not exist when it was made) on `conn` and returns what it created; should another
+ * writer have slipped one of them in meanwhile (IGNORE skips it), the counts are re-read from what this run owns.
+ */
+export async function writeAlertBatch(
+  conn: PoolConnection,
+  batch: AlertBatch,
+  runId: number,
+  { loadData = true }: { loadData?: boolean } = {},
+): Promise<AlertCounts> {
+  if (batch.size === 0) return emptyCounts();
+  const inserted = await writeAlertRows(conn, batch, loadData);
+  return inserted === batch.size ? batch.counts : recount(conn, batch.rows(), runId);
 }
 
 /**
@@ -166,28 +260,21 @@ export async function writeAlerts(
  * --reset — takes the scan lock first (lib/db/locks.ts), so none can vanish meanwhile. The per-row foreign key lookups — random reads all over the transactions table, which halved the full scan's write
  * speed — are skipped for the chunk's load and switched back on before the connection goes back to the pool.
  */
-async function writeAlertRows(
-  conn: PoolConnection,
-  values: readonly AlertRow[],
-  loadData: boolean,
-): Promise<number> {
+async function writeAlertRows(conn: PoolConnection, batch: AlertBatch, loadData: boolean): Promise<number> {
   await conn.query('SET SESSION foreign_key_checks = 0');
   try {
-    return await writeRows(conn, values, loadData);
+    return await bulkWrite(conn, {
+      table: 'alerts',
+      columns: ALERT_COLUMNS,
+      tsv: [batch.tsv()],
+      rows: () => batch.rows(),
+      onDuplicate: 'IGNORE',
+      fallback: `INSERT IGNORE INTO alerts (${ALERT_COLUMNS}) VALUES ?`,
+      loadData,
+    });
   } finally {
     await conn.query('SET SESSION foreign_key_checks = 1');
   }
-}
-
-function writeRows(conn: PoolConnection, values: readonly AlertRow[], loadData: boolean): Promise<number> {
-  return bulkWrite(conn, {
-    table: 'alerts',
-    columns: ALERT_COLUMNS,
-    rows: values,
-    onDuplicate: 'IGNORE',
-    fallback: `INSERT IGNORE INTO alerts (${ALERT_COLUMNS}) VALUES ?`,
-    loadData,
-  });
 }
 
 /** Whether the server takes LOAD DATA LOCAL (this process stops trying after the first refusal). */
@@ -203,24 +290,30 @@ export async function bulkWrite(
   options: {
     table: string;
     columns: string;
-    rows: ReadonlyArray<ReadonlyArray<string | number>>;
+    /** The rows (or, when `tsv` carries them already, how to get them for the INSERT fallback). */
+    rows:
+      | ReadonlyArray<ReadonlyArray<string | number>>
+      | (() => ReadonlyArray<ReadonlyArray<string | number>>);
+    tsv?: readonly Buffer[];
     onDuplicate: 'IGNORE' | 'REPLACE';
     fallback: string;
     loadData?: boolean;
   },
 ): Promise<number> {
-  const { table, columns, rows, onDuplicate, fallback, loadData = true } = options;
+  const { table, columns, onDuplicate, fallback, loadData = true } = options;
+  const rows = () => (typeof options.rows === 'function' ? options.rows() : options.rows);
   if (loadData && localInfile) {
     try {
-      return await loadTsv(conn, tsvParts(rows), onDuplicate, table, columns);
+      return await loadTsv(conn, options.tsv ?? tsvParts(rows()), onDuplicate, table, columns);
     } catch (error) {
       if (!isLocalInfileRefused(error)) throw error;
       localInfile = false;
     }
   }
+  const values = rows();
   let affected = 0;
-  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-    const [result] = await conn.query<ResultSetHeader>(fallback, [rows.slice(i, i + INSERT_BATCH)]);
+  for (let i = 0; i < values.length; i += INSERT_BATCH) {
+    const [result] = await conn.query<ResultSetHeader>(fallback, [values.slice(i, i + INSERT_BATCH)]);
     affected += result.affectedRows;
   }
   return affected;
