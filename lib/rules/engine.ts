@@ -17,7 +17,7 @@ import type { RulesConfig } from './config.js';
 import { DormantWatch } from './dormant-reactivation.js';
 import { judgeHighAmount } from './high-amount.js';
 import { SeriesWatch } from './rapid-transfers.js';
-import { type StateArena, StateReader, StateWriter } from './state-codec.js';
+import { StateReader, StateWriter } from './state-codec.js';
 import { type EpisodeWindow, RollingSample } from './stats.js';
 import { isJustUnder, StructuringWatch } from './structuring.js';
 import type { AccountInfo, ClientTimeline, EpisodeTxn, Finding, RuleContext, Txn } from './types.js';
@@ -346,12 +346,21 @@ export class ClientDetector {
    * first (pending findings are not part of it), and close what time has passed with `advance`, so no stale window
    * is carried along. It holds numbers and currency and country codes only: recipients as hashes, never an IBAN.
    *
-   * With `arena`, the bytes are a slice of it (see StateArena). Layout: version, latest booking time (ms); accounts (count; each: id, a bit per part present, then the parts:
+   * Layout: version, latest booking time (ms); accounts (count; each: id, a bit per part present, then the parts:
    * high-amount's sample, client-baseline's when kept apart, last activity, open burst window, series, dormant
    * episode); recipient countries with when each was last paid; recent activity times; structuring windows per
    * currency.
    */
-  save(arena?: StateArena): Buffer {
+  save(): Buffer {
+    return this.write().toBuffer();
+  }
+
+  /** The state `save` returns, as base64. */
+  saveBase64(): string {
+    return this.write().toBase64();
+  }
+
+  private write(): StateWriter {
     const out = STATE_OUT.reset();
     out.put(STATE_VERSION);
     out.put(Number.isFinite(this.latest) ? this.latest : 0);
@@ -401,7 +410,7 @@ export class ClientDetector {
       out.putCode(currency);
       saveWindow(out, w);
     }
-    return out.toBuffer(arena);
+    return out;
   }
 
   /** A detector carrying on from a state `save` wrote (its accounts' details are set with describeAccount). */

@@ -39,41 +39,16 @@ export class StateWriter {
     for (let i = 0; i < code.length; i++) this.put(code.charCodeAt(i));
   }
 
-  /** The state written since `reset`, as a buffer of its own (or a slice of `arena`). */
-  toBuffer(arena?: StateArena): Buffer {
-    const out = arena ? arena.take(this.length * 8) : Buffer.allocUnsafe(this.length * 8);
+  /** The state written since `reset`, as a buffer of its own. */
+  toBuffer(): Buffer {
+    const out = Buffer.allocUnsafe(this.length * 8);
     this.bytes.copy(out, 0, 0, this.length * 8);
     return out;
   }
-}
 
-/**
- * One buffer that a batch of saved states is cut from, reused once the batch is written: the full scan saves every
- * client's state, and a small buffer of its own for each would be garbage the size of the whole table of states.
- */
-export class StateArena {
-  private bytes: Buffer;
-  private used = 0;
-
-  constructor(capacity = 1 << 20) {
-    this.bytes = Buffer.allocUnsafe(capacity);
-  }
-
-  /** `length` bytes of the arena (a slice taken earlier stays valid when the arena grows). */
-  take(length: number): Buffer {
-    if (this.used + length > this.bytes.length) {
-      this.bytes = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, length));
-      this.used = 0;
-    }
-    const slice = this.bytes.subarray(this.used, this.used + length);
-    this.used += length;
-    return slice;
-  }
-
-  /** Every slice is free again (their batch was written). */
-  reset(): this {
-    this.used = 0;
-    return this;
+  /** The state written since `reset`, as base64 (for a LOAD DATA file). */
+  toBase64(): string {
+    return this.bytes.toString('base64', 0, this.length * 8);
   }
 }
 

@@ -30,7 +30,6 @@ import {
   windowThresholdLookup,
 } from '../rules/percentiles.js';
 import { assessRisk } from '../rules/risk.js';
-import { StateArena } from '../rules/state-codec.js';
 import { DAY } from '../rules/stats.js';
 import type { Finding, RuleContext, RuleId, Txn } from '../rules/types.js';
 import { TxnColumns } from './columns.js';
@@ -50,7 +49,14 @@ import {
   TXN_COLUMNS,
   type TypeInfo,
 } from './source.js';
-import { dropStatesNotAsOf, loadAccountsWithStates, STATE_WATERMARK, saveStates } from './state.js';
+import {
+  dropStatesNotAsOf,
+  loadAccountsWithStates,
+  STATE_WATERMARK,
+  StateBatch,
+  saveStates,
+  writeStateBatch,
+} from './state.js';
 import {
   AlertBatch,
   type AlertCounts,
@@ -317,12 +323,12 @@ async function fullScan(
   // alerts are idempotent.
   let alertWrites: Promise<void> = Promise.resolve();
   let stateWrites: Promise<void> = Promise.resolve();
-  let queued = 0;
+  // Each queued batch's writes (its alerts and its states), oldest first.
+  const pending: Promise<unknown>[] = [];
   // Alert batches are reused once written (a batch's buffer is its rows' TSV bytes).
   const free: AlertBatch[] = [];
-  const freeArenas: StateArena[] = [];
-  const enqueue = async (batch: AlertBatch, states: Array<readonly [number, Buffer]>, arena: StateArena) => {
-    queued++;
+  const freeStates: StateBatch[] = [];
+  const enqueue = async (batch: AlertBatch, states: StateBatch) => {
     alertWrites = alertWrites.then(async () => {
       const created = await withTransaction(async (tx) => {
         const made = await writeAlertBatch(tx, batch, runId);
@@ -338,12 +344,15 @@ async function fullScan(
       await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
     });
     stateWrites = stateWrites.then(async () => {
-      await withTransaction((tx) => saveStates(tx, states, maxId));
-      freeArenas.push(arena.reset());
+      await withTransaction((tx) => writeStateBatch(tx, states));
+      freeStates.push(states.reset());
     });
-    Promise.allSettled([alertWrites, stateWrites]).then(() => queued--);
-    // One batch is written while the next is judged; a third waits.
-    if (queued >= 2) await allWritten([alertWrites, stateWrites]);
+    const written = Promise.all([alertWrites, stateWrites]);
+    written.catch(() => undefined);
+    pending.push(written);
+    // Batches are written while the next ones are judged; the judging waits only when two are still queued (a
+    // failed write stops it at once).
+    while (pending.length > 2) await pending.shift();
   };
   const writes = () => allWritten([alertWrites, stateWrites]);
 
@@ -388,8 +397,7 @@ async function fullScan(
       phase('group', { pass, clients: clientAccounts.length });
 
       let alertBatch = free.pop() ?? new AlertBatch();
-      let arena = freeArenas.pop() ?? new StateArena();
-      let stateBatch: Array<readonly [number, Buffer]> = [];
+      let stateBatch = freeStates.pop() ?? new StateBatch();
       for (let c = 0; c < clientAccounts.length; c++) {
         const clientAccountList = clientAccounts[c] as ScanAccount[];
         const first = clientAccountList[0] as ScanAccount;
@@ -410,15 +418,14 @@ async function fullScan(
           }
         }
         // Encoded at once: one flat string per client instead of an object graph waiting for the write.
-        stateBatch.push([first.clientId, d.save(arena)]);
-        if (alertBatch.size >= WRITE_ROWS || stateBatch.length >= WRITE_STATES) {
-          await enqueue(alertBatch, stateBatch, arena);
+        stateBatch.add(first.clientId, d.saveBase64(), maxId);
+        if (alertBatch.size >= WRITE_ROWS || stateBatch.size >= WRITE_STATES) {
+          await enqueue(alertBatch, stateBatch);
           alertBatch = free.pop() ?? new AlertBatch();
-          arena = freeArenas.pop() ?? new StateArena();
-          stateBatch = [];
+          stateBatch = freeStates.pop() ?? new StateBatch();
         }
       }
-      if (alertBatch.size || stateBatch.length) await enqueue(alertBatch, stateBatch, arena);
+      if (alertBatch.size || stateBatch.size) await enqueue(alertBatch, stateBatch);
       await writes();
       phase('judge and write', { pass, alerts: progress.counts.created });
     }

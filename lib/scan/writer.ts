@@ -277,6 +277,9 @@ async function writeAlertRows(conn: PoolConnection, batch: AlertBatch, loadData:
   }
 }
 
+/** A value of a row the INSERT fallback sends (a buffer goes in as bytes). */
+type Cell = string | number | Buffer;
+
 /** Whether the server takes LOAD DATA LOCAL (this process stops trying after the first refusal). */
 let localInfile = true;
 
@@ -291,10 +294,10 @@ export async function bulkWrite(
     table: string;
     columns: string;
     /** The rows (or, when `tsv` carries them already, how to get them for the INSERT fallback). */
-    rows:
-      | ReadonlyArray<ReadonlyArray<string | number>>
-      | (() => ReadonlyArray<ReadonlyArray<string | number>>);
+    rows: ReadonlyArray<ReadonlyArray<Cell>> | (() => ReadonlyArray<ReadonlyArray<Cell>>);
     tsv?: readonly Buffer[];
+    /** LOAD DATA's column list and SET clause, where the file's columns differ from the table's. */
+    load?: { columns: string; set: string };
     onDuplicate: 'IGNORE' | 'REPLACE';
     fallback: string;
     loadData?: boolean;
@@ -304,7 +307,8 @@ export async function bulkWrite(
   const rows = () => (typeof options.rows === 'function' ? options.rows() : options.rows);
   if (loadData && localInfile) {
     try {
-      return await loadTsv(conn, options.tsv ?? tsvParts(rows()), onDuplicate, table, columns);
+      const tsv = options.tsv ?? tsvParts(rows() as ReadonlyArray<ReadonlyArray<string | number>>);
+      return await loadTsv(conn, tsv, onDuplicate, table, options.load ?? { columns, set: '' });
     } catch (error) {
       if (!isLocalInfileRefused(error)) throw error;
       localInfile = false;
@@ -344,11 +348,12 @@ async function loadTsv(
   parts: readonly Buffer[],
   onDuplicate: 'IGNORE' | 'REPLACE',
   table: string,
-  columns: string,
+  load: { columns: string; set: string },
 ): Promise<number> {
   const [result] = await conn.query<ResultSetHeader>({
     sql: `LOAD DATA LOCAL INFILE 'scan-${table}.tsv' ${onDuplicate} INTO TABLE ${table} CHARACTER SET utf8mb4
-            FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns})`,
+            FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'
+            (${load.columns})${load.set ? ` SET ${load.set}` : ''}`,
     infileStreamFactory: () => Readable.from(parts),
   } as never);
   return result.affectedRows;

@@ -4,6 +4,7 @@ import { execute, query, withTransaction } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import type { ScoredTransaction } from '../../lib/rules/index.js';
 import type { Txn } from '../../lib/rules/types.js';
+import { StateBatch, saveStates, writeStateBatch } from '../../lib/scan/state.js';
 import { insertAlerts, startRun } from '../../lib/scan/writer.js';
 import { insertBackground } from './scan-fixtures.js';
 
@@ -114,4 +115,52 @@ describe('scan-anomalies alert writer', () => {
       ]);
     });
   }
+});
+
+describe('scan-anomalies state writer', () => {
+  /** States of every length and byte value a saved state may hold (NUL, tab, newline, backslash, 0xFF). */
+  const states = (asOf: number) =>
+    Array.from({ length: 40 }, (_, i) => {
+      const bytes = Buffer.alloc(8 * (1 + (i % 7)));
+      for (let j = 0; j < bytes.length; j++) bytes[j] = [0, 9, 10, 13, 92, 255, i, j][(i + j) % 8] as number;
+      return [900_000 + i, bytes, asOf] as const;
+    });
+  const stored = async () =>
+    (
+      await query<{ client_id: number; state: Buffer; as_of_transaction_id: number }>(
+        'SELECT client_id, state, as_of_transaction_id FROM scan_client_state WHERE client_id >= 900000 ORDER BY client_id',
+      )
+    ).map((r) => [Number(r.client_id), Buffer.from(r.state).toString('hex'), Number(r.as_of_transaction_id)]);
+  const expected = (rows: ReturnType<typeof states>) =>
+    rows.map(([id, b, asOf]) => [id, b.toString('hex'), asOf]);
+
+  for (const loadData of [true, false]) {
+    it(`writes a batch of states byte for byte and replaces older ones (${loadData ? 'LOAD DATA' : 'INSERT'})`, async () => {
+      await execute('DELETE FROM scan_client_state WHERE client_id >= 900000');
+      const batch = new StateBatch(64);
+      for (const [id, bytes, asOf] of states(7)) batch.add(id, bytes.toString('base64'), asOf);
+      await withTransaction((tx) => writeStateBatch(tx, batch, { loadData }));
+      expect(await stored()).toEqual(expected(states(7)));
+      // A second batch (reused) replaces every state.
+      batch.reset();
+      const newer = states(8).map(([id, bytes, asOf]) => [id, Buffer.from(bytes.reverse()), asOf] as const);
+      for (const [id, bytes, asOf] of newer) batch.add(id, bytes.toString('base64'), asOf);
+      await withTransaction((tx) => writeStateBatch(tx, batch, { loadData }));
+      expect(await stored()).toEqual(expected(newer));
+    });
+  }
+
+  it('writes states with prepared upserts, byte for byte', async () => {
+    await execute('DELETE FROM scan_client_state WHERE client_id >= 900000');
+    const rows = states(9);
+    await withTransaction((tx) =>
+      saveStates(
+        tx,
+        rows.map(([id, bytes]) => [id, bytes] as const),
+        9,
+      ),
+    );
+    expect(await stored()).toEqual(expected(rows));
+    await execute('DELETE FROM scan_client_state WHERE client_id >= 900000');
+  });
 });
