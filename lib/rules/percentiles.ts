@@ -73,6 +73,10 @@ type MonthBuckets = Map<string, Map<number, number>>;
  */
 export class AmountHistogram {
   private readonly groups = new Map<string, [credit: MonthBuckets, debit: MonthBuckets]>();
+  private readonly today = new Map<
+    string,
+    { day: number; credit: Map<number, number>; debit: Map<number, number> }
+  >();
 
   static of(rows: readonly HistogramRow[]): AmountHistogram {
     const h = new AmountHistogram();
@@ -81,6 +85,11 @@ export class AmountHistogram {
   }
 
   add(currency: string, direction: 'credit' | 'debit', month: string, bucket: number, n = 1): void {
+    const buckets = this.bucketsOf(currency, direction, month);
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + n);
+  }
+
+  private bucketsOf(currency: string, direction: 'credit' | 'debit', month: string): Map<number, number> {
     let group = this.groups.get(currency);
     if (!group) {
       group = [new Map(), new Map()];
@@ -92,13 +101,28 @@ export class AmountHistogram {
       buckets = new Map();
       months.set(month, buckets);
     }
-    buckets.set(bucket, (buckets.get(bucket) ?? 0) + n);
+    return buckets;
   }
 
   /** Counts one transaction (zero amounts are not counted). */
   addAmount(currency: string, amount: number, time: number): void {
     if (amount === 0) return;
-    this.add(currency, amount < 0 ? 'debit' : 'credit', monthOf(time), bucketOf(Math.abs(amount)));
+    // Rows come in booking order, so each currency's current day (and its month's buckets) is remembered: one
+    // lookup per row instead of the month's name and three maps.
+    const day = Math.floor(time / 86_400_000);
+    let current = this.today.get(currency);
+    if (current?.day !== day) {
+      const month = monthOf(time);
+      current = {
+        day,
+        credit: this.bucketsOf(currency, 'credit', month),
+        debit: this.bucketsOf(currency, 'debit', month),
+      };
+      this.today.set(currency, current);
+    }
+    const buckets = amount < 0 ? current.debit : current.credit;
+    const bucket = bucketOf(Math.abs(amount));
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
   }
 
   months(currency: string, direction: 'credit' | 'debit'): MonthBuckets | undefined {

@@ -156,13 +156,29 @@ export function byAccount(txns: readonly Txn[]): Map<number, Txn[]> {
  */
 export function normaliseIban(value: string | null | undefined): string | null {
   if (!value) return null;
-  const iban = value.replace(/\s+/g, '').toUpperCase();
-  return iban === '' ? null : iban;
+  // Stored IBANs are nearly always normal already (no space, no lower case, ASCII): a scan, not a rewrite.
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 32 || (c >= 97 && c <= 122) || c > 126) {
+      const iban = value.replace(/\s+/g, '').toUpperCase();
+      return iban === '' ? null : iban;
+    }
+  }
+  return value;
+}
+
+/** Whether `iban` starts with a country code and two check digits (two capitals, two digits). */
+export function hasIbanCountry(iban: string): boolean {
+  const a = iban.charCodeAt(0);
+  const b = iban.charCodeAt(1);
+  const c = iban.charCodeAt(2);
+  const d = iban.charCodeAt(3);
+  return a >= 65 && a <= 90 && b >= 65 && b <= 90 && c >= 48 && c <= 57 && d >= 48 && d <= 57;
 }
 
 /** The country of an IBAN: its first two letters, when they are letters followed by two check digits. */
 export function ibanCountry(iban: string | null): string | null {
-  if (!iban || !/^[A-Z]{2}[0-9]{2}/.test(iban)) return null;
+  if (!iban || !hasIbanCountry(iban)) return null;
   return iban.slice(0, 2);
 }
 

@@ -9,7 +9,7 @@
  * a country code and a hash.
  */
 import { recipientKey } from '../rules/engine.js';
-import { normaliseIban } from '../rules/stats.js';
+import { hasIbanCountry, normaliseIban } from '../rules/stats.js';
 import type { Txn } from '../rules/types.js';
 import { makeTxnFrom, type ScanAccount, type TypeInfo } from './source.js';
 
@@ -98,10 +98,14 @@ export class TxnColumns {
     this.flags[i] = row[8] === 'pending' ? 1 : 0;
     this.currency[i] = this.currencyOf(row[5] as string);
     const iban = normaliseIban(row[7] as string | null);
-    if (iban && /^[A-Z]{2}[0-9]{2}/.test(iban)) {
+    if (iban && hasIbanCountry(iban)) {
       this.country[i] = iban.charCodeAt(0) * 256 + iban.charCodeAt(1);
       this.key[i] = recipientKey(iban);
-      if (iban.slice(0, 2) !== clientCountry) this.ibans.set(i, iban);
+      if (
+        iban.charCodeAt(0) !== clientCountry.charCodeAt(0) ||
+        iban.charCodeAt(1) !== clientCountry.charCodeAt(1)
+      )
+        this.ibans.set(i, iban);
     } else {
       this.country[i] = 0;
       this.key[i] = iban ? recipientKey(iban) : 0;
