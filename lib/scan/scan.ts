@@ -89,6 +89,8 @@ const WRITE_ROWS = 2_000;
 const WRITE_STATES = 2_000;
 /** Incremental scan: client states per write (written while the next clients are judged). */
 const STATE_SLICE = 2_000;
+/** Incremental scan: alerts of new transactions per write (written while the next clients are judged). */
+const ALERT_SLICE = 1_000;
 
 export interface ScanOptions {
   mode?: ScanMode;
@@ -582,7 +584,6 @@ async function incrementalScan(
     // Client by client: restore its detector, feed its new rows (after its history when replayed), emit what is
     // still open as it stands, settle everything, save. Each detector dies young.
     const after = from;
-    const settled: Settled[] = [];
     // States are written while the next clients are judged, in slices, each in its own transaction and before the
     // watermarks move: a state says which transaction it has seen (as_of = this chunk's last id), so one committed
     // by a chunk that then fails is newer than the watermark and its client is replayed next time.
@@ -593,61 +594,80 @@ async function incrementalScan(
       const slice = saved;
       saved = [];
       statesWritten += slice.length;
-      // One slice after the other (one connection): the alerts' transaction needs one of the pool's too.
+      // One slice after the other (one connection): the alerts' transaction holds another of the pool's.
       const write = (stateWrites[stateWrites.length - 1] ?? Promise.resolve()).then(() =>
         withTransaction((tx) => saveStates(tx, slice, to)),
       );
       write.catch(() => undefined);
       stateWrites.push(write);
     };
-    try {
-      for (const [clientId, c] of clients) {
-        if (c.txns.length === 0) continue;
-        const first = c.accounts[0] as ScanAccount;
-        const state = replayed.has(clientId) ? undefined : states.get(clientId);
-        const d = state
-          ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state.saved)
-          : new ClientDetector(clientId, first.clientCountry, rules, ctx);
-        for (const a of c.accounts) d.describeAccount(a);
-        const past = history.get(clientId);
-        const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
-        for (const s of d.judge(feed)) {
-          if (s.id > after) settled.push(s);
-          else {
-            // Findings that only concern transactions judged before (a replayed history) were raised then.
-            const findings = s.findings.filter((f) => f.related.some((id) => id > after));
-            if (findings.length) settled.push({ ...s, findings });
-          }
-        }
-        saved.push([clientId, d.save()]);
-        if (saved.length >= STATE_SLICE) {
-          writeStates();
-          // Let the write go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      }
-      if (saved.length) writeStates();
-    } catch (error) {
-      await Promise.allSettled(stateWrites);
-      throw error;
-    }
-    lap('judge', { settled: settled.length });
-    // The alerts go in while the last states do; the watermarks move once both are in.
-    const statesIn = allWritten(stateWrites);
-    statesIn.catch(() => undefined);
     let counts: AlertCounts;
     try {
-      const earlier = await earlierScores(settled.filter((s) => s.id <= after).map((s) => s.id));
-      const rows = scoreSettled(settled, rules, runId, earlier);
+      // The chunk's alerts and its watermarks are one DB transaction, opened before the clients are judged: the
+      // alerts of new transactions go in, slice by slice, while the next clients are judged. Findings on earlier
+      // transactions (the first transfers of a burst the new rows complete) are scored at the end, together with
+      // the alerts those transactions already have.
       counts = await withTransaction(async (conn) => {
         const current = await readWatermark(WATERMARK, conn, true);
         if (current !== after) {
           throw new ConflictError(`the watermark moved from ${after} to ${current} under this run; stopping`);
         }
-        lap('prepare write');
-        const created = await writeAlerts(conn, rows, runId);
-        lap('alerts', { alerts: rows.length });
-        await statesIn;
+        const created = emptyCounts();
+        let fresh: Settled[] = [];
+        const older: Settled[] = [];
+        let settledCount = 0;
+        let alertWrites: Promise<void> = Promise.resolve();
+        const writeFresh = () => {
+          const rows = scoreSettled(fresh, rules, runId);
+          fresh = [];
+          alertWrites = alertWrites.then(async () =>
+            addCounts(created, await writeAlerts(conn, rows, runId)),
+          );
+          alertWrites.catch(() => undefined);
+        };
+        try {
+          for (const [clientId, c] of clients) {
+            if (c.txns.length === 0) continue;
+            const first = c.accounts[0] as ScanAccount;
+            const state = replayed.has(clientId) ? undefined : states.get(clientId);
+            const d = state
+              ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state.saved)
+              : new ClientDetector(clientId, first.clientCountry, rules, ctx);
+            for (const a of c.accounts) d.describeAccount(a);
+            const past = history.get(clientId);
+            const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
+            for (const s of d.judge(feed)) {
+              settledCount++;
+              if (s.id > after) fresh.push(s);
+              else {
+                // Findings that only concern transactions judged before (a replayed history) were raised then.
+                const findings = s.findings.filter((f) => f.related.some((id) => id > after));
+                if (findings.length) older.push({ ...s, findings });
+              }
+            }
+            saved.push([clientId, d.save()]);
+            const statesDue = saved.length >= STATE_SLICE;
+            const alertsDue = fresh.length >= ALERT_SLICE;
+            if (statesDue) writeStates();
+            if (alertsDue) writeFresh();
+            // Let the writes go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
+            if (statesDue || alertsDue) await new Promise((resolve) => setImmediate(resolve));
+          }
+          if (saved.length) writeStates();
+          if (fresh.length) writeFresh();
+          lap('judge', { settled: settledCount });
+          const earlier = await earlierScores(older.map((s) => s.id));
+          const rows = scoreSettled(older, rules, runId, earlier);
+          await alertWrites;
+          addCounts(created, await writeAlerts(conn, rows, runId));
+          lap('alerts', { alerts: created.created });
+        } catch (error) {
+          // Nothing may still be writing on the connection when the transaction rolls back.
+          await alertWrites.catch(() => undefined);
+          throw error;
+        }
+        // The watermarks move once every state is in.
+        await allWritten(stateWrites);
         lap('states', { states: statesWritten });
         const total = emptyCounts();
         addCounts(total, progress.counts);
