@@ -594,8 +594,8 @@ async function incrementalScan(
       const slice = saved;
       saved = [];
       statesWritten += slice.length;
-      // One slice after the other (one connection): the alerts' transaction holds another of the pool's.
-      const write = (stateWrites[stateWrites.length - 1] ?? Promise.resolve()).then(() =>
+      // Two chains of slices (two connections), each slice after the one before it in its chain.
+      const write = (stateWrites[stateWrites.length - 2] ?? Promise.resolve()).then(() =>
         withTransaction((tx) => saveStates(tx, slice, to)),
       );
       write.catch(() => undefined);
