@@ -1,8 +1,9 @@
 /**
- * The detection state between scans (table scan_client_state, migration 0031): one row per client — what its
- * rules remember — with the id of the last transaction it has seen (`as_of_transaction_id`). An incremental chunk
- * reads the rows of the clients it touches with their accounts and writes them back before it moves the watermark;
- * a state newer than the watermark (its chunk failed after writing it) is not trusted: its client is replayed.
+ * The detection state between scans (table scan_client_state, migrations 0031 and 0032): one row per client —
+ * what its rules remember, encoded by lib/rules/state-codec.ts — with the id of the last transaction it has seen
+ * (`as_of_transaction_id`). An incremental chunk reads the rows of the clients it touches with their accounts and
+ * writes them back before it moves the watermark; a state newer than the watermark (its chunk failed after writing
+ * it) is not trusted: its client is replayed.
  */
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { getPool } from '../db/pool.js';
@@ -78,12 +79,13 @@ export async function saveStates(
     const slice = states.slice(i, i + STATES_PER_STATEMENT);
     const params: Array<number | Buffer> = [];
     for (const [clientId, saved] of slice) params.push(clientId, saved, asOf);
-    const [result] = await conn.execute<ResultSetHeader>(
-      `INSERT INTO scan_client_state (client_id, state, as_of_transaction_id)
+    const sql = `INSERT INTO scan_client_state (client_id, state, as_of_transaction_id)
        VALUES ${'(?, ?, ?), '.repeat(slice.length - 1)}(?, ?, ?)
-       ON DUPLICATE KEY UPDATE state = VALUES(state), as_of_transaction_id = VALUES(as_of_transaction_id)`,
-      params,
-    );
+       ON DUPLICATE KEY UPDATE state = VALUES(state), as_of_transaction_id = VALUES(as_of_transaction_id)`;
+    const [result] = await conn.execute<ResultSetHeader>(sql, params);
+    // The driver keeps each statement prepared on its connection: only the full-size one is worth keeping (one per
+    // slice size would pile up on the server, which caps prepared statements at max_prepared_stmt_count).
+    if (slice.length !== STATES_PER_STATEMENT) conn.unprepare(sql);
     written += result.affectedRows;
   }
   return written;
