@@ -161,13 +161,16 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
     logger.warn('no detection state matches the watermark; rebuilding it with a full scan', { watermark });
     mode = 'full';
   }
+  // The last id and the transaction types are read while the run's row is written.
+  const reference = Promise.all([
+    query<{ maxId: number | null }>('SELECT COALESCE(MAX(id), 0) AS maxId FROM transactions'),
+    loadTransactionTypes(),
+  ]);
+  reference.catch(() => undefined);
   const runId = await startRun(mode, rules, mode === 'full' ? 1 : watermark + 1);
   logger.info('anomaly scan started', { runId, mode, watermark });
   try {
-    const [[{ maxId }], types] = (await Promise.all([
-      query<{ maxId: number | null }>('SELECT COALESCE(MAX(id), 0) AS maxId FROM transactions'),
-      loadTransactionTypes(),
-    ])) as [[{ maxId: number }], Map<number, TypeInfo>];
+    const [[{ maxId }], types] = (await reference) as [[{ maxId: number }], Map<number, TypeInfo>];
     const progress =
       mode === 'full'
         ? await fullScan(runId, Math.min(Number(maxId), options.toId ?? Number(maxId)), rules, types, options)
