@@ -5,9 +5,10 @@
  * - **Incremental** (default): transactions with id above the `anomaly-scan` watermark, in chunks of `chunkSize`
  *   ids. A chunk reads its rows, their accounts and the saved detection state of the clients they belong to
  *   (scan_client_state, by primary key), judges each client's new rows on top of its state — replaying from its
- *   history a client whose state cannot be trusted or whose new row was booked late — and commits the alerts, the
- *   clients' new states, the watermarks and the run's progress in one DB transaction, so a crash loses nothing and
- *   repeats nothing.
+ *   history a client whose state cannot be trusted or whose new row was booked late — writes the clients' new
+ *   states (each marked with the last id it has seen, so one left by a chunk that failed is replayed, not trusted),
+ *   and commits the alerts, the watermarks and the run's progress in one DB transaction once the states are in: a
+ *   crash loses nothing and repeats nothing.
  * - **Full** (`mode: 'full'`): reads the table once into typed columns, rebuilds the amount histogram, judges every
  *   client from an empty memory and saves its state; existing alerts are kept (duplicates are skipped); the
  *   watermarks move to the end with the last commit.
@@ -461,11 +462,13 @@ async function fullScan(
 }
 
 /**
- * The incremental scan: transactions above the watermark in chunks of `chunkSize`. A chunk reads its rows by id,
- * the accounts of the clients they belong to and those clients' saved detection state (by primary key), feeds the
- * rows through the detectors, emits every episode still open as it stands, and commits the alerts, the new states
- * and the watermarks in one DB transaction. Findings on earlier transactions (the first transfers of a burst the
- * new rows complete) are scored together with the alerts those transactions already have.
+ * The incremental scan: transactions above the watermark in chunks of `chunkSize`. A chunk reads its rows by id
+ * and, at the same time, the accounts of the clients they belong to and those clients' saved detection state (by
+ * primary key); opens its DB transaction; feeds the rows through the detectors client by client, emitting every
+ * episode still open as it stands, while the alerts of new transactions go into the transaction and the new states
+ * are written on two other connections; and commits the alerts with the watermarks once the states are in.
+ * Findings on earlier transactions (the first transfers of a burst the new rows complete) are scored at the end
+ * together with the alerts those transactions already have.
  */
 async function incrementalScan(
   runId: number,
