@@ -61,8 +61,11 @@ export async function loadAccountsWithStates(
   return { accounts, states, outdated };
 }
 
-/** States per statement: 3 parameters each, well under the protocol's 65 535. */
-const STATES_PER_STATEMENT = 2_000;
+/**
+ * States per prepared statement (3 parameters each). Preparing a statement makes the server describe every
+ * parameter, which the driver parses: 500 rows wrote 8 000 states in about half the time 2 000 took.
+ */
+const STATES_PER_STATEMENT = 500;
 
 /**
  * Writes (inserts or replaces) client states (as ClientDetector.save encodes them) on `conn` with
