@@ -91,10 +91,10 @@ const envSchema = z.object({
   /** In AWS: Secrets Manager secret (ARN or name) holding {host, port, username, password, dbname}. Wins over MYSQL_URL. */
   MYSQL_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   /**
-   * Connections per container, opened only when needed. A scan or a backup holds one for its named lock while it
-   * reads and writes on others (a scan uses up to six at once), so fewer than two could never work.
+   * Connections per container, opened only when needed. An incremental scan holds one for its named lock and one
+   * for its chunk's transaction while its states are written on others, so fewer than four would leave it waiting.
    */
-  MYSQL_POOL_SIZE: boundedInt(2, 64, 8),
+  MYSQL_POOL_SIZE: boundedInt(4, 64, 8),
   MYSQL_CONNECT_TIMEOUT_MS: boundedInt(100, 60_000, 5_000),
   BACKUP_BUCKET: z.preprocess(emptyToUndefined, bucketName.default('financial-monitor-local-backups')),
   BACKUP_PREFIX: z.preprocess(

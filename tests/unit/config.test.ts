@@ -38,7 +38,7 @@ describe('lib/config', () => {
 
   it('reports every bad variable at once', () => {
     const problems = problemsOf({
-      MYSQL_POOL_SIZE: '1',
+      MYSQL_POOL_SIZE: '3',
       S3_ENDPOINT: 'ftp://x',
       BACKUP_BUCKET: 'Bad_Bucket',
       AWS_REGION: 'mars',
@@ -48,7 +48,7 @@ describe('lib/config', () => {
     expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(
       ['AWS_REGION', 'BACKUP_BUCKET', 'BACKUP_PREFIX', 'MYSQL_POOL_SIZE', 'S3_ENDPOINT', 'STAGE'].sort(),
     );
-    expect(problems.find((p) => p.startsWith('MYSQL_POOL_SIZE'))).toMatch(/whole number from 2 to 64/);
+    expect(problems.find((p) => p.startsWith('MYSQL_POOL_SIZE'))).toMatch(/whole number from 4 to 64/);
   });
 
   it('rejects a database name that is not a plain identifier', () => {
