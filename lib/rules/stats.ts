@@ -51,6 +51,11 @@ export class RollingSample {
     if (this.count >= this.size) this.removeOldest();
     if (this.head > 0 && this.head * 2 >= this.entriesFlat.length) this.compact();
     this.entriesFlat.push(time, value);
+    this.insertSorted(value);
+  }
+
+  /** Puts `value` in its place in the sorted copy (samples are small: no comparator closure, no re-sort). */
+  private insertSorted(value: number): void {
     const sorted = this.sorted;
     let i = sorted.length;
     sorted.push(value);
@@ -81,18 +86,7 @@ export class RollingSample {
       const value = input.next();
       if (i >= skip) sample.entriesFlat.push(time, value);
     }
-    const sorted = sample.sorted;
-    for (let i = 1; i < sample.entriesFlat.length; i += 2) {
-      // Insertion into the sorted copy: samples are small, and this needs no comparator closure.
-      const value = sample.entriesFlat[i] as number;
-      let j = sorted.length;
-      sorted.push(value);
-      while (j > 0 && (sorted[j - 1] as number) > value) {
-        sorted[j] = sorted[j - 1] as number;
-        j--;
-      }
-      sorted[j] = value;
-    }
+    for (let i = 1; i < sample.entriesFlat.length; i += 2) sample.insertSorted(sample.entriesFlat[i] as number);
     return sample;
   }
 
