@@ -86,7 +86,8 @@ export class RollingSample {
       const value = input.next();
       if (i >= skip) sample.entriesFlat.push(time, value);
     }
-    for (let i = 1; i < sample.entriesFlat.length; i += 2) sample.insertSorted(sample.entriesFlat[i] as number);
+    for (let i = 1; i < sample.entriesFlat.length; i += 2)
+      sample.insertSorted(sample.entriesFlat[i] as number);
     return sample;
   }
 

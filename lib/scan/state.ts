@@ -10,7 +10,7 @@ import { getPool } from '../db/pool.js';
 import { STATE_VERSION } from '../rules/engine.js';
 import { readStateHead } from '../rules/state-codec.js';
 import { type ScanAccount, toAccount } from './source.js';
-import { bulkWrite } from './writer.js';
+import { bulkWrite, TsvLines } from './writer.js';
 
 /** Follows the `anomaly-scan` watermark: the transactions the saved state has seen. */
 export const STATE_WATERMARK = 'anomaly-scan:state';
@@ -99,44 +99,39 @@ export async function saveStates(
  * as_of): 50 000s of states leave no buffer or row array of their own behind. A batch is reused once written.
  */
 export class StateBatch {
-  private bytes: Buffer;
-  private used = 0;
-  size = 0;
+  private readonly lines: TsvLines;
 
   constructor(capacity = 1 << 20) {
-    this.bytes = Buffer.allocUnsafe(capacity);
+    this.lines = new TsvLines(capacity);
+  }
+
+  get size(): number {
+    return this.lines.count;
   }
 
   add(clientId: number, base64: string, asOf: number): void {
-    const line = `${clientId}\t${base64}\t${asOf}\n`;
-    if (this.used + line.length > this.bytes.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + line.length));
-      this.bytes.copy(bigger, 0, 0, this.used);
-      this.bytes = bigger;
-    }
-    this.used += this.bytes.write(line, this.used, 'latin1');
-    this.size++;
+    this.lines.append(`${clientId}\t${base64}\t${asOf}\n`);
   }
 
   reset(): this {
-    this.used = 0;
-    this.size = 0;
+    this.lines.clear();
     return this;
   }
 
   /** The TSV bytes (valid until the next add or reset). */
   tsv(): Buffer {
-    return this.bytes.subarray(0, this.used);
+    return this.lines.tsv();
   }
 
   /** The rows back (for the INSERT fallback only). */
   rows(): Array<[number, Buffer, number]> {
-    const lines = this.bytes.toString('latin1', 0, this.used).split('\n');
-    lines.pop();
-    return lines.map((line) => {
-      const [clientId, base64, asOf] = line.split('\t') as [string, string, string];
-      return [Number(clientId), Buffer.from(base64, 'base64'), Number(asOf)];
-    });
+    return this.lines
+      .cells()
+      .map(([clientId, base64, asOf]) => [
+        Number(clientId),
+        Buffer.from(base64 as string, 'base64'),
+        Number(asOf),
+      ]);
   }
 }
 

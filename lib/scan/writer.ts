@@ -107,24 +107,68 @@ export function alertEvidence(f: Finding, risk: TransactionRisk): string {
 }
 
 /**
+ * TSV lines appended to one buffer, reused from batch to batch (it grows when a batch needs more): what a LOAD DATA
+ * batch sends, with no string or buffer per line left behind.
+ */
+export class TsvLines {
+  private bytes: Buffer;
+  private used = 0;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.bytes = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Appends `line` (its cells already escaped, ending with a newline). */
+  append(line: string): void {
+    // At most 3 bytes per UTF-16 unit.
+    if (this.used + line.length * 3 > this.bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + line.length * 3));
+      this.bytes.copy(bigger, 0, 0, this.used);
+      this.bytes = bigger;
+    }
+    this.used += this.bytes.write(line, this.used);
+    this.count++;
+  }
+
+  clear(): void {
+    this.used = 0;
+    this.count = 0;
+  }
+
+  /** The bytes so far (valid until the next append or clear). */
+  tsv(): Buffer {
+    return this.bytes.subarray(0, this.used);
+  }
+
+  /** The lines back, split into their (still escaped) cells: for an INSERT fallback or a recount. */
+  cells(): string[][] {
+    const lines = this.bytes.toString('utf8', 0, this.used).split('\n');
+    lines.pop();
+    return lines.map((line) => line.split('\t'));
+  }
+}
+
+/**
  * Alert rows written straight into LOAD DATA's TSV bytes as they are made, with their counts by risk and reason:
  * the full scan writes 100 000s of alerts, and rows kept as arrays of strings until their write — then copied into
  * TSV text, then into bytes — were most of its garbage and of its peak memory. A batch is reused once written
  * (`reset`); the INSERT fallback and a recount read the rows back from the bytes.
  */
 export class AlertBatch {
-  private bytes: Buffer;
-  private used = 0;
-  size = 0;
+  private readonly lines: TsvLines;
   counts = emptyCounts();
 
   constructor(capacity = 1 << 20) {
-    this.bytes = Buffer.allocUnsafe(capacity);
+    this.lines = new TsvLines(capacity);
+  }
+
+  get size(): number {
+    return this.lines.count;
   }
 
   reset(): this {
-    this.used = 0;
-    this.size = 0;
+    this.lines.clear();
     this.counts = emptyCounts();
     return this;
   }
@@ -138,15 +182,9 @@ export class AlertBatch {
     runId: number,
   ): void {
     const reason = RULE_REASONS[ruleId];
-    const line = `${transactionId}\t${reason}\t${level}\tsystem\t${ruleId}\t${score}\t${tsvText(evidence)}\t${runId}\n`;
-    // At most 3 bytes per UTF-16 unit.
-    if (this.used + line.length * 3 > this.bytes.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + line.length * 3));
-      this.bytes.copy(bigger, 0, 0, this.used);
-      this.bytes = bigger;
-    }
-    this.used += this.bytes.write(line, this.used);
-    this.size++;
+    this.lines.append(
+      `${transactionId}\t${reason}\t${level}\tsystem\t${ruleId}\t${score}\t${tsvText(evidence)}\t${runId}\n`,
+    );
     this.counts.created++;
     this.counts.byRisk[level]++;
     this.counts.byReason[reason] = (this.counts.byReason[reason] ?? 0) + 1;
@@ -154,16 +192,14 @@ export class AlertBatch {
 
   /** The TSV bytes (valid until the next add or reset). */
   tsv(): Buffer {
-    return this.bytes.subarray(0, this.used);
+    return this.lines.tsv();
   }
 
   /** The rows back from the TSV (for the INSERT fallback and a recount; neither is the common path). */
   rows(): AlertRow[] {
-    const lines = this.bytes.toString('utf8', 0, this.used).split('\n');
-    lines.pop();
-    return lines.map((line) => {
-      const c = line.split('\t');
-      return [
+    return this.lines
+      .cells()
+      .map((c) => [
         Number(c[0]),
         c[1] as string,
         c[2] as RiskLevel,
@@ -172,8 +208,7 @@ export class AlertBatch {
         Number(c[5]),
         fromTsvText(c[6] as string),
         Number(c[7]),
-      ];
-    });
+      ]);
   }
 }
 
