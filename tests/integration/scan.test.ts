@@ -25,6 +25,14 @@ async function alertKeys(): Promise<string[]> {
   return rows.map((r) => `${r.transaction_id}|${r.rule_id}|${r.risk_level}`);
 }
 
+/** The last transaction booked before March (where the tests cut a full scan short). */
+async function lastIdOfFebruary(): Promise<number> {
+  const [row] = await query<{ cut: number }>(
+    "SELECT MAX(id) AS cut FROM transactions WHERE date < '2025-03-01'",
+  );
+  return Number(row?.cut);
+}
+
 async function duplicates(): Promise<number> {
   const rows = await query<{ n: number }>(
     'SELECT COUNT(*) AS n FROM (SELECT transaction_id, rule_id FROM alerts WHERE rule_id IS NOT NULL GROUP BY transaction_id, rule_id HAVING COUNT(*) > 1) d',
@@ -112,10 +120,8 @@ describe('scan-anomalies', () => {
     // too. (The cut is at a month's end: a full scan judges its last month with the amounts recorded so far, as an
     // incremental scan would — here, all of them.)
     await resetScanState();
-    const [{ cut }] = (await query<{ cut: number }>(
-      "SELECT MAX(id) AS cut FROM transactions WHERE date < '2025-03-01'",
-    )) as [{ cut: number }];
-    const half = await runScan({ mode: 'full', toId: Number(cut) });
+    const cut = await lastIdOfFebruary();
+    const half = await runScan({ mode: 'full', toId: cut });
     expect(half.toId).toBe(Number(cut));
     const rest = await runScan({ chunkSize: 700 });
     expect(rest.mode).toBe('incremental');
@@ -132,10 +138,8 @@ describe('scan-anomalies', () => {
     await runScan({ mode: 'full' });
     const reference = await alertKeys();
     await resetScanState();
-    const [{ cut }] = (await query<{ cut: number }>(
-      "SELECT MAX(id) AS cut FROM transactions WHERE date < '2025-03-01'",
-    )) as [{ cut: number }];
-    await runScan({ mode: 'full', toId: Number(cut) });
+    const cut = await lastIdOfFebruary();
+    await runScan({ mode: 'full', toId: cut });
     // As left by an older version: every state in the JSON format of migration 0031.
     await execute(`UPDATE scan_client_state SET state = '{"v":1,"t":1740787200,"a":[]}'`);
     const rest = await runScan({ chunkSize: 700 });
