@@ -125,6 +125,31 @@ export async function query<T extends Row = Row>(
 }
 
 /** Runs a write (INSERT/UPDATE/DELETE/DDL) and returns the result header. Writes are never retried blindly. */
+/**
+ * Runs `sql` on a connection of the pool and hands each row (an array of its columns) to `onRow` as it arrives,
+ * without collecting the result set: the driver's callback interface underneath the promise one, which buffers.
+ */
+export async function streamRows(
+  sql: string,
+  params: unknown[],
+  onRow: (row: unknown[]) => void,
+): Promise<void> {
+  const conn = await (await getPool()).getConnection();
+  try {
+    const raw = (
+      conn as unknown as { connection: { query: (o: object, p: unknown[]) => NodeJS.EventEmitter } }
+    ).connection;
+    await new Promise<void>((resolve, reject) => {
+      const q = raw.query({ sql, rowsAsArray: true }, params);
+      q.on('error', reject);
+      q.on('end', () => resolve());
+      q.on('result', onRow);
+    });
+  } finally {
+    conn.release();
+  }
+}
+
 export async function execute(sql: string, params: Params = [], db?: Queryable): Promise<ResultSetHeader> {
   const target = db ?? (await getPool());
   try {

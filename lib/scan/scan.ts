@@ -18,7 +18,7 @@
  * judged like completed ones (an alert on a pending transfer is the most useful one — it can still be stopped).
  */
 
-import { getPool, query, withNamedLock, withTransaction } from '../db/pool.js';
+import { query, streamRows, withNamedLock, withTransaction } from '../db/pool.js';
 import { ConflictError } from '../errors.js';
 import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
@@ -40,6 +40,7 @@ import {
   loadAccountHistory,
   loadAccountsOf,
   loadAllAccounts,
+  loadChunkAccounts,
   loadHistorySince,
   loadTransactionRange,
   loadTransactionTypes,
@@ -51,8 +52,8 @@ import {
   type TypeInfo,
 } from './source.js';
 import {
+  ChunkStates,
   dropStatesNotAsOf,
-  loadAccountsWithStates,
   STATE_WATERMARK,
   StateBatch,
   saveStates,
@@ -368,35 +369,23 @@ async function fullScan(
       const passAccounts = accounts.filter((a) => inPass(a.clientId));
       const clientOfAccount = new Map(passAccounts.map((a) => [a.id, a.clientCountry]));
       const columns = new TxnColumns(Math.min(maxId, maxRows) + 1024);
-      const conn = await (await getPool()).getConnection();
       let rows = 0;
-      try {
-        const raw = (
-          conn as unknown as { connection: { query: (o: object, p: unknown[]) => NodeJS.EventEmitter } }
-        ).connection;
-        await new Promise<void>((resolve, reject) => {
-          const q = raw.query(
-            { sql: `SELECT ${TXN_COLUMNS} FROM transactions WHERE id <= ? ORDER BY id`, rowsAsArray: true },
-            [maxId],
-          );
-          q.on('error', reject);
-          q.on('end', () => resolve());
-          q.on('result', (row: unknown[]) => {
-            rows++;
-            if (row[8] === 'cancelled') return;
-            const time = parseDateTime(row[3] as string);
-            if (pass === 0) {
-              const amount = Number(row[4]);
-              if (amount !== 0) histogram.addAmount(row[5] as string, amount, time);
-            }
-            // Rows of accounts created after the accounts were read are left to the next scan.
-            const country = clientOfAccount.get(Number(row[1]));
-            if (country !== undefined) columns.push(row, time, country, keepTitle);
-          });
-        });
-      } finally {
-        conn.release();
-      }
+      await streamRows(
+        `SELECT ${TXN_COLUMNS} FROM transactions WHERE id <= ? ORDER BY id`,
+        [maxId],
+        (row) => {
+          rows++;
+          if (row[8] === 'cancelled') return;
+          const time = parseDateTime(row[3] as string);
+          if (pass === 0) {
+            const amount = Number(row[4]);
+            if (amount !== 0) histogram.addAmount(row[5] as string, amount, time);
+          }
+          // Rows of accounts created after the accounts were read are left to the next scan.
+          const country = clientOfAccount.get(Number(row[1]));
+          if (country !== undefined) columns.push(row, time, country, keepTitle);
+        },
+      );
       if (pass === 0) progress.scanned = rows;
       phase('read', { pass, rows, kept: columns.length });
       const { order, clientStart, clientAccounts } = columns.groupByClient(passAccounts);
@@ -463,8 +452,9 @@ async function fullScan(
 
 /**
  * The incremental scan: transactions above the watermark in chunks of `chunkSize`. A chunk reads its rows by id
- * and, at the same time, the accounts of the clients they belong to and those clients' saved detection state (by
- * primary key); opens its DB transaction; feeds the rows through the detectors client by client, emitting every
+ * and, at the same time, the accounts of the clients they belong to and, on a connection of its own, those
+ * clients' saved detection states (by primary key); opens its DB transaction; feeds the rows through the detectors
+ * client by client as their states arrive (then the clients without one, then those replayed), emitting every
  * episode still open as it stands, while the alerts of new transactions go into the transaction and the new states
  * are written on two other connections; and commits the alerts with the watermarks once the states are in.
  * Findings on earlier transactions (the first transfers of a burst the new rows complete) are scored at the end
@@ -526,16 +516,17 @@ async function incrementalScan(
           );
     const to = edge ? Number(edge.id) : maxId;
     lap('chunk edge');
-    // The new rows and, at the same time, the accounts they belong to (with their client and its country) and
-    // those clients' saved states.
-    const [{ txns, rowCount }, { accounts, states, outdated }] = await Promise.all([
+    // The new rows, the accounts they belong to (with their client and its country) and those clients' saved
+    // states are read at the same time; the states keep arriving while the first clients are judged.
+    const arriving = new ChunkStates(from, to);
+    const [{ txns, rowCount }, accounts] = await Promise.all([
       loadTransactionRange(from, to, types),
-      loadAccountsWithStates(from, to),
+      loadChunkAccounts(from, to),
     ]);
     sortByTime(txns);
-    lap('rows, accounts and states', { rows: rowCount, accounts: accounts.length, states: states.size });
-    const clients = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
-    const clientOf = new Map<number, { accounts: ScanAccount[]; txns: Txn[] }>();
+    lap('rows and accounts', { rows: rowCount, accounts: accounts.length });
+    const clients = new Map<number, ChunkClient>();
+    const clientOf = new Map<number, ChunkClient>();
     for (const a of accounts) {
       let c = clients.get(a.clientId);
       if (!c) {
@@ -546,49 +537,8 @@ async function incrementalScan(
       clientOf.set(a.id, c);
     }
     for (const t of txns) clientOf.get(t.accountId)?.txns.push(t);
-    // A client is replayed — its history within the rules' reach read again and judged in booking order with the
-    // new rows — when a new transaction was booked before the latest one its state has seen (a late booking), when
-    // its state has seen transactions beyond the watermark (left by a full scan or a chunk that stopped half-way),
-    // or when its state is of another format. A client without a state has no judged transaction before these
-    // (every client judged gets one, written before the watermark moves): it starts from an empty memory.
-    const replayed = new Map<number, number>();
-    for (const [clientId, c] of clients) {
-      const first = c.txns[0];
-      if (!first) continue;
-      const saved = states.get(clientId);
-      if (saved ? saved.asOf > from || first.time < saved.latest : outdated.has(clientId))
-        replayed.set(clientId, first.time);
-    }
-    const history = new Map<number, Txn[]>();
-    if (replayed.size) {
-      // Every account of a replayed client: its history may be on accounts without a new row.
-      const all = await loadAccountsOf([...replayed.keys()]);
-      for (const a of all) {
-        const c = clients.get(a.clientId);
-        if (c && !clientOf.has(a.id)) {
-          c.accounts.push(a);
-          clientOf.set(a.id, c);
-        }
-      }
-      const rows = await loadAccountHistory(
-        all.map((a) => a.id),
-        from,
-        formatDateTime(earliestOf(replayed.values()) - contextDays(rules) * DAY),
-        types,
-      );
-      for (const t of rows) {
-        const clientId = clientOf.get(t.accountId)?.accounts[0]?.clientId;
-        if (clientId === undefined) continue;
-        const list = history.get(clientId);
-        if (list) list.push(t);
-        else history.set(clientId, [t]);
-      }
-      logger.info('replayed clients', { runId, clients: replayed.size, history: rows.length });
-    }
     const ctx = await context;
-    lap('context and replayed history', { replayed: replayed.size });
-    // Client by client: restore its detector, feed its new rows (after its history when replayed), emit what is
-    // still open as it stands, settle everything, save. Each detector dies young.
+    lap('context');
     const after = from;
     // States are written while the next clients are judged, in slices, each in its own transaction and before the
     // watermarks move: a state says which transaction it has seen (as_of = this chunk's last id), so one committed
@@ -631,33 +581,67 @@ async function incrementalScan(
           );
           alertWrites.catch(() => undefined);
         };
-        try {
-          for (const [clientId, c] of clients) {
-            if (c.txns.length === 0) continue;
-            const first = c.accounts[0] as ScanAccount;
-            const state = replayed.has(clientId) ? undefined : states.get(clientId);
-            const d = state
-              ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state.saved)
-              : new ClientDetector(clientId, first.clientCountry, rules, ctx);
-            for (const a of c.accounts) d.describeAccount(a);
-            const past = history.get(clientId);
-            const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
-            for (const s of d.judge(feed)) {
-              settledCount++;
-              if (s.id > after) fresh.push(s);
-              else {
-                // Findings that only concern transactions judged before (a replayed history) were raised then.
-                const findings = s.findings.filter((f) => f.related.some((id) => id > after));
-                if (findings.length) older.push({ ...s, findings });
-              }
+        /**
+         * Restores a client's detector (or starts an empty one), feeds its new rows (after its history when
+         * replayed), emits what is still open as it stands, settles everything and saves it; true when a slice of
+         * states or alerts is due (the caller then lets the writes go out). Each detector dies young.
+         */
+        const judgeClient = (clientId: number, c: ChunkClient, state?: Buffer, past?: Txn[]): boolean => {
+          const first = c.accounts[0] as ScanAccount;
+          const d = state
+            ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state)
+            : new ClientDetector(clientId, first.clientCountry, rules, ctx);
+          for (const a of c.accounts) d.describeAccount(a);
+          const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
+          for (const s of d.judge(feed)) {
+            settledCount++;
+            if (s.id > after) fresh.push(s);
+            else {
+              // Findings that only concern transactions judged before (a replayed history) were raised then.
+              const findings = s.findings.filter((f) => f.related.some((id) => id > after));
+              if (findings.length) older.push({ ...s, findings });
             }
-            saved.push([clientId, d.save()]);
-            const statesDue = saved.length >= STATE_SLICE;
-            const alertsDue = fresh.length >= ALERT_SLICE;
-            if (statesDue) writeStates();
-            if (alertsDue) writeFresh();
-            // Let the writes go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
-            if (statesDue || alertsDue) await new Promise((resolve) => setImmediate(resolve));
+          }
+          saved.push([clientId, d.save()]);
+          const statesDue = saved.length >= STATE_SLICE;
+          const alertsDue = fresh.length >= ALERT_SLICE;
+          if (statesDue) writeStates();
+          if (alertsDue) writeFresh();
+          return statesDue || alertsDue;
+        };
+        // Let the writes go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
+        const yieldToWrites = () => new Promise((resolve) => setImmediate(resolve));
+        try {
+          // A client is replayed — its history within the rules' reach read again and judged in booking order
+          // with the new rows — when a new transaction was booked before the latest one its state has seen (a
+          // late booking), when its state has seen transactions beyond the watermark (left by a full scan or a
+          // chunk that stopped half-way), or when its state is of another format. The others are judged as their
+          // state arrives.
+          const replayed = new Map<number, number>();
+          for await (const clientId of arriving.clients()) {
+            const c = clients.get(clientId);
+            const first = c?.txns[0];
+            if (!c || !first) continue;
+            const state = arriving.states.get(clientId);
+            if (!state || state.asOf > from || first.time < state.latest) replayed.set(clientId, first.time);
+            else if (judgeClient(clientId, c, state.saved)) await yieldToWrites();
+          }
+          lap('judged as their states arrived', { states: arriving.states.size });
+          // A client without a state has no judged transaction before these (every client judged gets one,
+          // written before the watermark moves): it starts from an empty memory.
+          for (const [clientId, c] of clients) {
+            if (c.txns.length === 0 || arriving.states.has(clientId) || arriving.outdated.has(clientId))
+              continue;
+            if (judgeClient(clientId, c)) await yieldToWrites();
+          }
+          if (replayed.size) {
+            const history = await replayHistory(replayed, clients, clientOf, from, rules, types);
+            logger.info('replayed clients', { runId, clients: replayed.size, history: history.rows });
+            for (const clientId of replayed.keys()) {
+              const c = clients.get(clientId) as ChunkClient;
+              if (judgeClient(clientId, c, undefined, history.byClient.get(clientId) ?? []))
+                await yieldToWrites();
+            }
           }
           if (saved.length) writeStates();
           if (fresh.length) writeFresh();
@@ -698,6 +682,50 @@ async function incrementalScan(
     await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: to });
   }
   return progress;
+}
+
+/** A client an incremental chunk touches: its accounts and its new transactions (in booking order). */
+interface ChunkClient {
+  accounts: ScanAccount[];
+  txns: Txn[];
+}
+
+/**
+ * The history of the clients to replay (client id → its earliest new booking), within the rules' reach and below
+ * the chunk (id ≤ `from`), per client; every account of theirs joins `clients` first, since their history may be on
+ * accounts without a new row.
+ */
+async function replayHistory(
+  replayed: ReadonlyMap<number, number>,
+  clients: ReadonlyMap<number, ChunkClient>,
+  clientOf: Map<number, ChunkClient>,
+  from: number,
+  rules: RulesConfig,
+  types: ReadonlyMap<number, TypeInfo>,
+): Promise<{ byClient: Map<number, Txn[]>; rows: number }> {
+  const all = await loadAccountsOf([...replayed.keys()]);
+  for (const a of all) {
+    const c = clients.get(a.clientId);
+    if (c && !clientOf.has(a.id)) {
+      c.accounts.push(a);
+      clientOf.set(a.id, c);
+    }
+  }
+  const rows = await loadAccountHistory(
+    all.map((a) => a.id),
+    from,
+    formatDateTime(earliestOf(replayed.values()) - contextDays(rules) * DAY),
+    types,
+  );
+  const byClient = new Map<number, Txn[]>();
+  for (const t of rows) {
+    const clientId = clientOf.get(t.accountId)?.accounts[0]?.clientId;
+    if (clientId === undefined) continue;
+    const list = byClient.get(clientId);
+    if (list) list.push(t);
+    else byClient.set(clientId, [t]);
+  }
+  return { byClient, rows: rows.length };
 }
 
 /** The system alerts earlier runs raised on `ids` (rule and score), for scoring findings that complete an episode. */

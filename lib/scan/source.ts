@@ -61,6 +61,15 @@ export function loadAccountsOf(clientIds: readonly number[]): Promise<ScanAccoun
   return accountRows(`${ACCOUNT_COLUMNS} WHERE a.client_id IN (?) ORDER BY a.client_id, a.id`, [clientIds]);
 }
 
+/** The accounts with a transaction fromId < id ≤ toId (an incremental chunk's), with their client and its country. */
+export function loadChunkAccounts(fromId: number, toId: number): Promise<ScanAccount[]> {
+  if (toId <= fromId) return Promise.resolve([]);
+  return accountRows(
+    `${ACCOUNT_COLUMNS} WHERE a.id IN (SELECT account_id FROM transactions WHERE id > ? AND id <= ?)`,
+    [fromId, toId],
+  );
+}
+
 /** The columns the scan reads, in the order decodeRow expects. */
 export const TXN_COLUMNS =
   'id, account_id, transaction_type_id, date, amount, currency, balance_after, recipient_account, status, title';

@@ -1,15 +1,14 @@
 /**
  * The detection state between scans (table scan_client_state, migrations 0031 and 0032): one row per client —
  * what its rules remember, encoded by lib/rules/state-codec.ts — with the id of the last transaction it has seen
- * (`as_of_transaction_id`). An incremental chunk reads the rows of the clients it touches with their accounts and
- * writes them back before it moves the watermark; a state newer than the watermark (its chunk failed after writing
+ * (`as_of_transaction_id`). An incremental chunk reads the rows of the clients it touches (judging each client as
+ * its row arrives) and writes them back before it moves the watermark; a state newer than the watermark (its chunk failed after writing
  * it) is not trusted: its client is replayed.
  */
-import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { getPool } from '../db/pool.js';
+import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
+import { streamRows } from '../db/pool.js';
 import { STATE_VERSION } from '../rules/engine.js';
 import { readStateHead } from '../rules/state-codec.js';
-import { type ScanAccount, toAccount } from './source.js';
 import { bulkWrite, TsvLines } from './writer.js';
 
 /** Follows the `anomaly-scan` watermark: the transactions the saved state has seen. */
@@ -24,41 +23,77 @@ export interface LoadedState {
 }
 
 /**
- * The accounts with a transaction fromId < id ≤ toId (with their client and its country) and the saved states of
- * those clients, in one query that can run while the rows themselves are read. A client has no state when no
- * transaction of it was judged yet; one whose state has another format version is listed in `outdated` (its
- * client is replayed from its history instead).
+ * The saved states of the clients with a transaction fromId < id ≤ toId, read on a connection of their own and kept
+ * as they arrive: an incremental chunk judges each client as soon as its state is in, while the rest are still on
+ * the wire. A client has no state when no transaction of it was judged yet; one whose state has another format
+ * version is listed in `outdated` (its client is replayed from its history instead).
  */
-export async function loadAccountsWithStates(
-  fromId: number,
-  toId: number,
-): Promise<{ accounts: ScanAccount[]; states: Map<number, LoadedState>; outdated: Set<number> }> {
-  const accounts: ScanAccount[] = [];
-  const states = new Map<number, LoadedState>();
-  const outdated = new Set<number>();
-  if (toId <= fromId) return { accounts, states, outdated };
-  const pool = await getPool();
-  const [rows] = await pool.query<RowDataPacket[]>(
-    {
-      sql: `SELECT a.id, a.client_id, a.currency, a.opening_date, c.country, s.state, s.as_of_transaction_id
-              FROM accounts a JOIN clients c ON c.id = a.client_id
-              LEFT JOIN scan_client_state s ON s.client_id = a.client_id
-             WHERE a.id IN (SELECT account_id FROM transactions WHERE id > ? AND id <= ?)`,
-      rowsAsArray: true,
-    },
-    [fromId, toId],
-  );
-  for (const r of rows as unknown as unknown[][]) {
-    const account = toAccount(r);
-    accounts.push(account);
-    if (r[5] === null || states.has(account.clientId)) continue;
-    const saved = r[5] as Buffer;
-    const head = readStateHead(saved);
-    if (head?.version === STATE_VERSION) {
-      states.set(account.clientId, { saved, asOf: Number(r[6]), latest: head.latest });
-    } else outdated.add(account.clientId);
+export class ChunkStates {
+  readonly states = new Map<number, LoadedState>();
+  readonly outdated = new Set<number>();
+  /** Every client whose row has arrived, in arrival order. */
+  private readonly arrived: number[] = [];
+  private finished = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  /** Settles when every row is in (rejects when the read failed). */
+  readonly loaded: Promise<void>;
+
+  constructor(fromId: number, toId: number) {
+    this.loaded = toId > fromId ? this.read(fromId, toId) : Promise.resolve();
+    if (toId <= fromId) this.finished = true;
+    this.loaded.catch(() => undefined);
   }
-  return { accounts, states, outdated };
+
+  private async read(fromId: number, toId: number): Promise<void> {
+    try {
+      // Driven by the chunk's clients (a key lookup each), not by a scan of every saved state.
+      await streamRows(
+        `SELECT s.client_id, s.state, s.as_of_transaction_id
+           FROM (SELECT DISTINCT a.client_id FROM transactions t JOIN accounts a ON a.id = t.account_id
+                  WHERE t.id > ? AND t.id <= ?) k
+           STRAIGHT_JOIN scan_client_state s ON s.client_id = k.client_id`,
+        [fromId, toId],
+        (r) => {
+          const clientId = Number(r[0]);
+          const saved = r[1] as Buffer;
+          const head = readStateHead(saved);
+          if (head?.version === STATE_VERSION) {
+            this.states.set(clientId, { saved, asOf: Number(r[2]), latest: head.latest });
+          } else this.outdated.add(clientId);
+          this.arrived.push(clientId);
+          this.notify();
+        },
+      );
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    } finally {
+      this.finished = true;
+      this.notify();
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Each client whose state has arrived, as it arrives (from the first again on another call); throws when the read failed. */
+  async *clients(): AsyncGenerator<number> {
+    let i = 0;
+    for (;;) {
+      while (i < this.arrived.length) yield this.arrived[i++] as number;
+      if (this.finished) {
+        if (this.failure) throw this.failure;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
 }
 
 /**

@@ -2,9 +2,10 @@ import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { execute, query, withTransaction } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
+import { STATE_VERSION } from '../../lib/rules/engine.js';
 import type { ScoredTransaction } from '../../lib/rules/index.js';
 import type { Txn } from '../../lib/rules/types.js';
-import { StateBatch, saveStates, writeStateBatch } from '../../lib/scan/state.js';
+import { ChunkStates, StateBatch, saveStates, writeStateBatch } from '../../lib/scan/state.js';
 import { insertAlerts, startRun } from '../../lib/scan/writer.js';
 import { insertBackground } from './scan-fixtures.js';
 
@@ -162,5 +163,51 @@ describe('scan-anomalies state writer', () => {
     );
     expect(await stored()).toEqual(expected(rows));
     await execute('DELETE FROM scan_client_state WHERE client_id >= 900000');
+  });
+
+  it("reads a chunk's saved states as they arrive, tells an outdated one apart, and yields them again on a second pass", async () => {
+    const clientIds = (
+      await query<{ client_id: number }>(
+        'SELECT DISTINCT a.client_id FROM transactions t JOIN accounts a ON a.id = t.account_id ORDER BY a.client_id',
+      )
+    ).map((r) => Number(r.client_id));
+    expect(clientIds.length).toBeGreaterThanOrEqual(3);
+    const [current, outdated, stateless] = clientIds as [number, number, number];
+    const head = (version: number, latest: number) =>
+      Buffer.from(new Float64Array([version, latest, 0]).buffer);
+    await execute('DELETE FROM scan_client_state');
+    await withTransaction((tx) =>
+      saveStates(
+        tx,
+        [
+          [current, head(STATE_VERSION, 1_700_000_000_000)],
+          [outdated, Buffer.from('{"v":1}')],
+          // A state of a client with no transaction in the range is not read.
+          [999_999, head(STATE_VERSION, 1)],
+        ],
+        42,
+      ),
+    );
+    const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
+      { maxId: number },
+    ];
+    const chunk = new ChunkStates(0, Number(maxId));
+    const firstPass: number[] = [];
+    for await (const id of chunk.clients()) firstPass.push(id);
+    expect(firstPass.sort((a, b) => a - b)).toEqual([current, outdated].sort((a, b) => a - b));
+    expect(chunk.states.get(current)).toMatchObject({ asOf: 42, latest: 1_700_000_000_000 });
+    expect(chunk.states.get(current)?.saved.equals(head(STATE_VERSION, 1_700_000_000_000))).toBe(true);
+    expect([...chunk.outdated]).toEqual([outdated]);
+    expect(chunk.states.has(stateless)).toBe(false);
+    // A chunk's transaction retried after a deadlock judges the same clients again.
+    const secondPass: number[] = [];
+    for await (const id of chunk.clients()) secondPass.push(id);
+    expect(secondPass.sort((a, b) => a - b)).toEqual(firstPass);
+    await expect(chunk.loaded).resolves.toBeUndefined();
+    // An empty range reads nothing.
+    const none: number[] = [];
+    for await (const id of new ChunkStates(5, 5).clients()) none.push(id);
+    expect(none).toEqual([]);
+    await execute('DELETE FROM scan_client_state');
   });
 });
