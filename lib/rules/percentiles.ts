@@ -227,7 +227,26 @@ export function windowThresholdLookup(
   return (currency, direction, time) => lookups.get(monthOf(time))?.(currency, direction, time);
 }
 
-/** A histogram of plain amounts (tests and small fixtures): the same rows the database would return. */
+/**
+ * `windows` (each month's window, summed: loadWindowHistograms) with the counts of `extra` (histogram rows of
+ * transactions the windows do not hold yet) added to the window of every month they fall in.
+ */
+export function addToWindows(
+  windows: ReadonlyMap<string, readonly HistogramRow[]>,
+  extra: readonly HistogramRow[],
+  windowMonths: number,
+): Map<string, HistogramRow[]> {
+  const out = new Map<string, HistogramRow[]>();
+  for (const [month, rows] of windows) {
+    const inWindow = new Set(trailingMonths(month, windowMonths));
+    const merged = [...rows];
+    for (const r of extra) if (inWindow.has(r.month)) merged.push({ ...r, month });
+    out.set(month, merged);
+  }
+  return out;
+}
+
+/** A histogram of plain amounts: the same rows the database would return (a chunk's own rows, tests, fixtures). */
 export function histogramOf(
   txns: ReadonlyArray<{ amount: number; currency: string; time: number }>,
 ): HistogramRow[] {

@@ -26,6 +26,8 @@ import { ClientDetector, type Settled } from '../rules/engine.js';
 import type { ScoredTransaction } from '../rules/index.js';
 import {
   AmountHistogram,
+  addToWindows,
+  histogramOf,
   monthsBetween,
   thresholdLookup,
   windowThresholdLookup,
@@ -473,215 +475,252 @@ async function incrementalScan(
   const chunkSize = options.chunkSize ?? 20_000;
 
   const lap = stopwatch(runId, 'incremental scan step', 'step', 'debug');
-  // The thresholds' context (the amount histogram brought up to maxId — its own watermark, atomic with its
-  // counts — and the start of the recorded history) is prepared while the first chunk is read.
-  const context = (async (): Promise<RuleContext> => {
-    const [, [range], historySince] = await Promise.all([
-      withTransaction(async (conn) => {
-        const counted = await readWatermark(HISTOGRAM_WATERMARK, conn, true);
-        if (counted < maxId) {
-          await addToHistogram(conn, counted, maxId);
-          await setWatermark(conn, HISTOGRAM_WATERMARK, maxId, runId);
-        }
-      }),
+  // The thresholds' context: each month of the new rows with its trailing window, summed by the server from the
+  // amount histogram (its own watermark, atomic with its counts), and the start of the recorded history; prepared
+  // while the first chunk is read. A replayed client's older history gets no thresholds: its findings were raised
+  // before, and only those related to new rows are kept.
+  const windowMonths = rules['high-amount'].windowMonths;
+  const single = maxId - watermark <= chunkSize;
+  // Brings the histogram up to maxId, in its own transaction.
+  const countNewRows = () =>
+    withTransaction(async (conn) => {
+      const counted = await readWatermark(HISTOGRAM_WATERMARK, conn, true);
+      if (counted < maxId) {
+        await addToHistogram(conn, counted, maxId);
+        await setWatermark(conn, HISTOGRAM_WATERMARK, maxId, runId);
+      }
+    });
+  let counting: Promise<void> | undefined;
+  const context = (async () => {
+    const [counted, [range], historySince] = await Promise.all([
+      readWatermark(HISTOGRAM_WATERMARK),
       query<{ first: string | null; last: string | null }>(
         'SELECT MIN(date) AS first, MAX(date) AS last FROM transactions WHERE id > ? AND id <= ?',
         [watermark, maxId],
       ),
       loadHistorySince(),
     ]);
-    // Each month of the new rows, with its trailing window summed by the server. A replayed client's older
-    // history gets no thresholds: its findings were raised before, and only those related to new rows are kept.
-    const windowMonths = rules['high-amount'].windowMonths;
-    const windows =
-      range?.first && range.last
-        ? await loadWindowHistograms(
-            monthsBetween(range.first.slice(0, 7), range.last.slice(0, 7)),
-            windowMonths,
-          )
-        : new Map();
-    return { amountThresholds: windowThresholdLookup(windows, windowMonths), historySince };
+    const months =
+      range?.first && range.last ? monthsBetween(range.first.slice(0, 7), range.last.slice(0, 7)) : [];
+    // One chunk whose rows are exactly those the histogram lacks (the usual scheduled run): the windows are read
+    // as the histogram stands and the chunk adds its own rows' counts, while the server counts them into the
+    // histogram meanwhile — no wait for that write before judging.
+    if (single && counted === watermark) {
+      const windows = await loadWindowHistograms(months, windowMonths);
+      counting = countNewRows();
+      counting.catch(() => undefined);
+      return { windows, historySince, complete: false };
+    }
+    await countNewRows();
+    return { windows: await loadWindowHistograms(months, windowMonths), historySince, complete: true };
   })();
   context.catch(() => undefined);
-
-  let from = watermark;
-  while (from < maxId) {
-    // Ids may have gaps: a span of at most chunkSize ids holds at most chunkSize rows.
-    const [edge] =
-      maxId - from <= chunkSize
-        ? []
-        : await query<{ id: number }>(
-            'SELECT id FROM transactions WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?',
-            [from, maxId, chunkSize - 1],
-          );
-    const to = edge ? Number(edge.id) : maxId;
-    lap('chunk edge');
-    // The new rows, the accounts they belong to (with their client and its country) and those clients' saved
-    // states are read at the same time; the states keep arriving while the first clients are judged.
-    const arriving = new ChunkStates(from, to);
-    const [{ txns, rowCount }, accounts] = await Promise.all([
-      loadTransactionRange(from, to, types),
-      loadChunkAccounts(from, to),
-    ]);
-    sortByTime(txns);
-    lap('rows and accounts', { rows: rowCount, accounts: accounts.length });
-    const clients = new Map<number, ChunkClient>();
-    const clientOf = new Map<number, ChunkClient>();
-    for (const a of accounts) {
-      let c = clients.get(a.clientId);
-      if (!c) {
-        c = { accounts: [], txns: [] };
-        clients.set(a.clientId, c);
-      }
-      c.accounts.push(a);
-      clientOf.set(a.id, c);
-    }
-    for (const t of txns) clientOf.get(t.accountId)?.txns.push(t);
-    const ctx = await context;
-    lap('context');
-    const after = from;
-    // States are written while the next clients are judged, in slices, each in its own transaction and before the
-    // watermarks move: a state says which transaction it has seen (as_of = this chunk's last id), so one committed
-    // by a chunk that then fails is newer than the watermark and its client is replayed next time.
-    let saved: Array<readonly [number, Buffer]> = [];
-    let statesWritten = 0;
-    const stateWrites: Promise<unknown>[] = [];
-    const writeStates = () => {
-      const slice = saved;
-      saved = [];
-      statesWritten += slice.length;
-      // Two chains of slices (two connections), each slice after the one before it in its chain.
-      const write = (stateWrites[stateWrites.length - 2] ?? Promise.resolve()).then(() =>
-        withTransaction((tx) => saveStates(tx, slice, to)),
-      );
-      write.catch(() => undefined);
-      stateWrites.push(write);
-    };
-    let counts: AlertCounts;
-    try {
-      // The chunk's alerts and its watermarks are one DB transaction, opened before the clients are judged: the
-      // alerts of new transactions go in, slice by slice, while the next clients are judged. Findings on earlier
-      // transactions (the first transfers of a burst the new rows complete) are scored at the end, together with
-      // the alerts those transactions already have.
-      counts = await withTransaction(async (conn) => {
-        const current = await readWatermark(WATERMARK, conn, true);
-        if (current !== after) {
-          throw new ConflictError(`the watermark moved from ${after} to ${current} under this run; stopping`);
-        }
-        const created = emptyCounts();
-        let fresh: Settled[] = [];
-        const older: Settled[] = [];
-        let settledCount = 0;
-        let alertWrites: Promise<void> = Promise.resolve();
-        const writeFresh = () => {
-          const rows = scoreSettled(fresh, rules, runId);
-          fresh = [];
-          alertWrites = alertWrites.then(async () =>
-            addCounts(created, await writeAlerts(conn, rows, runId)),
-          );
-          alertWrites.catch(() => undefined);
-        };
-        /**
-         * Restores a client's detector (or starts an empty one), feeds its new rows (after its history when
-         * replayed), emits what is still open as it stands, settles everything and saves it; true when a slice of
-         * states or alerts is due (the caller then lets the writes go out). Each detector dies young.
-         */
-        const judgeClient = (clientId: number, c: ChunkClient, state?: Buffer, past?: Txn[]): boolean => {
-          const first = c.accounts[0] as ScanAccount;
-          const d = state
-            ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state)
-            : new ClientDetector(clientId, first.clientCountry, rules, ctx);
-          for (const a of c.accounts) d.describeAccount(a);
-          const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
-          for (const s of d.judge(feed)) {
-            settledCount++;
-            if (s.id > after) fresh.push(s);
-            else {
-              // Findings that only concern transactions judged before (a replayed history) were raised then.
-              const findings = s.findings.filter((f) => f.related.some((id) => id > after));
-              if (findings.length) older.push({ ...s, findings });
-            }
-          }
-          saved.push([clientId, d.save()]);
-          const statesDue = saved.length >= STATE_SLICE;
-          const alertsDue = fresh.length >= ALERT_SLICE;
-          if (statesDue) writeStates();
-          if (alertsDue) writeFresh();
-          return statesDue || alertsDue;
-        };
-        // Let the writes go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
-        const yieldToWrites = () => new Promise((resolve) => setImmediate(resolve));
-        try {
-          // A client is replayed — its history within the rules' reach read again and judged in booking order
-          // with the new rows — when a new transaction was booked before the latest one its state has seen (a
-          // late booking), when its state has seen transactions beyond the watermark (left by a full scan or a
-          // chunk that stopped half-way), or when its state is of another format. The others are judged as their
-          // state arrives.
-          const replayed = new Map<number, number>();
-          for await (const clientId of arriving.clients()) {
-            const c = clients.get(clientId);
-            const first = c?.txns[0];
-            if (!c || !first) continue;
-            const state = arriving.states.get(clientId);
-            if (!state || state.asOf > from || first.time < state.latest) replayed.set(clientId, first.time);
-            else if (judgeClient(clientId, c, state.saved)) await yieldToWrites();
-          }
-          lap('judged as their states arrived', { states: arriving.states.size });
-          // A client without a state has no judged transaction before these (every client judged gets one,
-          // written before the watermark moves): it starts from an empty memory.
-          for (const [clientId, c] of clients) {
-            if (c.txns.length === 0 || arriving.states.has(clientId) || arriving.outdated.has(clientId))
-              continue;
-            if (judgeClient(clientId, c)) await yieldToWrites();
-          }
-          if (replayed.size) {
-            const history = await replayHistory(replayed, clients, clientOf, from, rules, types);
-            logger.info('replayed clients', { runId, clients: replayed.size, history: history.rows });
-            for (const clientId of replayed.keys()) {
-              const c = clients.get(clientId) as ChunkClient;
-              if (judgeClient(clientId, c, undefined, history.byClient.get(clientId) ?? []))
-                await yieldToWrites();
-            }
-          }
-          if (saved.length) writeStates();
-          if (fresh.length) writeFresh();
-          lap('judge', { settled: settledCount });
-          const earlier = await earlierScores(older.map((s) => s.id));
-          const rows = scoreSettled(older, rules, runId, earlier);
-          await alertWrites;
-          addCounts(created, await writeAlerts(conn, rows, runId));
-          lap('alerts', { alerts: created.created });
-        } catch (error) {
-          // Nothing may still be writing on the connection when the transaction rolls back.
-          await alertWrites.catch(() => undefined);
-          throw error;
-        }
-        // The watermarks move once every state is in.
-        await allWritten(stateWrites);
-        lap('states', { states: statesWritten });
-        const total = emptyCounts();
-        addCounts(total, progress.counts);
-        addCounts(total, created);
-        await setWatermark(conn, WATERMARK, to, runId);
-        await setWatermark(conn, STATE_WATERMARK, to, runId);
-        await recordProgress(runId, { scanned: progress.scanned + rowCount, toId: to, counts: total }, conn);
-        lap('watermarks');
-        return created;
-      });
-    } catch (error) {
-      // No state write may outlive the run (and the lock).
-      await Promise.allSettled(stateWrites);
-      throw error;
-    }
-    lap('commit', { created: counts.created });
-    addCounts(progress.counts, counts);
-    progress.scanned += rowCount;
-    progress.toId = to;
-    progress.chunks++;
-    from = to;
-    await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: to });
+  let judged = false;
+  try {
+    const result = await chunks();
+    judged = true;
+    return result;
+  } finally {
+    // The histogram's write never outlives the run (and its lock); its failure fails a run that did not fail already.
+    if (counting) await (judged ? counting : counting.catch(() => undefined));
   }
-  return progress;
+
+  async function chunks(): Promise<Progress> {
+    let from = watermark;
+    while (from < maxId) {
+      // Ids may have gaps: a span of at most chunkSize ids holds at most chunkSize rows.
+      const [edge] =
+        maxId - from <= chunkSize
+          ? []
+          : await query<{ id: number }>(
+              'SELECT id FROM transactions WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?',
+              [from, maxId, chunkSize - 1],
+            );
+      const to = edge ? Number(edge.id) : maxId;
+      lap('chunk edge');
+      // The new rows, the accounts they belong to (with their client and its country) and those clients' saved
+      // states are read at the same time; the states keep arriving while the first clients are judged.
+      const arriving = new ChunkStates(from, to);
+      const [{ txns, rowCount }, accounts] = await Promise.all([
+        loadTransactionRange(from, to, types),
+        loadChunkAccounts(from, to),
+      ]);
+      sortByTime(txns);
+      lap('rows and accounts', { rows: rowCount, accounts: accounts.length });
+      const clients = new Map<number, ChunkClient>();
+      const clientOf = new Map<number, ChunkClient>();
+      for (const a of accounts) {
+        let c = clients.get(a.clientId);
+        if (!c) {
+          c = { accounts: [], txns: [] };
+          clients.set(a.clientId, c);
+        }
+        c.accounts.push(a);
+        clientOf.set(a.id, c);
+      }
+      for (const t of txns) clientOf.get(t.accountId)?.txns.push(t);
+      const prepared = await context;
+      const ctx: RuleContext = {
+        amountThresholds: windowThresholdLookup(
+          prepared.complete
+            ? prepared.windows
+            : addToWindows(prepared.windows, histogramOf(txns), windowMonths),
+          windowMonths,
+        ),
+        historySince: prepared.historySince,
+      };
+      lap('context');
+      const after = from;
+      // States are written while the next clients are judged, in slices, each in its own transaction and before the
+      // watermarks move: a state says which transaction it has seen (as_of = this chunk's last id), so one committed
+      // by a chunk that then fails is newer than the watermark and its client is replayed next time.
+      let saved: Array<readonly [number, Buffer]> = [];
+      let statesWritten = 0;
+      const stateWrites: Promise<unknown>[] = [];
+      const writeStates = () => {
+        const slice = saved;
+        saved = [];
+        statesWritten += slice.length;
+        // Two chains of slices (two connections), each slice after the one before it in its chain.
+        const write = (stateWrites[stateWrites.length - 2] ?? Promise.resolve()).then(() =>
+          withTransaction((tx) => saveStates(tx, slice, to)),
+        );
+        write.catch(() => undefined);
+        stateWrites.push(write);
+      };
+      let counts: AlertCounts;
+      try {
+        // The chunk's alerts and its watermarks are one DB transaction, opened before the clients are judged: the
+        // alerts of new transactions go in, slice by slice, while the next clients are judged. Findings on earlier
+        // transactions (the first transfers of a burst the new rows complete) are scored at the end, together with
+        // the alerts those transactions already have.
+        counts = await withTransaction(async (conn) => {
+          const current = await readWatermark(WATERMARK, conn, true);
+          if (current !== after) {
+            throw new ConflictError(
+              `the watermark moved from ${after} to ${current} under this run; stopping`,
+            );
+          }
+          const created = emptyCounts();
+          let fresh: Settled[] = [];
+          const older: Settled[] = [];
+          let settledCount = 0;
+          let alertWrites: Promise<void> = Promise.resolve();
+          const writeFresh = () => {
+            const rows = scoreSettled(fresh, rules, runId);
+            fresh = [];
+            alertWrites = alertWrites.then(async () =>
+              addCounts(created, await writeAlerts(conn, rows, runId)),
+            );
+            alertWrites.catch(() => undefined);
+          };
+          /**
+           * Restores a client's detector (or starts an empty one), feeds its new rows (after its history when
+           * replayed), emits what is still open as it stands, settles everything and saves it; true when a slice of
+           * states or alerts is due (the caller then lets the writes go out). Each detector dies young.
+           */
+          const judgeClient = (clientId: number, c: ChunkClient, state?: Buffer, past?: Txn[]): boolean => {
+            const first = c.accounts[0] as ScanAccount;
+            const d = state
+              ? ClientDetector.restore(clientId, first.clientCountry, rules, ctx, state)
+              : new ClientDetector(clientId, first.clientCountry, rules, ctx);
+            for (const a of c.accounts) d.describeAccount(a);
+            const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
+            for (const s of d.judge(feed)) {
+              settledCount++;
+              if (s.id > after) fresh.push(s);
+              else {
+                // Findings that only concern transactions judged before (a replayed history) were raised then.
+                const findings = s.findings.filter((f) => f.related.some((id) => id > after));
+                if (findings.length) older.push({ ...s, findings });
+              }
+            }
+            saved.push([clientId, d.save()]);
+            const statesDue = saved.length >= STATE_SLICE;
+            const alertsDue = fresh.length >= ALERT_SLICE;
+            if (statesDue) writeStates();
+            if (alertsDue) writeFresh();
+            return statesDue || alertsDue;
+          };
+          // Let the writes go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on.
+          const yieldToWrites = () => new Promise((resolve) => setImmediate(resolve));
+          try {
+            // A client is replayed — its history within the rules' reach read again and judged in booking order
+            // with the new rows — when a new transaction was booked before the latest one its state has seen (a
+            // late booking), when its state has seen transactions beyond the watermark (left by a full scan or a
+            // chunk that stopped half-way), or when its state is of another format. The others are judged as their
+            // state arrives.
+            const replayed = new Map<number, number>();
+            for await (const clientId of arriving.clients()) {
+              const c = clients.get(clientId);
+              const first = c?.txns[0];
+              if (!c || !first) continue;
+              const state = arriving.states.get(clientId);
+              if (!state || state.asOf > from || first.time < state.latest)
+                replayed.set(clientId, first.time);
+              else if (judgeClient(clientId, c, state.saved)) await yieldToWrites();
+            }
+            lap('judged as their states arrived', { states: arriving.states.size });
+            // A client without a state has no judged transaction before these (every client judged gets one,
+            // written before the watermark moves): it starts from an empty memory.
+            for (const [clientId, c] of clients) {
+              if (c.txns.length === 0 || arriving.states.has(clientId) || arriving.outdated.has(clientId))
+                continue;
+              if (judgeClient(clientId, c)) await yieldToWrites();
+            }
+            if (replayed.size) {
+              const history = await replayHistory(replayed, clients, clientOf, from, rules, types);
+              logger.info('replayed clients', { runId, clients: replayed.size, history: history.rows });
+              for (const clientId of replayed.keys()) {
+                const c = clients.get(clientId) as ChunkClient;
+                if (judgeClient(clientId, c, undefined, history.byClient.get(clientId) ?? []))
+                  await yieldToWrites();
+              }
+            }
+            if (saved.length) writeStates();
+            if (fresh.length) writeFresh();
+            lap('judge', { settled: settledCount });
+            const earlier = await earlierScores(older.map((s) => s.id));
+            const rows = scoreSettled(older, rules, runId, earlier);
+            await alertWrites;
+            addCounts(created, await writeAlerts(conn, rows, runId));
+            lap('alerts', { alerts: created.created });
+          } catch (error) {
+            // Nothing may still be writing on the connection when the transaction rolls back.
+            await alertWrites.catch(() => undefined);
+            throw error;
+          }
+          // The watermarks move once every state is in.
+          await allWritten(stateWrites);
+          lap('states', { states: statesWritten });
+          const total = emptyCounts();
+          addCounts(total, progress.counts);
+          addCounts(total, created);
+          await setWatermark(conn, WATERMARK, to, runId);
+          await setWatermark(conn, STATE_WATERMARK, to, runId);
+          await recordProgress(
+            runId,
+            { scanned: progress.scanned + rowCount, toId: to, counts: total },
+            conn,
+          );
+          lap('watermarks');
+          return created;
+        });
+      } catch (error) {
+        // No state write may outlive the run (and the lock).
+        await Promise.allSettled(stateWrites);
+        throw error;
+      }
+      lap('commit', { created: counts.created });
+      addCounts(progress.counts, counts);
+      progress.scanned += rowCount;
+      progress.toId = to;
+      progress.chunks++;
+      from = to;
+      await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: to });
+    }
+    return progress;
+  }
 }
 
 /** A client an incremental chunk touches: its accounts and its new transactions (in booking order). */
