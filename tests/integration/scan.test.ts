@@ -25,6 +25,14 @@ async function alertKeys(): Promise<string[]> {
   return rows.map((r) => `${r.transaction_id}|${r.rule_id}|${r.risk_level}`);
 }
 
+/** The amount histogram the thresholds come from, row by row. */
+async function histogram(): Promise<string[]> {
+  const rows = await query<{ currency: string; direction: string; month: string; bucket: number; n: number }>(
+    'SELECT currency, direction, month, bucket, n FROM scan_amount_histogram ORDER BY currency, direction, month, bucket',
+  );
+  return rows.map((r) => `${r.currency}|${r.direction}|${r.month}|${r.bucket}|${r.n}`);
+}
+
 /** The last transaction booked before March (where the tests cut a full scan short). */
 async function lastIdOfFebruary(): Promise<number> {
   const [row] = await query<{ cut: number }>(
@@ -105,11 +113,14 @@ describe('scan-anomalies', () => {
   it('finds the same alerts incrementally in small chunks, in a multi-pass full scan, and on top of a full scan up to the end of a month, as in one full scan', async () => {
     await runScan({ mode: 'full' });
     const reference = await alertKeys();
+    const counted = await histogram();
+    expect(counted.length).toBeGreaterThan(20);
     await resetScanState();
 
     const first = await runScan({ chunkSize: 500 });
     expect(first.chunks).toBeGreaterThan(3);
     expect(await alertKeys()).toEqual(reference);
+    expect(await histogram()).toEqual(counted);
 
     // A full scan in several passes over the table (each keeping a slice of the clients in memory) agrees too.
     await resetScanState();
@@ -127,6 +138,16 @@ describe('scan-anomalies', () => {
     expect(rest.mode).toBe('incremental');
     expect(rest.fromId).toBe(half.toId + 1);
     expect(await alertKeys()).toEqual(reference);
+    expect(await histogram()).toEqual(counted);
+
+    // The same in one chunk: its thresholds come from the histogram as it stood plus the chunk's own rows, while
+    // the server counts those rows into the histogram.
+    await resetScanState();
+    await runScan({ mode: 'full', toId: cut });
+    const whole = await runScan();
+    expect(whole.chunks).toBe(1);
+    expect(await alertKeys()).toEqual(reference);
+    expect(await histogram()).toEqual(counted);
 
     const again = await runScan();
     expect(again.transactionsScanned).toBe(0);
