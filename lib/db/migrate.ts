@@ -17,7 +17,7 @@ import { DependencyError } from '../errors.js';
 import { logger } from '../log.js';
 import { acquireNamedLock, releaseNamedLock } from './locks.js';
 import { connectionOptions } from './pool.js';
-import { type DbSettings, resolveDbSettings } from './settings.js';
+import { connectionFailure, type DbSettings, resolveDbSettings } from './settings.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
 export const VIEWS_DIR = fileURLToPath(new URL('../../sql/views/', import.meta.url));
@@ -138,11 +138,7 @@ export async function openMigrationConnection(settings: DbSettings): Promise<Con
     await server.end();
     conn = await mysql.createConnection({ ...base, multipleStatements: true });
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'error';
-    throw new DependencyError(
-      `cannot reach MySQL at ${settings.host}:${settings.port} as ${settings.user} (${code}); start the server or set MYSQL_URL`,
-      { cause: error },
-    );
+    throw connectionFailure(settings, error);
   }
   // Strict mode for the session: an ALTER or copy that would truncate a value fails instead of silently changing it.
   await conn.query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')");

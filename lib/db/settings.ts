@@ -26,6 +26,22 @@ export function settingsFromUrl(url: string): DbSettings {
   };
 }
 
+/**
+ * The error a CLI reports when it cannot open a connection to `settings`: what the server said, in words that say
+ * what to do (the password never appears).
+ */
+export function connectionFailure(settings: DbSettings, error: unknown): DependencyError {
+  const code = (error as { code?: string }).code ?? 'error';
+  const where = `${settings.host}:${settings.port}`;
+  const message =
+    code === 'ER_BAD_DB_ERROR'
+      ? `database ${settings.database} does not exist on ${where} yet; npm run migrate creates it and its tables (npm start does it too)`
+      : code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR'
+        ? `MySQL at ${where} refused user ${settings.user} (${code}); check the user and password of MYSQL_URL`
+        : `cannot reach MySQL at ${where} as ${settings.user} (${code}); start the server or set MYSQL_URL`;
+  return new DependencyError(message, { cause: error });
+}
+
 const secretSchema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(1).max(65535).default(3306),

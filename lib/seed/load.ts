@@ -13,8 +13,7 @@
 import { Readable } from 'node:stream';
 import mysql, { type Connection, type ResultSetHeader } from 'mysql2/promise';
 import { connectionOptions } from '../db/pool.js';
-import type { DbSettings } from '../db/settings.js';
-import { DependencyError } from '../errors.js';
+import { connectionFailure, type DbSettings } from '../db/settings.js';
 import { type Row, tsvLine } from './rows.js';
 
 export type LoadMethod = 'load-data' | 'insert';
@@ -71,11 +70,7 @@ export class SeedConnection {
         },
       });
     } catch (error) {
-      const code = (error as { code?: string }).code ?? 'error';
-      throw new DependencyError(
-        `cannot reach MySQL at ${settings.host}:${settings.port} as ${settings.user} (${code}); start the server or set MYSQL_URL`,
-        { cause: error },
-      );
+      throw connectionFailure(settings, error);
     }
     const self = new SeedConnection(conn);
     holder.self = self;

@@ -85,6 +85,25 @@ describe('seed failures leave the database as it was', () => {
     );
   });
 
+  it('says which database is missing, and how to create it, instead of calling the server unreachable', async () => {
+    const settings = { ...(await resolveDbSettings()), database: 'fm_does_not_exist_yet' };
+    const error = await runSeed(parseSeedOptions(BASE), { settings }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect((error as Error).message).toMatch(
+      /^database fm_does_not_exist_yet does not exist on 127\.0\.0\.1:\d+ yet; npm run migrate creates it/,
+    );
+  });
+
+  it('says the credentials were refused, without the password', async () => {
+    const settings = { ...(await resolveDbSettings()), user: 'fm_nobody', password: 'not-the-password' };
+    const error = await runSeed(parseSeedOptions(BASE), { settings }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect((error as Error).message).toMatch(
+      /refused user fm_nobody \(ER_ACCESS_DENIED_ERROR\); check the user/,
+    );
+    expect((error as Error).message).not.toContain('not-the-password');
+  });
+
   it('refuses a second seed while one holds the lock', async () => {
     const settings = await resolveDbSettings();
     const holder = await mysql.createConnection({ ...settings });
