@@ -5,8 +5,9 @@
  */
 import './cli-env.js';
 import { parseArgs } from 'node:util';
-import { defaultBackupContext } from '../lib/backup/context.js';
+import { defaultBackupContext, openConnection } from '../lib/backup/context.js';
 import { restoreBackup } from '../lib/backup/restore.js';
+import { recordRestoredRun } from '../lib/backup/runs.js';
 import { ValidationError } from '../lib/errors.js';
 import { runCli } from './cli.js';
 
@@ -49,6 +50,12 @@ await runCli(async () => {
     force: values.force,
     signal: controller.signal,
   });
+  const restored = await openConnection(ctx.settings, result.database);
+  try {
+    await recordRestoredRun(restored, result.manifest);
+  } finally {
+    await restored.end().catch(() => undefined);
+  }
   console.log(
     `restored ${result.key} into ${result.database}: sha256 verified (${result.sha256.slice(0, 16)}…), ${result.bytes} bytes, ${(result.durationMs / 1000).toFixed(1)} s`,
   );

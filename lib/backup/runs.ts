@@ -5,6 +5,7 @@
  */
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
 import { logger } from '../log.js';
+import type { BackupManifest } from './manifest.js';
 
 export type BackupTrigger = 'schedule' | 'manual' | 'verify';
 
@@ -124,6 +125,31 @@ export async function recordVerification(
         JSON.stringify(verification.details),
         verification.error ?? null,
         JSON.stringify(verification.details),
+      ],
+    );
+  });
+}
+
+/**
+ * A restored database holds its own backup's backup_runs row as it stood when the snapshot was taken: 'running'
+ * (the row is written before the dump, its result after). Records that backup's result there from its manifest,
+ * so the restored dashboard does not show a backup running forever. The restore test (verify) leaves the copy as
+ * the snapshot was: it compares it with the manifest.
+ */
+export async function recordRestoredRun(conn: Connection, manifest: BackupManifest): Promise<void> {
+  await bestEffort('the restored backup', async () => {
+    await conn.query(
+      `UPDATE backup_runs SET status = 'succeeded', finished_at = ?, duration_ms = ?, bytes_compressed = ?,
+              bytes_dump = ?, sha256 = ?, server_version = ?
+        WHERE object_key = ? AND status = 'running'`,
+      [
+        toDateTime(new Date(manifest.finishedAt)),
+        manifest.durationMs,
+        manifest.bytes,
+        manifest.dumpBytes,
+        manifest.sha256,
+        manifest.server.version,
+        manifest.key,
       ],
     );
   });

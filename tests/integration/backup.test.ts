@@ -8,6 +8,7 @@ import { IntegrityError } from '../../lib/backup/errors.js';
 import { backupKey, manifestKeyOf } from '../../lib/backup/keys.js';
 import type { BackupManifest } from '../../lib/backup/manifest.js';
 import { restoreBackup } from '../../lib/backup/restore.js';
+import { recordRestoredRun } from '../../lib/backup/runs.js';
 import { verifyBackup } from '../../lib/backup/verify.js';
 import { ConflictError } from '../../lib/errors.js';
 import { getS3 } from '../../lib/s3/client.js';
@@ -109,6 +110,37 @@ describe('backup → restore round trip', () => {
     await target.drop(); // restore creates an absent target itself
     await restoreBackup(ctx, { key: backup.key, database: target.name });
     await expectSameAsSource(target.name);
+  });
+
+  it("records, in the restored database, its own backup's result (its snapshot has the run still going)", async () => {
+    const target = await scratch('runs');
+    await restoreBackup(ctx, { key: backup.key, database: target.name });
+    const db = await target.connect();
+    try {
+      const row = async () =>
+        (
+          await db.query<RowDataPacket[]>(
+            'SELECT status, finished_at IS NOT NULL AS finished, bytes_compressed, sha256 FROM backup_runs WHERE object_key = ?',
+            [backup.key],
+          )
+        )[0];
+      // As the snapshot had it (and as the restore test compares it with the manifest).
+      expect(await row()).toEqual([{ status: 'running', finished: 0, bytes_compressed: null, sha256: null }]);
+      await recordRestoredRun(db, backup.manifest);
+      expect(await row()).toEqual([
+        {
+          status: 'succeeded',
+          finished: 1,
+          bytes_compressed: backup.manifest.bytes,
+          sha256: backup.manifest.sha256,
+        },
+      ]);
+      // Only that run, and only while it says running.
+      await recordRestoredRun(db, { ...backup.manifest, sha256: 'f'.repeat(64) });
+      expect((await row())[0]?.sha256).toBe(backup.manifest.sha256);
+    } finally {
+      await db.end();
+    }
   });
 
   it('brings back the view, the trigger, the stored procedure and function, and the event — working', async () => {
