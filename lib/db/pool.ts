@@ -124,7 +124,6 @@ export async function query<T extends Row = Row>(
   }
 }
 
-/** Runs a write (INSERT/UPDATE/DELETE/DDL) and returns the result header. Writes are never retried blindly. */
 /**
  * Runs `sql` on a connection of the pool and hands each row (an array of its columns) to `onRow` as it arrives,
  * without collecting the result set: the driver's callback interface underneath the promise one, which buffers.
@@ -150,6 +149,7 @@ export async function streamRows(
   }
 }
 
+/** Runs a write (INSERT/UPDATE/DELETE/DDL) and returns the result header. Writes are never retried blindly. */
 export async function execute(sql: string, params: Params = [], db?: Queryable): Promise<ResultSetHeader> {
   const target = db ?? (await getPool());
   try {

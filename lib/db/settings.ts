@@ -26,6 +26,13 @@ export function settingsFromUrl(url: string): DbSettings {
   };
 }
 
+/** The server's ways of refusing a user (MariaDB answers an unknown user with the NO_PASSWORD one). */
+export const ACCESS_DENIED: ReadonlySet<string> = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+]);
+
 /**
  * The error a CLI reports when it cannot open a connection to `settings`: what the server said, in words that say
  * what to do (the password never appears).
@@ -36,7 +43,7 @@ export function connectionFailure(settings: DbSettings, error: unknown): Depende
   const message =
     code === 'ER_BAD_DB_ERROR'
       ? `database ${settings.database} does not exist on ${where} yet; npm run migrate creates it and its tables (npm start does it too)`
-      : code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR'
+      : ACCESS_DENIED.has(code)
         ? `MySQL at ${where} refused user ${settings.user} (${code}); check the user and password of MYSQL_URL`
         : `cannot reach MySQL at ${where} as ${settings.user} (${code}); start the server or set MYSQL_URL`;
   return new DependencyError(message, { cause: error });
