@@ -6,8 +6,7 @@
 import mysql, { type Connection } from 'mysql2/promise';
 import { config } from '../config.js';
 import { connectionOptions } from '../db/pool.js';
-import { type DbSettings, resolveDbSettings } from '../db/settings.js';
-import { DependencyError } from '../errors.js';
+import { connectionFailure, type DbSettings, resolveDbSettings } from '../db/settings.js';
 import { getS3 } from '../s3/client.js';
 import type { BackupStore } from './store.js';
 
@@ -51,9 +50,6 @@ export async function openConnection(
   try {
     return await mysql.createConnection({ ...connectionOptions(settings), database });
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'error';
-    throw new DependencyError(`cannot connect to MySQL at ${settings.host}:${settings.port} (${code})`, {
-      cause: error,
-    });
+    throw connectionFailure({ ...settings, database: database ?? settings.database }, error);
   }
 }

@@ -3,7 +3,7 @@
  * Recording is best-effort: a database that cannot take the row (not migrated yet) must not cost the bank its backup,
  * so failures here are logged, never thrown.
  */
-import type { Connection, ResultSetHeader } from 'mysql2/promise';
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { logger } from '../log.js';
 import type { BackupManifest } from './manifest.js';
 
@@ -132,25 +132,26 @@ export async function recordVerification(
 
 /**
  * A restored database holds its own backup's backup_runs row as it stood when the snapshot was taken: 'running'
- * (the row is written before the dump, its result after). Records that backup's result there from its manifest,
- * so the restored dashboard does not show a backup running forever. The restore test (verify) leaves the copy as
- * the snapshot was: it compares it with the manifest.
+ * (the row is written before the dump, its result after). Records that backup's result there from its manifest —
+ * what the source's row got when the backup finished — so the restored dashboard does not show a backup running
+ * forever. The restore test (verify) leaves the copy as the snapshot was: it compares it with the manifest.
  */
 export async function recordRestoredRun(conn: Connection, manifest: BackupManifest): Promise<void> {
-  await bestEffort('the restored backup', async () => {
-    await conn.query(
-      `UPDATE backup_runs SET status = 'succeeded', finished_at = ?, duration_ms = ?, bytes_compressed = ?,
-              bytes_dump = ?, sha256 = ?, server_version = ?
-        WHERE object_key = ? AND status = 'running'`,
-      [
-        toDateTime(new Date(manifest.finishedAt)),
-        manifest.durationMs,
-        manifest.bytes,
-        manifest.dumpBytes,
-        manifest.sha256,
-        manifest.server.version,
-        manifest.key,
-      ],
+  const id = await bestEffort('the restored backup', async () => {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      "SELECT id FROM backup_runs WHERE object_key = ? AND status = 'running'",
+      [manifest.key],
     );
+    return rows[0]?.id as number | undefined;
+  });
+  await recordBackupFinished(conn, id, {
+    status: 'succeeded',
+    finishedAt: new Date(manifest.finishedAt),
+    durationMs: manifest.durationMs,
+    bytes: manifest.bytes,
+    dumpBytes: manifest.dumpBytes,
+    sha256: manifest.sha256,
+    serverVersion: manifest.server.version,
+    details: { tables: manifest.tables, objects: manifest.objects },
   });
 }
