@@ -490,7 +490,6 @@ async function incrementalScan(
         await setWatermark(conn, HISTOGRAM_WATERMARK, maxId, runId);
       }
     });
-  let counting: Promise<void> | undefined;
   const context = (async () => {
     const [counted, [range], historySince] = await Promise.all([
       readWatermark(HISTOGRAM_WATERMARK),
@@ -503,16 +502,16 @@ async function incrementalScan(
     const months =
       range?.first && range.last ? monthsBetween(range.first.slice(0, 7), range.last.slice(0, 7)) : [];
     // One chunk whose rows are exactly those the histogram lacks (the usual scheduled run): the windows are read
-    // as the histogram stands and the chunk adds its own rows' counts, while the server counts them into the
-    // histogram meanwhile — no wait for that write before judging.
+    // as the histogram stands and the chunk adds its own rows' counts (`counting` is then the server counting
+    // them into the histogram meanwhile) — no wait for that write before judging.
     if (single && counted === watermark) {
       const windows = await loadWindowHistograms(months, windowMonths);
-      counting = countNewRows();
+      const counting = countNewRows();
       counting.catch(() => undefined);
-      return { windows, historySince, complete: false };
+      return { windows, historySince, counting };
     }
     await countNewRows();
-    return { windows: await loadWindowHistograms(months, windowMonths), historySince, complete: true };
+    return { windows: await loadWindowHistograms(months, windowMonths), historySince, counting: undefined };
   })();
   context.catch(() => undefined);
   let judged = false;
@@ -521,7 +520,9 @@ async function incrementalScan(
     judged = true;
     return result;
   } finally {
-    // The histogram's write never outlives the run (and its lock); its failure fails a run that did not fail already.
+    // The histogram's writes never outlive the run (and its lock); their failure fails a run that did not fail
+    // already.
+    const counting = (await context.catch(() => undefined))?.counting;
     if (counting) await (judged ? counting : counting.catch(() => undefined));
   }
 
@@ -562,9 +563,9 @@ async function incrementalScan(
       const prepared = await context;
       const ctx: RuleContext = {
         amountThresholds: windowThresholdLookup(
-          prepared.complete
-            ? prepared.windows
-            : addToWindows(prepared.windows, histogramOf(txns), windowMonths),
+          prepared.counting
+            ? addToWindows(prepared.windows, histogramOf(txns), windowMonths)
+            : prepared.windows,
           windowMonths,
         ),
         historySince: prepared.historySince,

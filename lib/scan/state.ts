@@ -2,8 +2,8 @@
  * The detection state between scans (table scan_client_state, migrations 0031 and 0032): one row per client —
  * what its rules remember, encoded by lib/rules/state-codec.ts — with the id of the last transaction it has seen
  * (`as_of_transaction_id`). An incremental chunk reads the rows of the clients it touches (judging each client as
- * its row arrives) and writes them back before it moves the watermark; a state newer than the watermark (its chunk failed after writing
- * it) is not trusted: its client is replayed.
+ * its row arrives) and writes them back before it moves the watermark; a state newer than the watermark (its chunk
+ * failed after writing it) is not trusted: its client is replayed.
  */
 import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import { streamRows } from '../db/pool.js';
