@@ -250,20 +250,7 @@ export function addToWindows(
 export function histogramOf(
   txns: ReadonlyArray<{ amount: number; currency: string; time: number }>,
 ): HistogramRow[] {
-  const counts = new Map<string, HistogramRow>();
-  for (const t of txns) {
-    if (t.amount === 0) continue;
-    const direction = t.amount < 0 ? 'debit' : 'credit';
-    const row = {
-      currency: t.currency,
-      direction,
-      month: monthOf(t.time),
-      bucket: bucketOf(Math.abs(t.amount)),
-    };
-    const key = `${row.currency}|${row.direction}|${row.month}|${row.bucket}`;
-    const existing = counts.get(key);
-    if (existing) existing.n++;
-    else counts.set(key, { ...row, direction, n: 1 });
-  }
-  return [...counts.values()];
+  const histogram = new AmountHistogram();
+  for (const t of txns) histogram.addAmount(t.currency, t.amount, t.time);
+  return histogram.rows();
 }

@@ -94,7 +94,7 @@ const WRITE_STATES = 2_000;
 /** Incremental scan: client states per write (written while the next clients are judged). */
 const STATE_SLICE = 2_000;
 /** Incremental scan: alerts of new transactions per write (written while the next clients are judged). */
-const ALERT_SLICE = 1_000;
+const ALERT_SLICE = 500;
 
 export interface ScanOptions {
   mode?: ScanMode;
@@ -607,11 +607,19 @@ async function incrementalScan(
           const older: Settled[] = [];
           let settledCount = 0;
           let alertWrites: Promise<void> = Promise.resolve();
+          // Alerts of new transactions go straight into LOAD DATA bytes, with no look-up of existing ones first:
+          // a chunk's alerts commit with its watermark, so only a full scan that stopped before its last commit
+          // can have left some above it — IGNORE skips those, and the counts are then re-read (writeAlertBatch).
           const writeFresh = () => {
-            const rows = scoreSettled(fresh, rules, runId);
+            const batch = new AlertBatch(256 * 1024);
+            for (const s of fresh) {
+              const risk = assessRisk(s.findings, s.txn, rules.risk);
+              for (const f of s.findings)
+                batch.add(s.id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId);
+            }
             fresh = [];
             alertWrites = alertWrites.then(async () =>
-              addCounts(created, await writeAlerts(conn, rows, runId)),
+              addCounts(created, await writeAlertBatch(conn, batch, runId)),
             );
             alertWrites.catch(() => undefined);
           };
