@@ -104,12 +104,15 @@ export class StateReader {
   }
 }
 
+/** Whether this platform stores doubles little-endian (the last byte of 1.0 holds its exponent's top bits). */
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
 /** The first two values of a saved state (its version and latest booking time), read off its head only. */
 export function readStateHead(bytes: Buffer): { version: number; latest: number } | undefined {
   // A state of the JSON era begins with '{'.
   if (bytes.length < 16 || bytes[0] === 0x7b) return undefined;
-  const head = new StateReader(bytes.subarray(0, 16));
-  const version = head.next();
-  const latest = head.next();
+  // Read in place, in the platform's byte order (as StateWriter wrote it): no copy for a state's head.
+  const version = LITTLE_ENDIAN ? bytes.readDoubleLE(0) : bytes.readDoubleBE(0);
+  const latest = LITTLE_ENDIAN ? bytes.readDoubleLE(8) : bytes.readDoubleBE(8);
   return Number.isInteger(version) && Number.isFinite(latest) ? { version, latest } : undefined;
 }
