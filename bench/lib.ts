@@ -3,6 +3,7 @@
  * a baseline.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Measurement {
   label: string;
@@ -19,6 +20,61 @@ export async function timeIt(label: string, work: () => Promise<unknown>): Promi
 /** Peak resident set size of this process so far, in MB (from the kernel's ru_maxrss). */
 export function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/** The pid of a MariaDB or MySQL server running on this machine (undefined when there is none, or /proc is not there). */
+export function localDbServerPid(): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(entry)) continue;
+      try {
+        const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+        if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (undefined when unreadable). */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // In clock ticks (USER_HZ: 1/100 s on x86 and ARM Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `work` once and measures it: wall-clock seconds, this process's CPU seconds (all its threads) and, when
+ * `serverPid` is given, that database server's CPU seconds meanwhile — so a slow machine shows as such next to the
+ * figures, and a step's cost can be told apart from the server's.
+ */
+export async function measureCpu<T>(
+  work: () => Promise<T>,
+  serverPid?: number,
+): Promise<{ result: T; seconds: number; cpuSeconds: number; serverCpuSeconds?: number }> {
+  const server = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const serverAfter = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+  return {
+    result,
+    seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    serverCpuSeconds: server !== undefined && serverAfter !== undefined ? serverAfter - server : undefined,
+  };
 }
 
 /** Prints a table of measurements and each one's ratio to the first (the baseline). */

@@ -7,12 +7,14 @@
  * objects — mysql2's default — and as arrays, as the scan reads them), a full scan, and an incremental scan of the
  * last `--incremental` transactions on top of a scan of everything before them (`--repeat` times: the median is
  * reported). Each scan is measured once InnoDB has flushed the dirty pages its preparation left (the reset, the
- * preparing scan). Prints seconds, ratios and peak RSS. The user's database (MYSQL_URL) is never touched. The processes run under tsx, whose loader adds tens of MB
- * of RSS that a bundled Lambda does not carry: the bench prints the RSS of an idle process for comparison.
+ * preparing scan). Prints seconds, ratios, peak RSS and each measured step's CPU seconds — its own process's and,
+ * when the database server runs on this machine, the server's (from /proc): a slow machine shows as such. The
+ * user's database (MYSQL_URL) is never touched. The processes run under tsx, whose loader adds tens of MB of RSS
+ * that a bundled Lambda does not carry: the bench prints the RSS of an idle process for comparison.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { printRatios, runChild } from './lib.js';
+import { localDbServerPid, measureCpu, printRatios, runChild } from './lib.js';
 
 export const description =
   'full scan of 1M transactions vs a bare mysql2 streaming read of the same rows; incremental 10k on top; peak RSS';
@@ -64,6 +66,9 @@ type Step = (typeof STEPS)[number];
 interface StepResult {
   seconds: number;
   rssMb: number;
+  /** CPU seconds of the step's process (all its threads) and of a database server on this machine, when measured. */
+  cpuSeconds?: number;
+  serverCpuSeconds?: number;
   detail?: Record<string, number>;
 }
 
@@ -118,6 +123,16 @@ export async function run(args: string[]): Promise<void> {
   console.log(`    bare read (objects)                   ${objects.rssMb.toFixed(0)} MB`);
   console.log(`    full scan                             ${full.rssMb.toFixed(0)} MB`);
   console.log(`    incremental scan                      ${incremental.rssMb.toFixed(0)} MB`);
+  const cpu = (r: StepResult) =>
+    r.cpuSeconds === undefined
+      ? 'n/a'
+      : `${r.cpuSeconds.toFixed(2)} s${r.serverCpuSeconds === undefined ? '' : ` + ${r.serverCpuSeconds.toFixed(2)} s`}`;
+  console.log(
+    '\n  CPU of each measured step (its own process, + the database server when it runs on this machine):',
+  );
+  console.log(`    bare read (objects)                   ${cpu(objects)}`);
+  console.log(`    full scan                             ${cpu(full)}`);
+  console.log(`    incremental scan (the median run)     ${cpu(incremental)}`);
   console.log(`\n  alerts after the full scan: ${full.detail?.alerts}`);
   console.log(`  full scan: ${(full.seconds / objects.seconds).toFixed(2)}× the bare read (target ≤ 2×)`);
   console.log(`  incremental: ${incremental.seconds.toFixed(3)} s (target < 1 s)`);
@@ -160,10 +175,24 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   };
-  const report = (seconds: number, detail?: Record<string, number>) =>
+  const report = (
+    seconds: number,
+    detail?: Record<string, number>,
+    cpu: Pick<StepResult, 'cpuSeconds' | 'serverCpuSeconds'> = {},
+  ) =>
     console.log(
-      `RESULT ${JSON.stringify({ seconds, rssMb: process.resourceUsage().maxRSS / 1024, detail })}`,
+      `RESULT ${JSON.stringify({
+        seconds,
+        rssMb: process.resourceUsage().maxRSS / 1024,
+        cpuSeconds: cpu.cpuSeconds,
+        serverCpuSeconds: cpu.serverCpuSeconds,
+        detail,
+      })}`,
     );
+  // The server's CPU is read from /proc when it runs on this machine (the bench's usual set-up).
+  const serverPid = ['127.0.0.1', 'localhost', '::1'].includes((await resolveDbSettings()).host)
+    ? localDbServerPid()
+    : undefined;
   try {
     if (name === 'prepare') {
       // Another part's migration that fails here must not stop the scan bench (its tables are all it needs).
@@ -208,19 +237,19 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
         supportBigNumbers: true,
         charset: 'utf8mb4_unicode_ci',
       });
-      const started = performance.now();
-      let rows = 0;
-      for await (const _row of conn.query({ sql, rowsAsArray: name === 'bare-arrays' }).stream()) rows++;
-      const seconds = (performance.now() - started) / 1000;
+      const { result: rows, ...measured } = await measureCpu(async () => {
+        let n = 0;
+        for await (const _row of conn.query({ sql, rowsAsArray: name === 'bare-arrays' }).stream()) n++;
+        return n;
+      }, serverPid);
       await conn.promise().end();
       if (rows !== opts.transactions) throw new Error(`read ${rows} rows, expected ${opts.transactions}`);
-      report(seconds);
+      report(measured.seconds, undefined, measured);
     } else if (name === 'full') {
       await reset();
       await settle();
-      const started = performance.now();
-      const summary = await runScan({ mode: 'full' });
-      report((performance.now() - started) / 1000, { alerts: summary.alerts.created });
+      const { result: summary, ...measured } = await measureCpu(() => runScan({ mode: 'full' }), serverPid);
+      report(measured.seconds, { alerts: summary.alerts.created }, measured);
     } else if (name === 'prepare-incremental') {
       // Hold back the last N transactions: the state a scan of everything before them leaves behind (not measured).
       const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
@@ -231,14 +260,12 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
       await settle();
       report(0);
     } else {
-      const started = performance.now();
-      const summary = await runScan();
-      const seconds = (performance.now() - started) / 1000;
+      const { result: summary, ...measured } = await measureCpu(() => runScan(), serverPid);
       if (summary.transactionsScanned !== opts.incremental || summary.mode !== 'incremental')
         throw new Error(
           `incremental scanned ${summary.transactionsScanned} (${summary.mode}), not ${opts.incremental}`,
         );
-      report(seconds, { alerts: summary.alerts.created });
+      report(measured.seconds, { alerts: summary.alerts.created }, measured);
     }
   } finally {
     await closePool();

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { measureCpu, processCpuSeconds } from '../../bench/lib.js';
+
+/** Keeps this thread busy for about `ms` milliseconds. */
+function spin(ms: number): number {
+  const until = performance.now() + ms;
+  let x = 0;
+  while (performance.now() < until) x += Math.sqrt(x + 1);
+  return x;
+}
+
+describe('bench CPU figures', () => {
+  it('reads a process’s CPU seconds from /proc, in step with what Node reports for itself', () => {
+    const before = processCpuSeconds(process.pid);
+    const own = process.cpuUsage();
+    spin(300);
+    const after = processCpuSeconds(process.pid);
+    const used = process.cpuUsage(own);
+    expect(before).toBeTypeOf('number');
+    expect(after).toBeTypeOf('number');
+    const fromProc = (after as number) - (before as number);
+    // /proc counts in hundredths of a second: allow a few ticks either way.
+    expect(fromProc).toBeGreaterThan(0.2);
+    expect(Math.abs(fromProc - (used.user + used.system) / 1e6)).toBeLessThan(0.05);
+  });
+
+  it('has no figure for a process that does not exist', () => {
+    expect(processCpuSeconds(2 ** 31 - 1)).toBeUndefined();
+  });
+
+  it('measures wall and CPU seconds of a piece of work, and the server’s when given one', async () => {
+    const measured = await measureCpu(async () => spin(200), process.pid);
+    expect(measured.result).toBeGreaterThan(0);
+    expect(measured.seconds).toBeGreaterThanOrEqual(0.2);
+    expect(measured.cpuSeconds).toBeGreaterThan(0.15);
+    // The "server" here is this very process: its /proc figure matches its own.
+    expect(measured.serverCpuSeconds).toBeGreaterThan(0.15);
+    expect(Math.abs((measured.serverCpuSeconds as number) - measured.cpuSeconds)).toBeLessThan(0.05);
+    expect((await measureCpu(async () => 1)).serverCpuSeconds).toBeUndefined();
+  });
+});
