@@ -12,9 +12,7 @@ export interface Measurement {
 
 /** Runs `work` once and returns its wall-clock seconds. */
 export async function timeIt(label: string, work: () => Promise<unknown>): Promise<Measurement> {
-  const started = performance.now();
-  await work();
-  return { label, seconds: (performance.now() - started) / 1000 };
+  return { label, seconds: (await measureCpu(work)).seconds };
 }
 
 /** Peak resident set size of this process so far, in MB (from the kernel's ru_maxrss). */

@@ -176,16 +176,15 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
     }
   };
   const report = (
-    seconds: number,
+    measured: Pick<StepResult, 'seconds' | 'cpuSeconds' | 'serverCpuSeconds'>,
     detail?: Record<string, number>,
-    cpu: Pick<StepResult, 'cpuSeconds' | 'serverCpuSeconds'> = {},
   ) =>
     console.log(
       `RESULT ${JSON.stringify({
-        seconds,
+        seconds: measured.seconds,
         rssMb: process.resourceUsage().maxRSS / 1024,
-        cpuSeconds: cpu.cpuSeconds,
-        serverCpuSeconds: cpu.serverCpuSeconds,
+        cpuSeconds: measured.cpuSeconds,
+        serverCpuSeconds: measured.serverCpuSeconds,
         detail,
       })}`,
     );
@@ -223,10 +222,10 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
           { cwd: root, label: 'seed' },
         );
       }
-      report(0);
+      report({ seconds: 0 });
     } else if (name === 'idle') {
       await query('SELECT 1');
-      report(0);
+      report({ seconds: 0 });
     } else if (name === 'bare-objects' || name === 'bare-arrays') {
       const settings = await resolveDbSettings();
       const { TXN_COLUMNS } = await import('../lib/scan/source.js');
@@ -244,12 +243,12 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
       }, serverPid);
       await conn.promise().end();
       if (rows !== opts.transactions) throw new Error(`read ${rows} rows, expected ${opts.transactions}`);
-      report(measured.seconds, undefined, measured);
+      report(measured);
     } else if (name === 'full') {
       await reset();
       await settle();
       const { result: summary, ...measured } = await measureCpu(() => runScan({ mode: 'full' }), serverPid);
-      report(measured.seconds, { alerts: summary.alerts.created }, measured);
+      report(measured, { alerts: summary.alerts.created });
     } else if (name === 'prepare-incremental') {
       // Hold back the last N transactions: the state a scan of everything before them leaves behind (not measured).
       const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
@@ -258,14 +257,14 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
       await reset();
       await runScan({ mode: 'full', toId: Number(maxId) - opts.incremental });
       await settle();
-      report(0);
+      report({ seconds: 0 });
     } else {
       const { result: summary, ...measured } = await measureCpu(() => runScan(), serverPid);
       if (summary.transactionsScanned !== opts.incremental || summary.mode !== 'incremental')
         throw new Error(
           `incremental scanned ${summary.transactionsScanned} (${summary.mode}), not ${opts.incremental}`,
         );
-      report(measured.seconds, { alerts: summary.alerts.created }, measured);
+      report(measured, { alerts: summary.alerts.created });
     }
   } finally {
     await closePool();

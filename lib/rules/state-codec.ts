@@ -5,6 +5,7 @@
  * replayed from its history. An incremental scan decodes one per
  * client it touches and encodes it again: no JSON to parse or print, no object graph in between.
  */
+import { endianness } from 'node:os';
 
 /** Builds one state at a time (the engine is synchronous: one writer, reset per state, serves every client). */
 export class StateWriter {
@@ -104,8 +105,7 @@ export class StateReader {
   }
 }
 
-/** Whether this platform stores doubles little-endian (the last byte of 1.0 holds its exponent's top bits). */
-const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** The first two values of a saved state (its version and latest booking time), read off its head only. */
 export function readStateHead(bytes: Buffer): { version: number; latest: number } | undefined {

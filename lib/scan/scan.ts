@@ -257,6 +257,24 @@ interface Progress {
 }
 
 /**
+ * Adds a settled transaction's alerts to `batch`: one per finding, each carrying the transaction's risk — except
+ * for the rules `existing` says the transaction has an alert for already.
+ */
+function addSettledAlerts(
+  batch: AlertBatch,
+  s: Settled,
+  rules: RulesConfig,
+  runId: number,
+  existing?: { has(transactionId: number, ruleId: string): boolean },
+): void {
+  const risk = assessRisk(s.findings, s.txn, rules.risk);
+  for (const f of s.findings) {
+    if (!existing?.has(s.id, f.ruleId))
+      batch.add(s.id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId);
+  }
+}
+
+/**
  * Alert rows for settled transactions: each transaction's findings (plus, in an incremental run, the scores of the
  * alerts it already has from earlier runs) make its risk; every finding becomes one alert carrying that risk.
  */
@@ -405,15 +423,9 @@ async function fullScan(
         for (const a of clientAccountList) d.describeAccount(a);
         const txns: Txn[] = [];
         for (let k = from; k < to; k++) txns.push(columns.txn(order[k] as number, types));
-        // Every finding becomes an alert carrying its transaction's risk, unless the transaction has one for that
-        // rule already (an earlier scan's, or one an analyst worked on: never overwritten).
-        for (const s of d.judge(txns)) {
-          const risk = assessRisk(s.findings, s.txn, rules.risk);
-          for (const f of s.findings) {
-            if (!known.has(s.id, f.ruleId))
-              alertBatch.add(s.id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId);
-          }
-        }
+        // Skipped: alerts the transaction has for that rule already (an earlier scan's, or one an analyst worked
+        // on: never overwritten).
+        for (const s of d.judge(txns)) addSettledAlerts(alertBatch, s, rules, runId, known);
         // Encoded at once: one flat string per client instead of an object graph waiting for the write.
         stateBatch.add(first.clientId, d.saveBase64(), maxId);
         if (alertBatch.size >= WRITE_ROWS || stateBatch.size >= WRITE_STATES) {
@@ -612,11 +624,7 @@ async function incrementalScan(
           // can have left some above it — IGNORE skips those, and the counts are then re-read (writeAlertBatch).
           const writeFresh = () => {
             const batch = new AlertBatch(256 * 1024);
-            for (const s of fresh) {
-              const risk = assessRisk(s.findings, s.txn, rules.risk);
-              for (const f of s.findings)
-                batch.add(s.id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId);
-            }
+            for (const s of fresh) addSettledAlerts(batch, s, rules, runId);
             fresh = [];
             alertWrites = alertWrites.then(async () =>
               addCounts(created, await writeAlertBatch(conn, batch, runId)),
