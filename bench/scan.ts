@@ -4,16 +4,20 @@
  * Seeds a bank of N transactions (once; kept for later runs) in a database of its own, then measures, each in a
  * fresh process without special node flags (so each peak RSS is that step's own, as `npm run scan` or the Lambda
  * would reach it): a bare mysql2 streaming read of the same rows and columns the full scan reads (the baseline, as
- * objects — mysql2's default — and as arrays, as the scan reads them), a full scan, and an incremental scan of the
- * last `--incremental` transactions on top of a scan of everything before them (`--repeat` times: the median is
- * reported). Each scan is measured once InnoDB has flushed the dirty pages its preparation left (the reset, the
+ * objects — mysql2's default — and as arrays, as the scan reads them), a full scan, the full scan's floor (its read,
+ * then storing the alerts and client states it wrote, with nothing judged: what no rules engine can save), and an
+ * incremental scan of the last `--incremental` transactions on top of a scan of everything before them (`--repeat`
+ * times: the median is reported). Each scan is measured once InnoDB has flushed the dirty pages its preparation left (the reset, the
  * preparing scan). Prints seconds, ratios, peak RSS and each measured step's CPU seconds — its own process's and,
  * when the database server runs on this machine, the server's (from /proc): a slow machine shows as such. The
  * user's database (MYSQL_URL) is never touched. The processes run under tsx, whose loader adds tens of MB of RSS
  * that a bundled Lambda does not carry: the bench prints the RSS of an idle process for comparison.
  */
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { RiskLevel } from '../lib/rules/risk.js';
+import type { RuleId } from '../lib/rules/types.js';
 import { localDbServerPid, measureCpu, printRatios, runChild } from './lib.js';
 
 export const description =
@@ -58,6 +62,7 @@ const STEPS = [
   'bare-objects',
   'bare-arrays',
   'full',
+  'floor',
   'prepare-incremental',
   'incremental',
 ] as const;
@@ -95,6 +100,7 @@ export async function run(args: string[]): Promise<void> {
   const objects = await step('bare-objects');
   const arrays = await step('bare-arrays');
   const full = await step('full');
+  const floor = await step('floor');
   // The incremental scan is short, so its time varies from run to run more than the others: it is measured
   // `--repeat` times (each on a freshly prepared state) and the median is reported.
   const runs: StepResult[] = [];
@@ -108,6 +114,7 @@ export async function run(args: string[]): Promise<void> {
     { label: `bare mysql2 stream of ${opts.transactions} rows (objects)`, seconds: objects.seconds },
     { label: '  the same, rows as arrays (as the scan reads)', seconds: arrays.seconds },
     { label: `full scan of ${opts.transactions} transactions`, seconds: full.seconds },
+    { label: '  its floor: the read, then its writes, nothing judged', seconds: floor.seconds },
     {
       label: `incremental scan of ${opts.incremental} new transactions (median of ${runs.length})`,
       seconds: incremental.seconds,
@@ -132,9 +139,23 @@ export async function run(args: string[]): Promise<void> {
   );
   console.log(`    bare read (objects)                   ${cpu(objects)}`);
   console.log(`    full scan                             ${cpu(full)}`);
+  console.log(`    the full scan's floor                 ${cpu(floor)}`);
   console.log(`    incremental scan (the median run)     ${cpu(incremental)}`);
   console.log(`\n  alerts after the full scan: ${full.detail?.alerts}`);
   console.log(`  full scan: ${(full.seconds / objects.seconds).toFixed(2)}× the bare read (target ≤ 2×)`);
+  const floorDetail = floor.detail ?? {};
+  console.log(
+    `  its floor: reading the rows (${floorDetail.readSeconds?.toFixed(3)} s), then storing its ${floorDetail.alerts} alerts and ${floorDetail.states} client states (${floorDetail.storeSeconds?.toFixed(3)} s), nothing judged: ${(floor.seconds / objects.seconds).toFixed(2)}× the bare read`,
+  );
+  if (floor.cpuSeconds !== undefined && floor.serverCpuSeconds !== undefined) {
+    // Within 2× the bare read, this machine's cores offer at most cores × 2 × that many CPU-seconds.
+    const cores = availableParallelism();
+    const needed = floor.cpuSeconds + floor.serverCpuSeconds;
+    const offered = cores * 2 * objects.seconds;
+    console.log(
+      `  the floor alone needs ${needed.toFixed(2)} CPU-s (process + server); ${cores} cores offer ${offered.toFixed(2)} CPU-s within 2× the bare read`,
+    );
+  }
   console.log(`  incremental: ${incremental.seconds.toFixed(3)} s (target < 1 s)`);
   console.log(`  peak RSS of the full scan: ${full.rssMb.toFixed(0)} MB (target < 300 MB)`);
 }
@@ -158,9 +179,11 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
   /**
    * Waits until InnoDB has flushed most dirty pages (at most 90 s): the reset before a measured scan deletes ~180 000
    * rows and the preparation's full scan writes as many, and with the server's default io_capacity the flushing goes
-   * on for tens of seconds — a scan measured during it would be measuring the flushing.
+   * on for tens of seconds — a scan measured during it would be measuring the flushing. A bank under 100 000
+   * transactions leaves too little to flush to matter, and does not wait for other work on the server (a test suite).
    */
   const settle = async () => {
+    if (opts.transactions < 100_000) return;
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
       const rows = await query<{ Variable_name: string; Value: string }>(
@@ -249,6 +272,76 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
       await settle();
       const { result: summary, ...measured } = await measureCpu(() => runScan({ mode: 'full' }), serverPid);
       report(measured, { alerts: summary.alerts.created });
+    } else if (name === 'floor') {
+      // What the full scan cannot do without: read the rows as it reads them, then store the alerts and client
+      // states it wrote — with no transaction judged. Its own alerts and states are read back (not timed) into the
+      // LOAD DATA bytes the scan makes, the tables are emptied as before the full scan, and the writes go out the
+      // way the scan's do (writeAlertBatch, writeStateBatch), each on a connection of its own. When this alone is
+      // over 2× the bare read, no rules engine can bring the full scan within 2× on this machine.
+      const { streamRows, withTransaction } = await import('../lib/db/pool.js');
+      const { TXN_COLUMNS } = await import('../lib/scan/source.js');
+      const { AlertBatch, writeAlertBatch } = await import('../lib/scan/writer.js');
+      const { StateBatch, writeStateBatch } = await import('../lib/scan/state.js');
+      // In batches of 2 000 rows, each written in a transaction of its own, as the full scan writes them.
+      const BATCH = 2_000;
+      const alerts: InstanceType<typeof AlertBatch>[] = [];
+      let alertCount = 0;
+      let runId = 0;
+      await streamRows(
+        "SELECT transaction_id, rule_id, risk_level, score, evidence, scan_run_id FROM alerts WHERE flagged_by = 'system' ORDER BY id",
+        [],
+        (r) => {
+          if (alertCount++ % BATCH === 0) alerts.push(new AlertBatch());
+          runId = Number(r[5]);
+          alerts[alerts.length - 1]?.add(
+            Number(r[0]),
+            r[1] as RuleId,
+            r[2] as RiskLevel,
+            Number(r[3]),
+            // The pool hands JSON columns back parsed.
+            typeof r[4] === 'string' ? r[4] : JSON.stringify(r[4]),
+            runId,
+          );
+        },
+      );
+      const states: InstanceType<typeof StateBatch>[] = [];
+      let stateCount = 0;
+      await streamRows('SELECT client_id, state, as_of_transaction_id FROM scan_client_state', [], (r) => {
+        if (stateCount++ % BATCH === 0) states.push(new StateBatch());
+        states[states.length - 1]?.add(Number(r[0]), (r[1] as Buffer).toString('base64'), Number(r[2]));
+      });
+      if (alertCount === 0 || stateCount === 0) throw new Error('the floor needs the full scan before it');
+      await reset();
+      await settle();
+      let readSeconds = 0;
+      const { result: stored, ...measured } = await measureCpu(async () => {
+        const started = performance.now();
+        let rows = 0;
+        await streamRows(`SELECT ${TXN_COLUMNS} FROM transactions ORDER BY id`, [], () => {
+          rows++;
+        });
+        readSeconds = (performance.now() - started) / 1000;
+        if (rows !== opts.transactions) throw new Error(`read ${rows} rows, expected ${opts.transactions}`);
+        const [created] = await Promise.all([
+          (async () => {
+            let n = 0;
+            for (const batch of alerts)
+              n += (await withTransaction((conn) => writeAlertBatch(conn, batch, runId))).created;
+            return n;
+          })(),
+          (async () => {
+            for (const batch of states) await withTransaction((conn) => writeStateBatch(conn, batch));
+          })(),
+        ]);
+        return created;
+      }, serverPid);
+      if (stored !== alertCount) throw new Error(`stored ${stored} of ${alertCount} alerts`);
+      report(measured, {
+        alerts: alertCount,
+        states: stateCount,
+        readSeconds,
+        storeSeconds: measured.seconds - readSeconds,
+      });
     } else if (name === 'prepare-incremental') {
       // Hold back the last N transactions: the state a scan of everything before them leaves behind (not measured).
       const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [
