@@ -7,11 +7,12 @@
  * objects — mysql2's default — and as arrays, as the scan reads them), a full scan, the full scan's floor (its read,
  * then storing the alerts and client states it wrote, with nothing judged: what no rules engine can save), and an
  * incremental scan of the last `--incremental` transactions on top of a scan of everything before them (`--repeat`
- * times: the median is reported). Each scan is measured once InnoDB has flushed the dirty pages its preparation left (the reset, the
- * preparing scan). Prints seconds, ratios, peak RSS and each measured step's CPU seconds — its own process's and,
- * when the database server runs on this machine, the server's (from /proc): a slow machine shows as such. The
- * user's database (MYSQL_URL) is never touched. The processes run under tsx, whose loader adds tens of MB of RSS
- * that a bundled Lambda does not carry: the bench prints the RSS of an idle process for comparison.
+ * times: the median is reported). Each scan is measured once InnoDB has flushed the dirty pages its preparation
+ * left (the reset, the preparing scan). Prints seconds, ratios, peak RSS and each measured step's CPU seconds —
+ * its own process's and, when the database server runs on this machine, the server's (from /proc): a slow machine
+ * shows as such. The user's database (MYSQL_URL) is never touched. The processes run under tsx, whose loader adds
+ * tens of MB of RSS that a bundled Lambda does not carry: the bench prints the RSS of an idle process for
+ * comparison.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
