@@ -7,20 +7,18 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import mysql from 'mysql2/promise';
-import { afterAll, describe, expect, it } from 'vitest';
-import { settingsFromUrl } from '../../lib/db/settings.js';
-import { testDatabaseName } from '../helpers/database.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const server = process.env.MYSQL_URL || 'mysql://root@127.0.0.1:3306/financial_monitor';
-const database = testDatabaseName('benchscan');
+let db: TestDatabase;
 
-afterAll(async () => {
-  const conn = await mysql.createConnection({ ...settingsFromUrl(server), database: undefined });
-  await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  await conn.end();
+// An empty database of its own: the bench migrates and seeds it.
+beforeAll(async () => {
+  db = await createTestDatabase(server, { label: 'benchscan', migrated: false });
 });
+afterAll(() => db?.drop());
 
 describe('npm run bench -- scan', () => {
   it('measures every step on a small bank, the full scan and its floor storing the same alerts', async () => {
@@ -36,7 +34,7 @@ describe('npm run bench -- scan', () => {
         '--repeat',
         '1',
         '--database',
-        database,
+        db.name,
       ],
       { cwd: root, env: { ...process.env, MYSQL_URL: server }, maxBuffer: 16 << 20 },
     );
