@@ -1,16 +1,17 @@
 /**
- * The dashboard in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core), served by
+ * The dashboard in a real headless Chromium (found by ../helpers/browser.ts, driven by playwright-core), served by
  * serverless offline from the same bundles Lambda runs, over a seeded and scanned bank. Screenshots go to
  * test-results/ (look at them: a chart can have data and still be unreadable).
  */
 import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../lib/db/pool.js';
 import { sha256Hex } from '../../lib/http/auth.js';
 import { runScan } from '../../lib/scan/scan.js';
 import { parseSeedOptions } from '../../lib/seed/options.js';
 import { runSeed } from '../../lib/seed/run.js';
+import { launchChromium } from '../helpers/browser.js';
 import { type Offline, startOffline } from '../helpers/offline.js';
 
 const ANALYST = 'e2e-dashboard-analyst-7d3a';
@@ -45,16 +46,7 @@ beforeAll(async () => {
   offline = await startOffline({
     API_KEYS: JSON.stringify([{ name: 'e2e-analyst', role: 'analyst', sha256: sha256Hex(ANALYST) }]),
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
