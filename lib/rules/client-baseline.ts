@@ -6,39 +6,82 @@
  * Needs a minimum history; a new account falls back to the population: only amounts above its currency's p99 are
  * flagged, with a lower score.
  */
-import type { ClientBaselineConfig } from './config.js';
-import { cents, DAY, RollingSample } from './stats.js';
-import type { ClientTimeline, Finding, RuleContext, Txn } from './types.js';
+import { defineRule } from './rule.js';
+import { cents, DAY, type RollingSample } from './stats.js';
+import type { Finding, RuleContext, Txn } from './types.js';
+
+export interface ClientBaselineConfig {
+  enabled: boolean;
+  /** Debits of the account looked at: the most recent `historySize` within `lookbackDays`. */
+  historySize: number;
+  lookbackDays: number;
+  /** Fewer past debits than this ⇒ the population fallback (new accounts). */
+  minHistory: number;
+  /** Robust z-score: (amount − median) / (1.4826 · MAD) must reach this … */
+  zThreshold: number;
+  /** … and the amount must be at least this many times the median. */
+  minRatio: number;
+  /**
+   * Graded by the account's largest debit in the window: an amount at least `maxRatio` × that largest debit —
+   * bigger than anything the account ever paid, by far — scores `spikeScore` (and more per doubling) instead of
+   * `baseScore`.
+   */
+  maxRatio: number;
+  spikeScore: number;
+  /** MAD never below this share of the median (ties: a history of identical amounts has MAD 0). */
+  madFloorShare: number;
+  baseScore: number;
+  /** Added per doubling of the ratio to the largest debit beyond `maxRatio`, up to `maxScore`. */
+  scorePerDoubling: number;
+  maxScore: number;
+  /** New accounts: flagged only above the population's p99, with this score. */
+  fallbackScore: number;
+}
+
+const DEFAULTS: ClientBaselineConfig = {
+  enabled: true,
+  historySize: 50,
+  lookbackDays: 365,
+  minHistory: 5,
+  zThreshold: 6,
+  minRatio: 4,
+  maxRatio: 4,
+  spikeScore: 45,
+  madFloorShare: 0.1,
+  baseScore: 25,
+  scorePerDoubling: 2.5,
+  maxScore: 50,
+  fallbackScore: 25,
+};
 
 const MAD_TO_SIGMA = 1.4826;
 
-/** The whole rule over one timeline (each account's history from the timeline itself). */
-export function detectClientBaseline(
-  timeline: ClientTimeline,
-  ctx: RuleContext,
-  cfg: ClientBaselineConfig,
-): Finding[] {
-  const findings: Finding[] = [];
-  const samples = new Map<number, RollingSample>();
-  for (const t of timeline.txns) {
-    if (t.direction !== 'debit' || t.amount === 0) continue;
-    let history = samples.get(t.accountId);
-    if (!history) {
-      history = new RollingSample(cfg.historySize);
-      samples.set(t.accountId, history);
-    }
-    const finding = judgeClientBaseline(t, history, ctx, cfg);
-    if (finding) findings.push(finding);
-    history.add(t.time, -t.amount);
-  }
-  return findings;
-}
+/** Debits only, late ones too, against the account's own recent debits (no memory of its own). */
+export const clientBaseline = defineRule({
+  id: 'client-baseline',
+  reason: 'unusual amount',
+  scope: 'account',
+  signal: 'amount',
+  judgesLate: true,
+  defaults: DEFAULTS,
+  reachDays: (cfg) => cfg.lookbackDays,
+  debitHistory: (cfg) => ({ size: cfg.historySize, days: cfg.lookbackDays }),
+  accepts: (t) => t.direction === 'debit',
+  remember: () => null,
+  push(_memory, t, j, cfg, out) {
+    const f = judgeClientBaseline(t, j.debits, j.ctx, cfg);
+    if (f) out.push(f);
+  },
+  isEmpty: () => true,
+  save() {},
+  restore: () => null,
+});
 
 /**
- * One debit against the account's recent debits (`history`, which this expires to the rule's lookback; the caller
+ * One debit against the account's recent debits (`history`, which this expires to the rule's lookback; the engine
  * adds the debit afterwards). Credits and zero amounts are not judged.
  */
-export function judgeClientBaseline(
+function judgeClientBaseline(
   t: Txn,
   history: RollingSample,
   ctx: RuleContext,

@@ -7,35 +7,61 @@
  * counts as quiet since the latest of the lookback's start, its opening, and the start of the recorded history
  * (silence before the bank's data begins is unknown, not dormancy).
  */
-import type { DormantReactivationConfig } from './config.js';
-import { byAccount, capIds, cents, DAY, isoMinute } from './stats.js';
-import type { ClientTimeline, EpisodeTxn, Finding, RuleContext, Txn } from './types.js';
+import { defineRule, type Judging } from './rule.js';
+import { restoreTxns, saveTxns } from './state-codec.js';
+import { capIds, cents, DAY, isoMinute } from './stats.js';
+import type { EpisodeTxn, Finding, Txn } from './types.js';
 
-export interface DormantEpisode {
+export interface DormantReactivationConfig {
+  enabled: boolean;
+  /** No transaction on the account for at least this many days … */
+  dormantDays: number;
+  /** … (history is looked at this far back; a quieter account counts as dormant for this long). */
+  lookbackDays: number;
+  /** Transactions within this many days after the reactivating one belong to the same episode. */
+  followUpDays: number;
+  /**
+   * Reactivation alone scores `baseScore`; `busyBonus` more with ≥ `busyFollowUps` follow-ups, and `drainBonus`
+   * more when the episode moves out at least `drainShare` of the highest balance it saw.
+   */
+  baseScore: number;
+  busyFollowUps: number;
+  busyBonus: number;
+  drainShare: number;
+  drainBonus: number;
+}
+
+const DEFAULTS: DormantReactivationConfig = {
+  enabled: true,
+  dormantDays: 180,
+  lookbackDays: 365,
+  followUpDays: 7,
+  baseScore: 35,
+  busyFollowUps: 2,
+  busyBonus: 10,
+  drainShare: 0.3,
+  drainBonus: 10,
+};
+
+interface DormantEpisode {
   quietSince: number;
   /** The reactivating transaction first, then its follow-ups. */
   members: EpisodeTxn[];
 }
 
 /** One account: when it was last active, and the reactivation episode still open. */
-export class DormantWatch {
+class DormantWatch {
   constructor(
     public lastTime: number | undefined = undefined,
     public episode: DormantEpisode | undefined = undefined,
   ) {}
 
-  push(
-    t: Txn,
-    openedAt: number | undefined,
-    ctx: Pick<RuleContext, 'historySince'>,
-    cfg: DormantReactivationConfig,
-    out: Finding[],
-    item: EpisodeTxn = t,
-  ): void {
+  /** Judges `t`; what an episode keeps of it comes from `j.item()`, asked only when it joins one. */
+  push(t: Txn, j: Judging, cfg: DormantReactivationConfig, out: Finding[]): void {
     const episode = this.episode;
     if (episode) {
       if (t.time - (episode.members[0] as EpisodeTxn).time <= cfg.followUpDays * DAY) {
-        episode.members.push(item);
+        episode.members.push(j.item());
         this.lastTime = t.time;
         return;
       }
@@ -49,9 +75,9 @@ export class DormantWatch {
     const quietSince =
       previous !== undefined && t.time - previous <= lookback
         ? previous
-        : Math.max(t.time - lookback, openedAt ?? 0, ctx.historySince);
+        : Math.max(t.time - lookback, j.account.openedAt, j.ctx.historySince);
     this.lastTime = t.time;
-    if (t.time - quietSince >= cfg.dormantDays * DAY) this.episode = { quietSince, members: [item] };
+    if (t.time - quietSince >= cfg.dormantDays * DAY) this.episode = { quietSince, members: [j.item()] };
   }
 
   advance(now: number, cfg: DormantReactivationConfig, out: Finding[]): void {
@@ -66,6 +92,42 @@ export class DormantWatch {
     if (this.episode) emitEpisode(this.episode, cfg, out);
   }
 }
+
+const HAS_LAST = 1;
+const HAS_EPISODE = 2;
+
+/** Judged per account, every transaction in booking order (a late one is left out: its episode was judged). */
+export const dormantReactivation = defineRule({
+  id: 'dormant-reactivation',
+  reason: 'dormant account reactivated',
+  scope: 'account',
+  judgesLate: false,
+  defaults: DEFAULTS,
+  reachDays: (cfg) => cfg.lookbackDays,
+  remember: () => new DormantWatch(),
+  push: (watch, t, j, cfg, out) => watch.push(t, j, cfg, out),
+  advance: (watch, now, cfg, out) => watch.advance(now, cfg, out),
+  flush: (watch, cfg, out) => watch.flush(cfg, out),
+  oldestOpen: (watch) => watch.episode?.members[0]?.time ?? Number.POSITIVE_INFINITY,
+  isEmpty: (watch) => watch.lastTime === undefined && !watch.episode,
+  /** A bit per part present (last activity, open episode), then the parts. */
+  save(watch, out) {
+    const { lastTime, episode } = watch;
+    out.put((lastTime !== undefined ? HAS_LAST : 0) | (episode ? HAS_EPISODE : 0));
+    if (lastTime !== undefined) out.put(lastTime);
+    if (episode) {
+      out.put(episode.quietSince);
+      saveTxns(out, episode.members);
+    }
+  },
+  restore(input) {
+    const parts = input.next();
+    const lastTime = parts & HAS_LAST ? input.next() : undefined;
+    const episode =
+      parts & HAS_EPISODE ? { quietSince: input.next(), members: restoreTxns(input) } : undefined;
+    return new DormantWatch(lastTime, episode);
+  },
+});
 
 function emitEpisode(episode: DormantEpisode, cfg: DormantReactivationConfig, out: Finding[]): void {
   const members = episode.members;
@@ -107,19 +169,4 @@ function emitEpisode(episode: DormantEpisode, cfg: DormantReactivationConfig, ou
       },
     });
   }
-}
-
-export function detectDormantReactivation(
-  timeline: ClientTimeline,
-  ctx: Pick<RuleContext, 'historySince'>,
-  cfg: DormantReactivationConfig,
-): Finding[] {
-  const findings: Finding[] = [];
-  for (const [accountId, txns] of byAccount(timeline.txns)) {
-    const openedAt = timeline.accounts.get(accountId)?.openedAt;
-    const watch = new DormantWatch();
-    for (const t of txns) watch.push(t, openedAt, ctx, cfg, findings);
-    watch.flush(cfg, findings);
-  }
-  return findings;
 }

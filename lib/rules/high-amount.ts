@@ -3,36 +3,69 @@
  * same currency and direction, over a trailing window of months. Graded: beyond p99 scores more, and so does an
  * amount that is also far above the account's own median debit. Credits (money coming in) are capped low.
  */
-import type { HighAmountConfig } from './config.js';
-import { cents, DAY, RollingSample } from './stats.js';
-import type { ClientTimeline, Finding, RuleContext, Txn } from './types.js';
+import { defineRule } from './rule.js';
+import { cents, DAY, type RollingSample } from './stats.js';
+import type { Finding, RuleContext, Txn } from './types.js';
 
-/** The whole rule over one timeline (each account's own history from the timeline itself). */
-export function detectHighAmount(
-  timeline: ClientTimeline,
-  ctx: RuleContext,
-  cfg: HighAmountConfig,
-): Finding[] {
-  const findings: Finding[] = [];
-  const own = new Map<number, RollingSample>();
-  for (const t of timeline.txns) {
-    let history = own.get(t.accountId);
-    if (!history) {
-      history = new RollingSample(cfg.ownHistorySize);
-      own.set(t.accountId, history);
-    }
-    const finding = judgeHighAmount(t, history, ctx, cfg);
-    if (finding) findings.push(finding);
-    if (t.direction === 'debit') history.add(t.time, -t.amount);
-  }
-  return findings;
+export interface HighAmountConfig {
+  enabled: boolean;
+  /** Fewer comparable transactions than this in the window ⇒ no verdict (a percentile of 20 amounts means little). */
+  minComparable: number;
+  /** Trailing window of the percentiles, in calendar months ending with the transaction's month. */
+  windowMonths: number;
+  /** Score above p95, above p99. */
+  scoreAboveP95: number;
+  scoreAboveP99: number;
+  /** Added when the amount is also ≥ this many times the account's own median debit (graded by own history). */
+  ownHistoryRatio: number;
+  ownHistoryBonus: number;
+  /** Own history: the account's most recent `ownHistorySize` debits within `ownHistoryDays`, at least `ownHistoryMin`. */
+  ownHistoryMin: number;
+  ownHistorySize: number;
+  ownHistoryDays: number;
+  /** Credits (money coming in: salaries, bonuses) never score above this: an analyst looks at outflows first. */
+  creditScoreCap: number;
 }
+
+const DEFAULTS: HighAmountConfig = {
+  enabled: true,
+  minComparable: 50,
+  windowMonths: 3,
+  scoreAboveP95: 15,
+  scoreAboveP99: 25,
+  ownHistoryRatio: 5,
+  ownHistoryBonus: 5,
+  ownHistoryMin: 5,
+  ownHistorySize: 50,
+  ownHistoryDays: 365,
+  creditScoreCap: 25,
+};
+
+/** Every transaction, late ones too, against the population and the account's own debits (no memory of its own). */
+export const highAmount = defineRule({
+  id: 'high-amount',
+  reason: 'high amount',
+  scope: 'account',
+  signal: 'amount',
+  judgesLate: true,
+  defaults: DEFAULTS,
+  reachDays: (cfg) => cfg.ownHistoryDays,
+  debitHistory: (cfg) => ({ size: cfg.ownHistorySize, days: cfg.ownHistoryDays }),
+  remember: () => null,
+  push(_memory, t, j, cfg, out) {
+    const f = judgeHighAmount(t, j.debits, j.ctx, cfg);
+    if (f) out.push(f);
+  },
+  isEmpty: () => true,
+  save() {},
+  restore: () => null,
+});
 
 /**
  * One transaction against the population thresholds and the account's own recent debits (`history`, which this
- * expires to the rule's horizon; the caller adds the transaction afterwards).
+ * expires to the rule's horizon; the engine adds the transaction afterwards).
  */
-export function judgeHighAmount(
+function judgeHighAmount(
   t: Txn,
   history: RollingSample,
   ctx: RuleContext,

@@ -13,6 +13,6 @@ export interface ScoredTransaction {
 }
 
 export { DEFAULT_RULES_CONFIG, mergeRulesConfig, type RulesConfig } from './config.js';
-export { ClientDetector, detectTimeline } from './engine.js';
+export { ClientDetector } from './engine.js';
 export type { RiskLevel, TransactionRisk } from './risk.js';
 export * from './types.js';

@@ -4,24 +4,45 @@
  * `minDrainShare` of the balance the series started from — an account being emptied. The score rises with the
  * share drained. Series whose starting balance is unknown (no balance_after) are not judged.
  */
-import type { RapidTransfersConfig } from './config.js';
-import { byAccount, capIds, cents, isoMinute, MINUTE } from './stats.js';
-import type { ClientTimeline, EpisodeTxn, Finding, Txn } from './types.js';
+import { defineRule } from './rule.js';
+import { restoreTxns, saveTxns } from './state-codec.js';
+import { capIds, cents, isoMinute, MINUTE } from './stats.js';
+import type { EpisodeTxn, Finding } from './types.js';
+
+export interface RapidTransfersConfig {
+  enabled: boolean;
+  /** A series: outgoing transfers from one account, each at most `maxGapMinutes` after the previous. */
+  maxGapMinutes: number;
+  minSeries: number;
+  /** The series moves at least this share of the balance it started from … */
+  minDrainShare: number;
+  /** Score at `minDrainShare`, rising linearly to `maxScore` at a full drain. */
+  baseScore: number;
+  maxScore: number;
+}
+
+const DEFAULTS: RapidTransfersConfig = {
+  enabled: true,
+  maxGapMinutes: 60,
+  minSeries: 3,
+  minDrainShare: 0.5,
+  baseScore: 50,
+  maxScore: 70,
+};
 
 /** A series never holds more transfers than this: a longer one is judged and a new one starts (bounded memory). */
 export const MAX_SERIES = 1000;
 
 /** One account's current series of outgoing transfers. */
-export class SeriesWatch {
+class SeriesWatch {
   constructor(public series: EpisodeTxn[] = []) {}
 
-  /** `item` is what is kept of `t` while its series is open (the engine passes a slim copy). */
-  push(t: Txn, cfg: RapidTransfersConfig, out: Finding[], item: EpisodeTxn = t): void {
-    if (t.direction !== 'debit' || !t.transfer) return;
+  /** `item` is what is kept of an outgoing transfer while its series is open. */
+  push(item: EpisodeTxn, cfg: RapidTransfersConfig, out: Finding[]): void {
     const previous = this.series[this.series.length - 1];
     if (
       previous &&
-      (t.time - previous.time > cfg.maxGapMinutes * MINUTE || this.series.length >= MAX_SERIES)
+      (item.time - previous.time > cfg.maxGapMinutes * MINUTE || this.series.length >= MAX_SERIES)
     ) {
       judgeSeries(this.series, cfg, out);
       this.series = [];
@@ -42,6 +63,25 @@ export class SeriesWatch {
     judgeSeries(this.series, cfg, out);
   }
 }
+
+/** Judged per account, outgoing transfers only, in booking order (a late one is left out). */
+export const rapidTransfers = defineRule({
+  id: 'rapid-transfers',
+  reason: 'rapid transfers',
+  scope: 'account',
+  judgesLate: false,
+  defaults: DEFAULTS,
+  reachDays: (cfg) => cfg.maxGapMinutes / 1440,
+  accepts: (t) => t.direction === 'debit' && t.transfer,
+  remember: () => new SeriesWatch(),
+  push: (watch, _t, j, cfg, out) => watch.push(j.item(), cfg, out),
+  advance: (watch, now, cfg, out) => watch.advance(now, cfg, out),
+  flush: (watch, cfg, out) => watch.flush(cfg, out),
+  oldestOpen: (watch) => watch.series[0]?.time ?? Number.POSITIVE_INFINITY,
+  isEmpty: (watch) => watch.series.length === 0,
+  save: (watch, out) => saveTxns(out, watch.series),
+  restore: (input) => new SeriesWatch(restoreTxns(input)),
+});
 
 function judgeSeries(series: readonly EpisodeTxn[], cfg: RapidTransfersConfig, out: Finding[]): void {
   if (series.length < cfg.minSeries) return;
@@ -83,14 +123,4 @@ function judgeSeries(series: readonly EpisodeTxn[], cfg: RapidTransfersConfig, o
       },
     });
   }
-}
-
-export function detectRapidTransfers(timeline: ClientTimeline, cfg: RapidTransfersConfig): Finding[] {
-  const findings: Finding[] = [];
-  for (const txns of byAccount(timeline.txns).values()) {
-    const watch = new SeriesWatch();
-    for (const t of txns) watch.push(t, cfg, findings);
-    watch.flush(cfg, findings);
-  }
-  return findings;
 }

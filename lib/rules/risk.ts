@@ -1,8 +1,8 @@
 /**
  * Risk scoring: turns all findings on one transaction into one level.
  *
- *   signals  = the findings, with the two amount rules (high-amount, client-baseline) counted as one signal — the
- *              higher of their scores — because both measure the same thing: the size of the amount
+ *   signals  = the findings, with rules that measure the same thing counted as one signal — the higher of their
+ *              scores: high-amount and client-baseline both measure the size of the amount (Rule.signal)
  *   combined = strongest signal + otherWeight × (sum of the other signals), capped at 100
  *   level    = High when combined ≥ high (70), Medium when ≥ medium (40), else Low
  *
@@ -15,7 +15,8 @@
  * carries the same level; each keeps its own rule score.
  */
 import type { RiskConfig } from './config.js';
-import type { Finding, RuleId, Txn } from './types.js';
+import { RULES, type RuleId } from './registry.js';
+import type { Finding, Txn } from './types.js';
 
 export type RiskLevel = 'Low' | 'Medium' | 'High';
 export const RISK_LEVELS: readonly RiskLevel[] = ['Low', 'Medium', 'High'];
@@ -28,7 +29,9 @@ export interface TransactionRisk {
   mitigation?: string;
 }
 
-const AMOUNT_RULES: ReadonlySet<RuleId> = new Set(['high-amount', 'client-baseline']);
+/** Each rule's signal: rules that measure the same thing (the size of an amount) share one. */
+const SIGNAL_OF: ReadonlyMap<string, string> = new Map(RULES.map((r) => [r.id, r.signal ?? r.id]));
+const AMOUNT = 'amount';
 
 const purposeCache = new Map<string, RegExp>();
 function purposePattern(source: string): RegExp {
@@ -56,21 +59,19 @@ export function assessRisk(
   txn: Pick<Txn, 'title'> | undefined,
   cfg: RiskConfig,
 ): TransactionRisk {
-  let amount = 0;
-  const scores: number[] = [];
+  const bySignal = new Map<string, number>();
   for (const f of findings) {
-    if (AMOUNT_RULES.has(f.ruleId)) amount = Math.max(amount, f.score);
-    else scores.push(f.score);
+    const signal = SIGNAL_OF.get(f.ruleId) ?? f.ruleId;
+    bySignal.set(signal, Math.max(bySignal.get(signal) ?? 0, f.score));
   }
-  if (amount > 0) scores.push(amount);
-  scores.sort((a, b) => b - a);
+  const scores = [...bySignal.values()].sort((a, b) => b - a);
   const [strongest = 0, ...others] = scores;
   const combined = Math.min(100, strongest + cfg.otherWeight * others.reduce((sum, s) => sum + s, 0));
   const score = Math.round(combined * 100) / 100;
   const rules = [...new Set(findings.map((f) => f.ruleId))].sort();
   let level = levelOf(score, cfg);
   let mitigation: string | undefined;
-  const amountOnly = rules.length > 0 && rules.every((r) => AMOUNT_RULES.has(r));
+  const amountOnly = rules.length > 0 && rules.every((r) => SIGNAL_OF.get(r) === AMOUNT);
   if (level !== 'Low' && amountOnly && txn?.title && purposePattern(cfg.declaredPurpose).test(txn.title)) {
     level = 'Low';
     mitigation = `amount rules only, and the title declares a purpose: "${txn.title}"`;

@@ -1,11 +1,25 @@
 /**
- * The saved detection state's encoding: a stream of doubles in the platform's byte order (numbers as they are, short
- * ASCII codes as a length and their char codes, absent values as NaN), stored as a BLOB. Every Lambda and Node
- * platform in use is little-endian; a state moved to a big-endian one reads as another version, and its client is
- * replayed from its history. An incremental scan decodes one per
- * client it touches and encodes it again: no JSON to parse or print, no object graph in between.
+ * The saved detection state (scan_client_state.state, one per client) and its encoding: a stream of doubles in the
+ * platform's byte order (numbers as they are, short ASCII codes as a length and their char codes, absent values as
+ * NaN), stored as a BLOB. Every Lambda and Node platform in use is little-endian; a state moved to a big-endian one
+ * reads as another version, and its client is replayed from its history. An incremental scan decodes one per client
+ * it touches and encodes it again: no JSON to parse or print, no object graph in between.
+ *
+ * Layout (written by ClientDetector.save in engine.ts, read by ClientDetector.restore):
+ *
+ *   version         STATE_VERSION (engine.ts): changes with the format and with the registry's list of rules
+ *   latest          the latest booking time the client's detector has seen (ms)
+ *   accounts        count; each: id, then a bit per part present (the account's debit samples, one per distinct
+ *                   DebitHistory, then each account-scoped rule's memory, in registry order), then those parts — a
+ *                   sample as its size, horizon in days, count and (time, value) pairs (RollingSample.saveTo)
+ *   client          a bit per client-scoped rule whose memory is not empty (registry order), then those memories
+ *
+ * Each rule writes its own memory (Rule.save) with the helpers below for the transactions an open window or
+ * episode keeps: id, time, amount, balance after (or NaN), recipient key (or NaN), currency — never an IBAN.
  */
 import { endianness } from 'node:os';
+import type { EpisodeWindow } from './stats.js';
+import type { EpisodeTxn } from './types.js';
 
 /** Builds one state at a time (the engine is synchronous: one writer, reset per state, serves every client). */
 export class StateWriter {
@@ -115,4 +129,77 @@ export function readStateHead(bytes: Buffer): { version: number; latest: number 
   const version = LITTLE_ENDIAN ? bytes.readDoubleLE(0) : bytes.readDoubleBE(0);
   const latest = LITTLE_ENDIAN ? bytes.readDoubleLE(8) : bytes.readDoubleBE(8);
   return Number.isInteger(version) && Number.isFinite(latest) ? { version, latest } : undefined;
+}
+
+/** A kept transaction: id, time, amount, balance after (or NaN), recipient key (or NaN), currency. */
+function saveTxn(out: StateWriter, t: EpisodeTxn): void {
+  out.put(t.id);
+  out.put(t.time);
+  out.put(t.amount);
+  out.putMaybe(t.balanceAfter);
+  out.putMaybe(t.recipientKey);
+  out.putCode(t.currency);
+}
+
+function restoreTxn(input: StateReader): EpisodeTxn {
+  const id = input.next();
+  const time = input.next();
+  const amount = input.next();
+  const balanceAfter = input.maybe();
+  const key = input.maybe();
+  return {
+    id,
+    time,
+    amount,
+    currency: input.code(),
+    balanceAfter,
+    recipient: null,
+    recipientKey: key ?? undefined,
+  };
+}
+
+/** Kept transactions: their count, then each. */
+export function saveTxns(out: StateWriter, txns: readonly EpisodeTxn[]): void {
+  out.put(txns.length);
+  for (const t of txns) saveTxn(out, t);
+}
+
+export function restoreTxns(input: StateReader): EpisodeTxn[] {
+  const n = input.count();
+  const txns: EpisodeTxn[] = [];
+  for (let i = 0; i < n; i++) txns.push(restoreTxn(input));
+  return txns;
+}
+
+/** A window: its items, then the open episode's ids (−1 when none) and those of its members not in the window. */
+export function saveWindow(out: StateWriter, w: EpisodeWindow<EpisodeTxn>): void {
+  const window = w.window;
+  saveTxns(out, window);
+  if (!w.open) {
+    out.put(-1);
+    return;
+  }
+  out.put(w.open.length);
+  for (const t of w.open) out.put(t.id);
+  const inWindow = new Set(window);
+  saveTxns(
+    out,
+    w.open.filter((t) => !inWindow.has(t)),
+  );
+}
+
+/** Reads a window saveWindow wrote into `w`. */
+export function restoreWindow(w: EpisodeWindow<EpisodeTxn>, input: StateReader): void {
+  const window = restoreTxns(input);
+  w.window = window;
+  const opened = input.next();
+  if (opened === -1) return;
+  if (!Number.isInteger(opened) || opened < 0)
+    throw new Error(`saved scan state has a bad count (${opened})`);
+  const ids: number[] = [];
+  for (let i = 0; i < opened; i++) ids.push(input.next());
+  const byId = new Map<number, EpisodeTxn>();
+  for (const t of window) byId.set(t.id, t);
+  for (const t of restoreTxns(input)) byId.set(t.id, t);
+  w.open = ids.map((id) => byId.get(id)).filter((t): t is EpisodeTxn => t !== undefined);
 }

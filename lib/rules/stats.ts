@@ -1,9 +1,8 @@
 /**
  * Small statistics the rules share: a rolling window of recent amounts with median and MAD (robust to the very
- * outliers we look for), grouping a timeline by account, and reading a country from an IBAN.
+ * outliers we look for), episode windows, and reading a country and a key from an IBAN.
  */
 import type { StateReader, StateWriter } from './state-codec.js';
-import type { Txn } from './types.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -134,15 +133,14 @@ export class RollingSample {
   }
 }
 
-/** The transactions of each account, in the timeline's order. */
-export function byAccount(txns: readonly Txn[]): Map<number, Txn[]> {
-  const groups = new Map<number, Txn[]>();
-  for (const t of txns) {
-    const group = groups.get(t.accountId);
-    if (group) group.push(t);
-    else groups.set(t.accountId, [t]);
+/** 32-bit FNV-1a of a recipient IBAN: tells recipients apart without keeping the IBAN. */
+export function recipientKey(iban: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < iban.length; i++) {
+    h ^= iban.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
   }
-  return groups;
+  return h | 0;
 }
 
 /**

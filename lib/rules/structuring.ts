@@ -4,19 +4,45 @@
  * classic way to move a large sum without a report. Deposits and debits both count; so do all the client's
  * accounts. Currencies without a threshold are not judged.
  */
-import type { StructuringConfig } from './config.js';
+import { REPORTING_THRESHOLDS } from '../domain/bank.js';
+import { defineRule } from './rule.js';
+import { restoreWindow, saveWindow } from './state-codec.js';
 import { capIds, cents, EpisodeWindow, HOUR, isoMinute } from './stats.js';
-import type { ClientTimeline, EpisodeTxn, Finding, Txn } from './types.js';
+import type { EpisodeTxn, Finding, Txn } from './types.js';
+
+export interface StructuringConfig {
+  enabled: boolean;
+  /** Reporting thresholds per currency; "just under" = from `lowerShare` × threshold up to (not incl.) it. */
+  thresholds: Readonly<Record<string, number>>;
+  lowerShare: number;
+  /** At least `minCount` such amounts by one client within `windowHours`. */
+  minCount: number;
+  windowHours: number;
+  baseScore: number;
+  scorePerExtra: number;
+  maxScore: number;
+}
+
+const DEFAULTS: StructuringConfig = {
+  enabled: true,
+  thresholds: REPORTING_THRESHOLDS,
+  lowerShare: 0.8,
+  minCount: 3,
+  windowHours: 24,
+  baseScore: 60,
+  scorePerExtra: 8,
+  maxScore: 85,
+};
 
 /** Whether `t` is an amount just under its currency's reporting threshold. */
-export function isJustUnder(t: Txn, cfg: StructuringConfig): boolean {
+function isJustUnder(t: Txn, cfg: StructuringConfig): boolean {
   const limit = cfg.thresholds[t.currency];
   const abs = Math.abs(t.amount);
   return limit !== undefined && abs >= cfg.lowerShare * limit && abs < limit;
 }
 
 /** One client's recent just-under amounts, per currency, and the episodes still growing. */
-export class StructuringWatch {
+class StructuringWatch {
   readonly byCurrency = new Map<string, EpisodeWindow<EpisodeTxn>>();
 
   window(currency: string, cfg: StructuringConfig): EpisodeWindow<EpisodeTxn> {
@@ -28,10 +54,9 @@ export class StructuringWatch {
     return w;
   }
 
-  /** `item` is what is kept of `t` while its window is open (the engine passes a slim copy). */
-  push(t: Txn, cfg: StructuringConfig, out: Finding[], item: EpisodeTxn = t): void {
-    if (!isJustUnder(t, cfg)) return;
-    const closed = this.window(t.currency, cfg).push(item);
+  /** `item` is what is kept of a just-under amount while its window is open. */
+  push(item: EpisodeTxn, cfg: StructuringConfig, out: Finding[]): void {
+    const closed = this.window(item.currency, cfg).push(item);
     if (closed) emitEpisode(closed, cfg, out);
   }
 
@@ -53,6 +78,41 @@ export class StructuringWatch {
     return oldest;
   }
 }
+
+/** Judged per client (all accounts together), just-under amounts only, in booking order (a late one is left out). */
+export const structuring = defineRule({
+  id: 'structuring',
+  reason: 'structuring',
+  scope: 'client',
+  judgesLate: false,
+  defaults: DEFAULTS,
+  reachDays: (cfg) => cfg.windowHours / 24,
+  accepts: isJustUnder,
+  remember: () => new StructuringWatch(),
+  push: (watch, _t, j, cfg, out) => watch.push(j.item(), cfg, out),
+  advance: (watch, now, cfg, out) => watch.advance(now, cfg, out),
+  flush: (watch, cfg, out) => watch.flush(cfg, out),
+  oldestOpen: (watch) => watch.oldest(),
+  isEmpty: (watch) => {
+    for (const w of watch.byCurrency.values()) if (!w.empty) return false;
+    return true;
+  },
+  save(watch, out) {
+    let windows = 0;
+    for (const w of watch.byCurrency.values()) if (!w.empty) windows++;
+    out.put(windows);
+    for (const [currency, w] of watch.byCurrency) {
+      if (w.empty) continue;
+      out.putCode(currency);
+      saveWindow(out, w);
+    }
+  },
+  restore(input, cfg) {
+    const watch = new StructuringWatch();
+    for (let i = 0, n = input.count(); i < n; i++) restoreWindow(watch.window(input.code(), cfg), input);
+    return watch;
+  },
+});
 
 function emitEpisode(episode: readonly EpisodeTxn[], cfg: StructuringConfig, out: Finding[]): void {
   const first = episode[0];
@@ -83,12 +143,4 @@ function emitEpisode(episode: readonly EpisodeTxn[], cfg: StructuringConfig, out
       },
     });
   }
-}
-
-export function detectStructuring(timeline: ClientTimeline, cfg: StructuringConfig): Finding[] {
-  const findings: Finding[] = [];
-  const watch = new StructuringWatch();
-  for (const t of timeline.txns) watch.push(t, cfg, findings);
-  watch.flush(cfg, findings);
-  return findings;
 }

@@ -1,7 +1,8 @@
 /**
- * The shapes every detection rule shares: a client's transactions in booking order (the input) and findings with
- * their evidence (the output). Pure types — no I/O.
+ * The shapes every detection rule shares: transactions as the rules see them (the input) and findings with their
+ * evidence (the output). Pure types — no I/O.
  */
+import type { RuleId } from './registry.js';
 
 export type TxStatus = 'completed' | 'pending' | 'cancelled';
 
@@ -43,37 +44,8 @@ export interface AccountInfo {
   openedAt: number;
 }
 
-/** Everything one client did, across all their accounts, sorted by (time, id). Cancelled transactions are left out. */
-export interface ClientTimeline {
-  clientId: number;
-  /** The client's own country (ISO 3166-1 alpha-2). */
-  country: string;
-  accounts: ReadonlyMap<number, AccountInfo>;
-  txns: readonly Txn[];
-}
-
-/** Stable, human rule ids (stored in alerts.rule_id). */
-export const RULE_IDS = [
-  'high-amount',
-  'client-baseline',
-  'unusual-pattern',
-  'rapid-transfers',
-  'unusual-location',
-  'structuring',
-  'dormant-reactivation',
-] as const;
-export type RuleId = (typeof RULE_IDS)[number];
-
-/** alerts.reason per rule, in the brief's words where it has them. */
-export const RULE_REASONS: Readonly<Record<RuleId, string>> = {
-  'high-amount': 'high amount',
-  'client-baseline': 'unusual amount',
-  'unusual-pattern': 'unusual pattern',
-  'rapid-transfers': 'rapid transfers',
-  'unusual-location': 'unusual location',
-  structuring: 'structuring',
-  'dormant-reactivation': 'dormant account reactivated',
-};
+export type { RuleId } from './registry.js';
+export { RULE_IDS, RULE_REASONS } from './registry.js';
 
 /** One rule's verdict on one transaction: a score (0–100) and the evidence an analyst needs to see why. */
 export interface Finding {

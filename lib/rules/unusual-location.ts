@@ -3,15 +3,33 @@
  * of the IBAN — is not the client's own and that the client has not sent money to within `lookbackDays`, across all
  * their accounts. A client with little history (everything is "new") scores lower.
  */
-import type { UnusualLocationConfig } from './config.js';
+import { defineRule } from './rule.js';
 import { DAY } from './stats.js';
-import type { ClientTimeline, Finding, Txn } from './types.js';
+import type { Finding, Txn } from './types.js';
+
+export interface UnusualLocationConfig {
+  enabled: boolean;
+  /** Countries "used before": recipients of the client's debits within this many days. */
+  lookbackDays: number;
+  /** A client with fewer past transactions than this has no meaningful "before": lower score. */
+  minHistory: number;
+  score: number;
+  newClientScore: number;
+}
+
+const DEFAULTS: UnusualLocationConfig = {
+  enabled: true,
+  lookbackDays: 365,
+  minHistory: 5,
+  score: 45,
+  newClientScore: 25,
+};
 
 /**
  * How many recent transactions of a client the rule remembers: enough to tell an established client apart
  * (at least `minHistory`), at least 10 for the evidence.
  */
-export function locationHistoryCap(cfg: Pick<UnusualLocationConfig, 'minHistory'>): number {
+function locationHistoryCap(cfg: Pick<UnusualLocationConfig, 'minHistory'>): number {
   return Math.max(10, cfg.minHistory);
 }
 
@@ -19,7 +37,7 @@ export function locationHistoryCap(cfg: Pick<UnusualLocationConfig, 'minHistory'
  * What the rule remembers of one client: when each recipient country was last paid, and the times of the client's
  * most recent transactions (up to `cap`, within the lookback).
  */
-export class LocationMemory {
+class LocationMemory {
   /** When each recipient country was last paid. */
   readonly lastUsed = new Map<string, number>();
   /** Times of the client's recent transactions, from index `head`. */
@@ -70,6 +88,10 @@ export class LocationMemory {
     return finding;
   }
 
+  get empty(): boolean {
+    return this.lastUsed.size === 0 && this.head >= this.recent.length;
+  }
+
   /** Records a transaction time of the client (at most `cap` are kept). */
   remember(time: number): void {
     const recent = this.recent;
@@ -92,13 +114,40 @@ export class LocationMemory {
   }
 }
 
-export function detectUnusualLocation(timeline: ClientTimeline, cfg: UnusualLocationConfig): Finding[] {
-  const memory = new LocationMemory(locationHistoryCap(cfg));
-  const own = timeline.country.toUpperCase();
-  const findings: Finding[] = [];
-  for (const t of timeline.txns) {
-    const f = memory.push(t, own, cfg);
-    if (f) findings.push(f);
-  }
-  return findings;
-}
+/** Judged per client (all accounts together), every transaction, late ones too. */
+export const unusualLocation = defineRule({
+  id: 'unusual-location',
+  reason: 'unusual location',
+  scope: 'client',
+  judgesLate: true,
+  defaults: DEFAULTS,
+  reachDays: (cfg) => cfg.lookbackDays,
+  remember: (cfg) => new LocationMemory(locationHistoryCap(cfg)),
+  push(memory, t, j, cfg, out) {
+    const f = memory.push(t, j.clientCountry, cfg);
+    if (f) out.push(f);
+  },
+  isEmpty: (memory) => memory.empty,
+  /** Countries paid within the lookback with when each was last paid, then the recent transaction times. */
+  save(memory, out, cfg) {
+    const recent = memory.recentTimes();
+    const latest = recent[recent.length - 1];
+    if (latest !== undefined) memory.prune(latest - cfg.lookbackDays * DAY);
+    out.put(memory.lastUsed.size);
+    for (const [country, time] of memory.lastUsed) {
+      out.putCode(country);
+      out.put(time);
+    }
+    out.put(recent.length);
+    for (const time of recent) out.put(time);
+  },
+  restore(input, cfg) {
+    const memory = new LocationMemory(locationHistoryCap(cfg));
+    for (let i = 0, n = input.count(); i < n; i++) {
+      const code = input.code();
+      memory.lastUsed.set(code, input.next());
+    }
+    for (let i = 0, n = input.count(); i < n; i++) memory.remember(input.next());
+    return memory;
+  },
+});

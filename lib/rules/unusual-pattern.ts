@@ -3,26 +3,49 @@
  * at least `minCount` within `windowMinutes` (both configurable). Every transfer of the burst is flagged, each with
  * the ids of the others, so the analyst sees the whole burst from any one of them.
  */
-import type { UnusualPatternConfig } from './config.js';
-import { byAccount, capIds, EpisodeWindow, isoMinute, MINUTE } from './stats.js';
-import type { ClientTimeline, EpisodeTxn, Finding, Txn } from './types.js';
+import { defineRule } from './rule.js';
+import { restoreWindow, saveWindow } from './state-codec.js';
+import { capIds, EpisodeWindow, isoMinute, MINUTE } from './stats.js';
+import type { EpisodeTxn, Finding, Txn } from './types.js';
+
+export interface UnusualPatternConfig {
+  enabled: boolean;
+  /** The debits counted: payments to another party (transfer types and mobile payments), by transaction_types.type. */
+  types: readonly string[];
+  /** At least `minCount` outgoing transfers from one account within `windowMinutes` (inclusive). */
+  minCount: number;
+  windowMinutes: number;
+  baseScore: number;
+  /** Added per transfer beyond `minCount`, up to `maxScore`. */
+  scorePerExtra: number;
+  maxScore: number;
+}
+
+const DEFAULTS: UnusualPatternConfig = {
+  enabled: true,
+  types: ['outgoing transfer', 'express transfer', 'standing order', 'mobile payment'],
+  minCount: 5,
+  windowMinutes: 15,
+  baseScore: 50,
+  scorePerExtra: 4,
+  maxScore: 70,
+};
 
 /** Whether the rule counts `t`: a debit of a transfer type or a payment type listed in the config. */
-export function countsAsTransfer(t: Txn, cfg: UnusualPatternConfig): boolean {
+function countsAsTransfer(t: Txn, cfg: UnusualPatternConfig): boolean {
   return t.direction === 'debit' && (t.transfer || cfg.types.includes(t.type));
 }
 
 /** One account's recent transfers and the burst still growing. */
-export class BurstWatch {
+class BurstWatch {
   readonly episodes: EpisodeWindow<EpisodeTxn>;
 
   constructor(cfg: UnusualPatternConfig) {
     this.episodes = new EpisodeWindow<EpisodeTxn>(cfg.windowMinutes * MINUTE, cfg.minCount);
   }
 
-  /** `item` is what is kept of `t` while it may belong to a burst (the engine passes a slim copy). */
-  push(t: Txn, cfg: UnusualPatternConfig, out: Finding[], item: EpisodeTxn = t): void {
-    if (!countsAsTransfer(t, cfg)) return;
+  /** `item` is what is kept of a counted transfer while it may belong to a burst. */
+  push(item: EpisodeTxn, cfg: UnusualPatternConfig, out: Finding[]): void {
     const closed = this.episodes.push(item);
     if (closed) emitBurst(closed, cfg, out);
   }
@@ -37,6 +60,29 @@ export class BurstWatch {
     if (this.episodes.open) emitBurst(this.episodes.open, cfg, out);
   }
 }
+
+/** Judged per account, transfers only, in booking order (a late one is left out: its windows were judged). */
+export const unusualPattern = defineRule({
+  id: 'unusual-pattern',
+  reason: 'unusual pattern',
+  scope: 'account',
+  judgesLate: false,
+  defaults: DEFAULTS,
+  reachDays: (cfg) => cfg.windowMinutes / 1440,
+  accepts: countsAsTransfer,
+  remember: (cfg) => new BurstWatch(cfg),
+  push: (watch, _t, j, cfg, out) => watch.push(j.item(), cfg, out),
+  advance: (watch, now, cfg, out) => watch.advance(now, cfg, out),
+  flush: (watch, cfg, out) => watch.flush(cfg, out),
+  oldestOpen: (watch) => watch.episodes.oldest(),
+  isEmpty: (watch) => watch.episodes.empty,
+  save: (watch, out) => saveWindow(out, watch.episodes),
+  restore(input, cfg) {
+    const watch = new BurstWatch(cfg);
+    restoreWindow(watch.episodes, input);
+    return watch;
+  },
+});
 
 function emitBurst(burst: readonly EpisodeTxn[], cfg: UnusualPatternConfig, out: Finding[]): void {
   const ids = burst.map((t) => t.id);
@@ -63,14 +109,4 @@ function emitBurst(burst: readonly EpisodeTxn[], cfg: UnusualPatternConfig, out:
       },
     });
   }
-}
-
-export function detectUnusualPattern(timeline: ClientTimeline, cfg: UnusualPatternConfig): Finding[] {
-  const findings: Finding[] = [];
-  for (const txns of byAccount(timeline.txns).values()) {
-    const watch = new BurstWatch(cfg);
-    for (const t of txns) watch.push(t, cfg, findings);
-    watch.flush(cfg, findings);
-  }
-  return findings;
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectClientBaseline } from '../../lib/rules/client-baseline.js';
 import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
-import { context, DAYS, history, T0, timeline, txn } from './rules-helpers.js';
+import { context, DAYS, findingsOf, history, T0, timeline, txn } from './rules-helpers.js';
 
 const cfg = DEFAULT_RULES_CONFIG['client-baseline'];
 const population = Array.from({ length: 200 }, (_, i) => ({
@@ -12,16 +11,21 @@ const population = Array.from({ length: 200 }, (_, i) => ({
 
 describe('client-baseline', () => {
   it('finds nothing in an empty timeline or on credits', () => {
-    expect(detectClientBaseline(timeline([]), context(), cfg)).toEqual([]);
+    expect(findingsOf('client-baseline', timeline([]), cfg, context())).toEqual([]);
     expect(
-      detectClientBaseline(timeline([...history(20, 10), txn({ amount: 10_000 })]), context(), cfg),
+      findingsOf('client-baseline', timeline([...history(20, 10), txn({ amount: 10_000 })]), cfg, context()),
     ).toEqual([]);
   });
 
   it('flags an amount exactly minRatio × the median of identical past debits (MAD 0: the floor applies)', () => {
     const at = txn({ amount: -cfg.minRatio * 100 });
     const below = txn({ amount: -(cfg.minRatio * 100 - 0.01), minutes: -1 });
-    const findings = detectClientBaseline(timeline([...history(10, 100), below, at]), context(), cfg);
+    const findings = findingsOf(
+      'client-baseline',
+      timeline([...history(10, 100), below, at]),
+      cfg,
+      context(),
+    );
     expect(findings.map((f) => f.transactionId)).toEqual([at.id]);
     expect(findings[0]?.evidence).toMatchObject({ baseline: { debits: 11, median: 100, mad: 0 } });
   });
@@ -30,7 +34,12 @@ describe('client-baseline', () => {
     const past = [...history(9, 100), txn({ amount: -2000, days: -1, minutes: 1 })];
     const aboveMedianOnly = txn({ amount: -1000 });
     const spike = txn({ amount: -8000, minutes: 1 });
-    const findings = detectClientBaseline(timeline([...past, aboveMedianOnly, spike]), context(), cfg);
+    const findings = findingsOf(
+      'client-baseline',
+      timeline([...past, aboveMedianOnly, spike]),
+      cfg,
+      context(),
+    );
     const weak = findings.find((f) => f.transactionId === aboveMedianOnly.id);
     const strong = findings.find((f) => f.transactionId === spike.id);
     expect(weak?.score).toBe(cfg.baseScore);
@@ -43,9 +52,9 @@ describe('client-baseline', () => {
     const p99 = ctx.amountThresholds('EUR', 'debit', T0)?.p99 as number;
     const short = history(cfg.minHistory - 1, 100);
     const modest = txn({ amount: -1000 });
-    expect(detectClientBaseline(timeline([...short, modest]), ctx, cfg)).toEqual([]);
+    expect(findingsOf('client-baseline', timeline([...short, modest]), cfg, ctx)).toEqual([]);
     const huge = txn({ amount: -(p99 + 1), minutes: 1 });
-    const [fallback] = detectClientBaseline(timeline([...short, huge]), ctx, cfg);
+    const [fallback] = findingsOf('client-baseline', timeline([...short, huge]), cfg, ctx);
     expect(fallback?.evidence.baseline).toMatchObject({ fallback: expect.stringContaining('short history') });
     expect(fallback?.score).toBe(cfg.spikeScore);
   });
@@ -53,22 +62,25 @@ describe('client-baseline', () => {
   it('with one row of history, compares with that debit and the population', () => {
     const ctx = context(population);
     const one = history(1, 10);
-    const [finding] = detectClientBaseline(timeline([...one, txn({ amount: -1995 })]), ctx, cfg);
+    const [finding] = findingsOf('client-baseline', timeline([...one, txn({ amount: -1995 })]), cfg, ctx);
     expect(finding?.evidence).toMatchObject({ ratioToLargest: 199.5 });
   });
 
   it('forgets debits older than the lookback', () => {
     const old = history(10, 100).map((t) => ({ ...t, time: t.time - (cfg.lookbackDays + 30) * DAYS }));
-    expect(detectClientBaseline(timeline([...old, txn({ amount: -1000 })]), context(), cfg)).toEqual([]);
+    expect(findingsOf('client-baseline', timeline([...old, txn({ amount: -1000 })]), cfg, context())).toEqual(
+      [],
+    );
   });
 
   it('keeps accounts apart', () => {
     const a = history(10, 100, { accountId: 1 });
     const b = history(10, 1000, { accountId: 2 });
-    const findings = detectClientBaseline(
+    const findings = findingsOf(
+      'client-baseline',
       timeline([...a, ...b, txn({ accountId: 2, amount: -1500 })]),
-      context(),
       cfg,
+      context(),
     );
     expect(findings).toEqual([]);
   });

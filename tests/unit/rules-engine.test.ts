@@ -1,39 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
-import { ClientDetector, detectTimeline, type Settled, STATE_VERSION } from '../../lib/rules/engine.js';
+import { ClientDetector, type Settled, STATE_VERSION } from '../../lib/rules/engine.js';
 import { readStateHead, StateReader } from '../../lib/rules/state-codec.js';
 import { MAX_EPISODE } from '../../lib/rules/stats.js';
 import type { Finding, Txn } from '../../lib/rules/types.js';
-import { context, DAYS, history, T0, timeline, txn } from './rules-helpers.js';
+import {
+  context,
+  DAYS,
+  detectTimeline,
+  eventfulYear,
+  population,
+  T0,
+  timeline,
+  txn,
+} from './rules-helpers.js';
 
 const rules = DEFAULT_RULES_CONFIG;
-
-/** A client's year: routine debits, then a spike, a burst, a structuring day, a payment abroad, a long silence and a reactivation. */
-function eventfulYear(): Txn[] {
-  const routine = history(40, 50, { recipient: 'DE89370400440532013000' });
-  const spike = txn({ amount: -5_000, days: 1, recipient: 'DE89370400440532013000' });
-  const burst = Array.from({ length: 6 }, (_, i) =>
-    txn({
-      amount: -150,
-      days: 2,
-      minutes: i * 2,
-      recipient: `DE0${i}370400440532013000`,
-      balanceAfter: 900 - (i + 1) * 150,
-    }),
-  );
-  const structuring = [9_500, 9_700, 9_900].map((amount, i) =>
-    txn({ amount, days: 3, minutes: 60 * i, type: 'deposit' }),
-  );
-  const abroad = txn({ amount: -300, days: 4, recipient: 'MT84MALT011000012345MTLCAST001S' });
-  const reactivated = [
-    txn({ amount: -400, days: 250, balanceAfter: 600 }),
-    txn({ amount: -500, days: 251, balanceAfter: 100 }),
-  ];
-  return [...routine, spike, ...burst, ...structuring, abroad, ...reactivated];
-}
-
-/** Ordinary EUR debits of 10–209 in T0's month: the population the amount percentiles come from. */
-const population = Array.from({ length: 200 }, (_, i) => ({ amount: -(10 + i), currency: 'EUR', time: T0 }));
 
 const keys = (findings: readonly Finding[]) =>
   [...new Set(findings.map((f) => `${f.transactionId}|${f.ruleId}`))].sort();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
-import { detectHighAmount } from '../../lib/rules/high-amount.js';
-import { context, history, T0, timeline, txn } from './rules-helpers.js';
+import { context, findingsOf, history, T0, timeline, txn } from './rules-helpers.js';
 
 const cfg = DEFAULT_RULES_CONFIG['high-amount'];
 /** 200 EUR debits of 1..200: p95 ≈ 190, p99 ≈ 198 (histogram bucket edges). */
@@ -9,7 +8,7 @@ const population = Array.from({ length: 200 }, (_, i) => ({ amount: -(i + 1), cu
 
 describe('high-amount', () => {
   it('finds nothing in an empty timeline', () => {
-    expect(detectHighAmount(timeline([]), context(population), cfg)).toEqual([]);
+    expect(findingsOf('high-amount', timeline([]), cfg, context(population))).toEqual([]);
   });
 
   it('flags strictly above the p95 of the same currency and stores the threshold in force', () => {
@@ -18,7 +17,7 @@ describe('high-amount', () => {
     expect(th?.p95).toBeGreaterThan(180);
     const at = txn({ amount: -(th?.p95 as number) });
     const above = txn({ amount: -((th?.p95 as number) + 0.01), minutes: 1 });
-    const findings = detectHighAmount(timeline([at, above]), ctx, cfg);
+    const findings = findingsOf('high-amount', timeline([at, above]), cfg, ctx);
     expect(findings.map((f) => f.transactionId)).toEqual([above.id]);
     expect(findings[0]?.evidence).toMatchObject({
       percentile: 'p95',
@@ -31,7 +30,7 @@ describe('high-amount', () => {
     const ctx = context(population);
     const own = history(10, 10);
     const big = txn({ amount: -1000 });
-    const [finding] = detectHighAmount(timeline([...own, big]), ctx, cfg);
+    const [finding] = findingsOf('high-amount', timeline([...own, big]), cfg, ctx);
     expect(finding?.evidence).toMatchObject({
       percentile: 'p99',
       ownHistory: { debits: 10, medianDebit: 10 },
@@ -40,10 +39,11 @@ describe('high-amount', () => {
   });
 
   it('does not grade by own history with a single past debit', () => {
-    const [finding] = detectHighAmount(
+    const [finding] = findingsOf(
+      'high-amount',
       timeline([...history(1, 10), txn({ amount: -1000 })]),
-      context(population),
       cfg,
+      context(population),
     );
     expect(finding?.score).toBe(cfg.scoreAboveP99);
     expect(finding?.evidence.ownHistory).toMatchObject({ debits: 1, note: 'too short to grade' });
@@ -53,32 +53,33 @@ describe('high-amount', () => {
     const ctx = context(population);
     const pln = txn({ amount: -500, currency: 'PLN' });
     const gbp = txn({ amount: -500, currency: 'GBP' });
-    expect(detectHighAmount(timeline([pln, gbp]), ctx, cfg)).toEqual([]);
+    expect(findingsOf('high-amount', timeline([pln, gbp]), cfg, ctx)).toEqual([]);
     const plnPopulation = population.map((p) => ({ ...p, currency: 'PLN', amount: p.amount * 1000 }));
     const both = context([...population, ...plnPopulation]);
-    expect(detectHighAmount(timeline([pln]), both, cfg)).toEqual([]);
-    expect(detectHighAmount(timeline([txn({ amount: -500 })]), both, cfg)).toHaveLength(1);
+    expect(findingsOf('high-amount', timeline([pln]), cfg, both)).toEqual([]);
+    expect(findingsOf('high-amount', timeline([txn({ amount: -500 })]), cfg, both)).toHaveLength(1);
   });
 
   it('caps credits low (a bonus is money coming in)', () => {
     const credits = population.map((p) => ({ ...p, amount: -p.amount }));
-    const [finding] = detectHighAmount(
+    const [finding] = findingsOf(
+      'high-amount',
       timeline([txn({ amount: 5000, title: 'Annual bonus' })]),
-      context(credits),
       cfg,
+      context(credits),
     );
     expect(finding?.score).toBeLessThanOrEqual(cfg.creditScoreCap);
   });
 
   it('gives no verdict on too small a population', () => {
     const few = population.slice(0, cfg.minComparable - 1);
-    expect(detectHighAmount(timeline([txn({ amount: -1000 })]), context(few), cfg)).toEqual([]);
+    expect(findingsOf('high-amount', timeline([txn({ amount: -1000 })]), cfg, context(few))).toEqual([]);
   });
 
   it('treats ties at the threshold alike', () => {
     const ctx = context(population);
     const p95 = ctx.amountThresholds('EUR', 'debit', T0)?.p95 as number;
     const tied = [txn({ amount: -(p95 + 1) }), txn({ amount: -(p95 + 1), minutes: 1 })];
-    expect(detectHighAmount(timeline(tied), ctx, cfg)).toHaveLength(2);
+    expect(findingsOf('high-amount', timeline(tied), cfg, ctx)).toHaveLength(2);
   });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
-import { detectRapidTransfers } from '../../lib/rules/rapid-transfers.js';
 import type { Txn } from '../../lib/rules/types.js';
-import { timeline, txn } from './rules-helpers.js';
+import { findingsOf, timeline, txn } from './rules-helpers.js';
 
 const cfg = DEFAULT_RULES_CONFIG['rapid-transfers'];
 
@@ -24,12 +23,12 @@ function series(n: number, gap: number, share: number, fields: Partial<Txn> = {}
 
 describe('rapid-transfers', () => {
   it('finds nothing in an empty timeline', () => {
-    expect(detectRapidTransfers(timeline([]), cfg)).toEqual([]);
+    expect(findingsOf('rapid-transfers', timeline([]), cfg)).toEqual([]);
   });
 
   it('flags a series of exactly minSeries transfers, maxGap apart, moving exactly minDrainShare of the balance', () => {
     const txns = series(cfg.minSeries, cfg.maxGapMinutes, cfg.minDrainShare);
-    const findings = detectRapidTransfers(timeline(txns), cfg);
+    const findings = findingsOf('rapid-transfers', timeline(txns), cfg);
     expect(findings).toHaveLength(cfg.minSeries);
     expect(findings[0]?.score).toBe(cfg.baseScore);
     expect(findings[0]?.evidence).toMatchObject({
@@ -41,24 +40,26 @@ describe('rapid-transfers', () => {
   });
 
   it('scores a full drain at the maximum', () => {
-    const [finding] = detectRapidTransfers(timeline(series(4, 5, 1)), cfg);
+    const [finding] = findingsOf('rapid-transfers', timeline(series(4, 5, 1)), cfg);
     expect(finding?.score).toBe(cfg.maxScore);
   });
 
   it('does not flag one transfer fewer, a wider gap, a smaller share, or an unknown balance', () => {
-    expect(detectRapidTransfers(timeline(series(cfg.minSeries - 1, 1, 1)), cfg)).toEqual([]);
-    expect(detectRapidTransfers(timeline(series(cfg.minSeries, cfg.maxGapMinutes + 1, 1)), cfg)).toEqual([]);
-    expect(detectRapidTransfers(timeline(series(cfg.minSeries, 1, cfg.minDrainShare - 0.01)), cfg)).toEqual(
-      [],
-    );
-    expect(detectRapidTransfers(timeline(series(5, 1, 1, { balanceAfter: null })), cfg)).toEqual([]);
+    expect(findingsOf('rapid-transfers', timeline(series(cfg.minSeries - 1, 1, 1)), cfg)).toEqual([]);
+    expect(
+      findingsOf('rapid-transfers', timeline(series(cfg.minSeries, cfg.maxGapMinutes + 1, 1)), cfg),
+    ).toEqual([]);
+    expect(
+      findingsOf('rapid-transfers', timeline(series(cfg.minSeries, 1, cfg.minDrainShare - 0.01)), cfg),
+    ).toEqual([]);
+    expect(findingsOf('rapid-transfers', timeline(series(5, 1, 1, { balanceAfter: null })), cfg)).toEqual([]);
   });
 
   it('ignores card payments and keeps accounts apart', () => {
     const cards = series(5, 1, 1, { transfer: false, type: 'card payment' });
-    expect(detectRapidTransfers(timeline(cards), cfg)).toEqual([]);
+    expect(findingsOf('rapid-transfers', timeline(cards), cfg)).toEqual([]);
     const a = series(2, 1, 1, { accountId: 1 });
     const b = series(2, 1, 1, { accountId: 2 });
-    expect(detectRapidTransfers(timeline([...a, ...b]), cfg)).toEqual([]);
+    expect(findingsOf('rapid-transfers', timeline([...a, ...b]), cfg)).toEqual([]);
   });
 });
