@@ -1,31 +1,145 @@
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import type { Connection } from 'mysql2/promise';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/scan-anomalies.js';
-import { query } from '../../lib/db/pool.js';
+import { analyticsStaleness } from '../../lib/analytics/refresh.js';
+import { execute, query } from '../../lib/db/pool.js';
+import { resolveDbSettings } from '../../lib/db/settings.js';
 import type { ScanSummary } from '../../lib/scan/scan.js';
+import { type FixtureBank, insertBackground, insertEpisodes } from './scan-fixtures.js';
 
 const context = { awsRequestId: 'test-request', functionName: 'scan-anomalies' } as Context;
 const scheduled = JSON.parse(
   await readFile(new URL('../events/eventbridge-scheduled-scan.json', import.meta.url), 'utf8'),
 ) as unknown;
 
+let bank: FixtureBank;
+let lastId: number;
+let transactions: number;
+
+interface SystemAlert {
+  transaction_id: number;
+  rule_id: string;
+  risk_level: string;
+}
+
+async function systemAlerts(): Promise<SystemAlert[]> {
+  const rows = await query<{ transaction_id: number; rule_id: string; risk_level: string }>(
+    "SELECT transaction_id, rule_id, risk_level FROM alerts WHERE flagged_by = 'system' ORDER BY transaction_id, rule_id",
+  );
+  return rows.map((r) => ({ ...r, transaction_id: Number(r.transaction_id) }));
+}
+
+async function watermark(): Promise<number | undefined> {
+  const [row] = await query<{ last: number }>(
+    "SELECT last_transaction_id AS last FROM scan_watermarks WHERE name = 'anomaly-scan'",
+  );
+  return row === undefined ? undefined : Number(row.last);
+}
+
+const alertsOn = (alerts: SystemAlert[], ids: number[] | undefined) =>
+  alerts.filter((a) => (ids ?? []).includes(a.transaction_id));
+
+beforeAll(async () => {
+  const settings = await resolveDbSettings();
+  const mysql = await import('mysql2/promise');
+  const conn: Connection = await mysql.createConnection({ ...settings, dateStrings: true });
+  try {
+    await insertBackground(conn, { clients: 10 });
+    bank = await insertEpisodes(conn);
+  } finally {
+    await conn.end();
+  }
+  const [row] = await query<{ last: number; n: number }>(
+    'SELECT MAX(id) AS last, COUNT(*) AS n FROM transactions',
+  );
+  lastId = Number(row?.last);
+  transactions = Number(row?.n);
+});
+
+// Each test starts from a bank nobody has scanned yet.
+beforeEach(async () => {
+  for (const table of [
+    'alert_history',
+    'alerts',
+    'scan_runs',
+    'scan_watermarks',
+    'scan_amount_histogram',
+    'scan_client_state',
+  ])
+    await execute(`DELETE FROM ${table}`);
+});
+
 describe('scan-anomalies handler', () => {
-  it('runs an incremental scan on the EventBridge schedule and records the run', async () => {
+  it('scans the new transactions on the EventBridge schedule, writes explained alerts and records the run', async () => {
     const summary = (await handler(scheduled, context)) as ScanSummary;
-    expect(summary).toMatchObject({ status: 'succeeded', mode: 'incremental' });
-    const runs = await query<{ mode: string; status: string }>('SELECT mode, status FROM scan_runs');
-    expect(runs).toEqual([{ mode: 'incremental', status: 'succeeded' }]);
+
+    expect(transactions).toBeGreaterThan(500);
+    expect(summary).toMatchObject({
+      status: 'succeeded',
+      mode: 'incremental',
+      fromId: 1,
+      toId: lastId,
+      transactionsScanned: transactions,
+    });
+    const alerts = await systemAlerts();
+    expect(alerts).toHaveLength(summary.alerts.created);
+    // The planted burst drains client 1: every transfer of it is an unusual-pattern alert at High.
+    const burst = alertsOn(alerts, bank.episodes.burst).filter((a) => a.rule_id === 'unusual-pattern');
+    expect(burst.map((a) => a.transaction_id)).toEqual(bank.episodes.burst);
+    for (const a of burst) expect(a.risk_level).toBe('High');
+    expect(alertsOn(alerts, bank.episodes.structuring).map((a) => a.rule_id)).toContain('structuring');
+    expect(alertsOn(alerts, bank.episodes['new-country']).map((a) => a.rule_id)).toContain(
+      'unusual-location',
+    );
+    // The titled house deposit (a decoy) is alerted on, but stays Low.
+    const house = alertsOn(alerts, bank.episodes['house-deposit']);
+    expect(house.length).toBeGreaterThan(0);
+    for (const a of house) expect(a.risk_level).toBe('Low');
+
+    const runs = await query<Record<string, unknown>>('SELECT * FROM scan_runs');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ mode: 'incremental', status: 'succeeded' });
+    expect(Number(runs[0]?.id)).toBe(summary.runId);
+    expect(Number(runs[0]?.to_transaction_id)).toBe(lastId);
+    expect(Number(runs[0]?.transactions_scanned)).toBe(transactions);
+    expect(Number(runs[0]?.alerts_created)).toBe(alerts.length);
+    expect(await watermark()).toBe(lastId);
+    // The handler brings the dashboard's summary tables up to date after the scan.
+    expect((await analyticsStaleness()).stale).toBe(false);
   });
 
-  it('runs a full scan when invoked by hand with {"mode":"full"}', async () => {
+  it('finds nothing new on the next scheduled invocation and writes nothing', async () => {
+    await handler(scheduled, context);
+    const alerts = await systemAlerts();
+
+    const again = (await handler(scheduled, context)) as ScanSummary;
+
+    expect(again).toMatchObject({ status: 'succeeded', mode: 'incremental', transactionsScanned: 0 });
+    expect(again.alerts.created).toBe(0);
+    expect(await systemAlerts()).toEqual(alerts);
+    expect(await watermark()).toBe(lastId);
+    const runs = await query<{ status: string }>('SELECT status FROM scan_runs ORDER BY id');
+    expect(runs).toEqual([{ status: 'succeeded' }, { status: 'succeeded' }]);
+  });
+
+  it('rescans everything when invoked by hand with {"mode":"full"}, duplicating no alert', async () => {
+    await handler(scheduled, context);
+    const alerts = await systemAlerts();
+
     const summary = (await handler({ mode: 'full' }, context)) as ScanSummary;
-    expect(summary.mode).toBe('full');
+
+    expect(summary).toMatchObject({ status: 'succeeded', mode: 'full', transactionsScanned: transactions });
+    expect(summary.alerts.created).toBe(0);
+    expect(await systemAlerts()).toEqual(alerts);
+    expect(await watermark()).toBe(lastId);
   });
 
   it('rejects a malformed manual event, and fails visibly', async () => {
     await expect(handler({ mode: 'everything' }, context)).rejects.toThrow(
       /invalid scan-anomalies event: mode/,
     );
+    expect(await query('SELECT id FROM scan_runs')).toEqual([]);
   });
 });

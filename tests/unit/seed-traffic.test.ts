@@ -170,8 +170,12 @@ describe('seed traffic', () => {
   it('puts an amount spike far above the account regular history before it', () => {
     const byId = new Map(g.rows.map((r) => [r[0] as number, r]));
     const labelled = new Set(g.labels.map((l) => l[0]));
-    for (const l of g.labels.filter((x) => x[2] === 'amount-spike')) {
+    const spikes = g.labels.filter((x) => x[2] === 'amount-spike');
+    expect(spikes.length).toBeGreaterThan(0);
+    expect(spikes).toHaveLength(g.stats.episodes['amount-spike'] as number);
+    for (const l of spikes) {
       const spike = byId.get(l[0] as number) as Row;
+      expect(spike, `row of spike ${l[0]}`).toBeDefined();
       const before = g.rows.filter(
         (r) =>
           r[1] === spike[1] &&
@@ -180,6 +184,8 @@ describe('seed traffic', () => {
           r[8] === 'completed' &&
           !labelled.has(r[0]),
       );
+      // The seeder puts spikes on accounts with history; without it "far above" would compare with nothing.
+      expect(before.length, `regular debits before spike ${l[0]}`).toBeGreaterThan(0);
       const largest = Math.max(...before.map((r) => -Number(r[4])));
       expect(-Number(spike[4])).toBeGreaterThanOrEqual(largest * 3.9);
     }
