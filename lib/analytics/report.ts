@@ -157,19 +157,20 @@ table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0 16px}th,td
 th{color:#5b6474}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#5b6474}
 figure{margin:8px 0 20px}figcaption{color:#5b6474;font-size:13px}nav a{margin-right:12px}details{margin:6px 0}`;
 
-/**
- * Builds the whole report as one HTML string.
- *
- * @example await writeFile('reports/report.html', await buildReport());
- */
-export async function buildReport(now = new Date()): Promise<string> {
-  await refreshAnalytics({ waitSeconds: 120 });
-  const { database } = await resolveDbSettings();
-  const profiles = await profileTables();
-  const bank = ['clients', 'locations', 'accounts', 'transactions', 'transaction_types', 'alerts'];
-  const byName = new Map(profiles.map((p) => [p.table, p]));
+type Rows = Awaited<ReturnType<typeof query>>;
 
-  // Summary statistics.
+/** Amount buckets of the analytics histogram (|amount| in EUR, BUCKETS_PER_DECADE per power of ten). */
+type AmountBuckets = Array<{ bucket: number; n: number }>;
+
+interface ReportData {
+  database: string;
+  profiles: TableProfile[];
+  statistics: { amounts: Rows; balances: Rows; statuses: Rows; buckets: AmountBuckets };
+  distributions: { monthly: Rows; types: Rows; countries: Rows; ages: Rows; perClient: Rows };
+  anomalies: Awaited<ReturnType<typeof anomalyReport>>;
+}
+
+async function readStatistics(): Promise<ReportData['statistics']> {
   const amounts = await query(
     `SELECT currency, COUNT(*) AS n, AVG(amount) AS mean, STDDEV_POP(amount) AS sd, MIN(amount) AS lo,
             MAX(amount) AS hi, AVG(ABS(amount)) AS mean_abs
@@ -186,9 +187,10 @@ export async function buildReport(now = new Date()): Promise<string> {
     'SELECT bucket, SUM(n) AS n FROM analytics_amount_histogram GROUP BY bucket ORDER BY bucket',
   );
   const buckets = histogram.map((h) => ({ bucket: Number(h.bucket), n: Number(h.n) }));
-  const pct = (p: number) => percentileFromBuckets(buckets, p);
+  return { amounts, balances, statuses, buckets };
+}
 
-  // Distributions.
+async function readDistributions(): Promise<ReportData['distributions']> {
   const monthly = await query(
     `SELECT DATE_FORMAT(day, '%Y-%m') AS month, SUM(n) AS n FROM analytics_daily_transactions
       WHERE status <> 'cancelled' GROUP BY month ORDER BY month`,
@@ -208,23 +210,30 @@ export async function buildReport(now = new Date()): Promise<string> {
     `SELECT n, COUNT(*) AS clients FROM (SELECT client_id, COUNT(*) AS n FROM accounts GROUP BY client_id) x
       GROUP BY n ORDER BY n`,
   );
-  const decadeBins = new Map<number, number>();
-  for (const b of buckets) {
-    const decade = Math.floor(b.bucket / BUCKETS_PER_DECADE);
-    decadeBins.set(decade, (decadeBins.get(decade) ?? 0) + b.n);
-  }
-  const valueLabels = [...decadeBins.keys()].sort((a, b) => a - b);
+  return { monthly, types, countries, ages, perClient };
+}
 
+/** Everything the report shows, read after the summary tables were brought up to date. */
+async function readReportData(): Promise<ReportData> {
+  await refreshAnalytics({ waitSeconds: 120 });
+  const { database } = await resolveDbSettings();
+  const profiles = await profileTables();
+  const statistics = await readStatistics();
+  const distributions = await readDistributions();
   const anomalies = await anomalyReport();
-  const p95 = pct(0.95);
-  const p99 = pct(0.99);
+  return { database, profiles, statistics, distributions, anomalies };
+}
 
-  const section = (id: (typeof REPORT_SECTIONS)[number], title: string, body: string) =>
-    `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
-  const figure = (svg: string, caption: string) =>
-    `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+const section = (id: (typeof REPORT_SECTIONS)[number], title: string, body: string) =>
+  `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
+const figure = (svg: string, caption: string) =>
+  `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
 
-  const overview = section(
+/** The bank's tables and their row counts. */
+function overviewSection(database: string, profiles: TableProfile[], now: Date): string {
+  const bank = ['clients', 'locations', 'accounts', 'transactions', 'transaction_types', 'alerts'];
+  const byName = new Map(profiles.map((p) => [p.table, p]));
+  return section(
     'overview',
     'Overview',
     `<p>Database <strong>${esc(database)}</strong>, generated ${esc(now.toISOString())}.</p>${table(
@@ -233,8 +242,10 @@ export async function buildReport(now = new Date()): Promise<string> {
       [false, true],
     )}`,
   );
+}
 
-  const profileHtml = section(
+function profilesSection(profiles: TableProfile[]): string {
+  return section(
     'table-profiles',
     'Table profiles',
     `<p class="muted">Every table of the database: its rows, and per column the share of NULLs, the distinct values and the range (JSON and text columns: NULLs only).</p>${profiles
@@ -255,8 +266,11 @@ export async function buildReport(now = new Date()): Promise<string> {
       )
       .join('')}`,
   );
+}
 
-  const stats = section(
+function statisticsSection({ amounts, balances, statuses, buckets }: ReportData['statistics']): string {
+  const pct = (p: number) => percentileFromBuckets(buckets, p);
+  return section(
     'summary-statistics',
     'Summary statistics',
     `<h3>Transaction amounts per currency (signed; cancelled excluded)</h3>${table(
@@ -272,7 +286,7 @@ export async function buildReport(now = new Date()): Promise<string> {
       ]),
       [false, true, true, true, true, true, true],
     )}
-    <p>Percentiles of |amount| in EUR (indicative rates, ~5% bucket precision): p50 ${fmt(pct(0.5) ?? 0, 2)}, p95 ${fmt(p95 ?? 0, 2)}, p99 ${fmt(p99 ?? 0, 2)}.</p>
+    <p>Percentiles of |amount| in EUR (indicative rates, ~5% bucket precision): p50 ${fmt(pct(0.5) ?? 0, 2)}, p95 ${fmt(pct(0.95) ?? 0, 2)}, p99 ${fmt(pct(0.99) ?? 0, 2)}.</p>
     <h3>Transaction status</h3>${table(
       ['status', 'transactions'],
       statuses.map((s) => [String(s.status), fmt(Number(s.n))]),
@@ -291,99 +305,140 @@ export async function buildReport(now = new Date()): Promise<string> {
       [false, false, true, true, true, true],
     )}`,
   );
+}
 
-  const distributions = section(
+/** Transaction values by power of ten, with the p95 and p99 in the caption: a log scale. */
+function valueFigure(buckets: AmountBuckets): string {
+  const decadeBins = new Map<number, number>();
+  for (const b of buckets) {
+    const decade = Math.floor(b.bucket / BUCKETS_PER_DECADE);
+    decadeBins.set(decade, (decadeBins.get(decade) ?? 0) + b.n);
+  }
+  const decades = [...decadeBins.keys()].sort((a, b) => a - b);
+  const p95 = percentileFromBuckets(buckets, 0.95);
+  const p99 = percentileFromBuckets(buckets, 0.99);
+  return figure(
+    barChart(
+      decades.map((d) => `€${fmt(10 ** d, d < 0 ? 2 : 0)}–${fmt(10 ** (d + 1), d < -1 ? 2 : 0)}`),
+      [{ name: 'transactions', data: decades.map((d) => decadeBins.get(d) ?? 0), color: '#16a085' }],
+    ),
+    `Transaction values by power of ten (|amount| in EUR): a log scale. p95 = €${fmt(p95 ?? 0)}, p99 = €${fmt(p99 ?? 0)}.`,
+  );
+}
+
+/** One bar chart of a (label, count) query result as a figure. */
+function countFigure(
+  rows: Rows,
+  label: (row: Rows[number]) => string,
+  count: (row: Rows[number]) => number,
+  series: { name: string; color: string },
+  caption: string,
+  horizontal = false,
+): string {
+  return figure(
+    barChart(rows.map(label), [{ ...series, data: rows.map(count) }], horizontal ? { horizontal } : {}),
+    caption,
+  );
+}
+
+function distributionsSection(
+  { monthly, types, countries, ages, perClient }: ReportData['distributions'],
+  buckets: AmountBuckets,
+): string {
+  return section(
     'distributions',
     'Distributions',
     [
-      figure(
-        barChart(
-          monthly.map((m) => String(m.month)),
-          [{ name: 'transactions', data: monthly.map((m) => Number(m.n)), color: '#1f5fbf' }],
-        ),
+      countFigure(
+        monthly,
+        (m) => String(m.month),
+        (m) => Number(m.n),
+        { name: 'transactions', color: '#1f5fbf' },
         'Transactions per booking month.',
       ),
-      figure(
-        barChart(
-          valueLabels.map((d) => `€${fmt(10 ** d, d < 0 ? 2 : 0)}–${fmt(10 ** (d + 1), d < -1 ? 2 : 0)}`),
-          [{ name: 'transactions', data: valueLabels.map((d) => decadeBins.get(d) ?? 0), color: '#16a085' }],
-        ),
-        `Transaction values by power of ten (|amount| in EUR): a log scale. p95 = €${fmt(p95 ?? 0)}, p99 = €${fmt(p99 ?? 0)}.`,
-      ),
-      figure(
-        barChart(
-          types.map((t) => String(t.type)),
-          [{ name: 'transactions', data: types.map((t) => Number(t.n)), color: '#8e44ad' }],
-          { horizontal: true },
-        ),
+      valueFigure(buckets),
+      countFigure(
+        types,
+        (t) => String(t.type),
+        (t) => Number(t.n),
+        { name: 'transactions', color: '#8e44ad' },
         'Transactions by type.',
+        true,
       ),
-      figure(
-        barChart(
-          countries.map((c) => String(c.country)),
-          [{ name: 'clients', data: countries.map((c) => Number(c.n)), color: '#2e9e6b' }],
-        ),
+      countFigure(
+        countries,
+        (c) => String(c.country),
+        (c) => Number(c.n),
+        { name: 'clients', color: '#2e9e6b' },
         'Clients by country.',
       ),
-      figure(
-        barChart(
-          ages.map((a) => `${a.decade}s`),
-          [{ name: 'clients', data: ages.map((a) => Number(a.n)), color: '#d4a017' }],
-        ),
+      countFigure(
+        ages,
+        (a) => `${a.decade}s`,
+        (a) => Number(a.n),
+        { name: 'clients', color: '#d4a017' },
         'Clients by age (decade).',
       ),
-      figure(
-        barChart(
-          perClient.map((p) => `${p.n} account(s)`),
-          [{ name: 'clients', data: perClient.map((p) => Number(p.clients)), color: '#5b6474' }],
-        ),
+      countFigure(
+        perClient,
+        (p) => `${p.n} account(s)`,
+        (p) => Number(p.clients),
+        { name: 'clients', color: '#5b6474' },
         'Accounts per client.',
       ),
     ].join(''),
   );
+}
 
+/** One breakdown of the alerts: a stacked chart by risk level (when `chart` is given) and its table. */
+function breakdown(
+  id: string,
+  title: string,
+  rows: ReportRow[],
+  chart?: { caption: string; horizontal?: boolean },
+): string {
+  const svg = chart
+    ? figure(
+        barChart(
+          rows.map((r) => r.key),
+          RISK_SERIES(rows),
+          chart.horizontal ? { horizontal: true, stack: true } : { stack: true },
+        ),
+        chart.caption,
+      )
+    : '';
+  return `<h3 id="${id}">${title}</h3>${svg}${anomalyTable(rows)}`;
+}
+
+function anomaliesSection(anomalies: ReportData['anomalies']): string {
   const t = anomalies.totals;
-  const anomaliesHtml = section(
+  const lastRun = anomalies.lastRun
+    ? ` Last scan #${anomalies.lastRun.id} (${esc(anomalies.lastRun.mode)}, ${esc(anomalies.lastRun.status)}) at ${esc(anomalies.lastRun.startedAt)}.`
+    : ' No scan has run yet.';
+  return section(
     'anomalies',
     'Anomaly statistics',
-    `<p>${fmt(t.alerts)} alerts on ${fmt(t.transactions)} transactions (system ${fmt(t.system)}, analyst ${fmt(t.analyst)}).${
-      anomalies.lastRun
-        ? ` Last scan #${anomalies.lastRun.id} (${esc(anomalies.lastRun.mode)}, ${esc(anomalies.lastRun.status)}) at ${esc(anomalies.lastRun.startedAt)}.`
-        : ' No scan has run yet.'
-    }</p>
-    <h3 id="anomalies-by-rule">By rule</h3>${figure(
-      barChart(
-        anomalies.byRule.map((r) => r.key),
-        RISK_SERIES(anomalies.byRule),
-        { horizontal: true, stack: true },
-      ),
-      'Alerts per rule, by risk level.',
-    )}${anomalyTable(anomalies.byRule)}
-    <h3 id="anomalies-by-risk">By risk level</h3>${anomalyTable(anomalies.byRisk)}
-    <h3 id="anomalies-by-country">By client country</h3>${figure(
-      barChart(
-        anomalies.byCountry.map((r) => r.key),
-        RISK_SERIES(anomalies.byCountry),
-        { stack: true },
-      ),
-      'Alerts per client country, by risk level.',
-    )}${anomalyTable(anomalies.byCountry)}
-    <h3 id="anomalies-by-month">By booking month</h3>${figure(
-      barChart(
-        anomalies.byMonth.map((r) => r.key),
-        RISK_SERIES(anomalies.byMonth),
-        { stack: true },
-      ),
-      'Alerts per booking month of the transaction, by risk level.',
-    )}${anomalyTable(anomalies.byMonth)}
-    <h3 id="anomalies-by-currency">By currency</h3>${anomalyTable(anomalies.byCurrency)}`,
+    `<p>${fmt(t.alerts)} alerts on ${fmt(t.transactions)} transactions (system ${fmt(t.system)}, analyst ${fmt(t.analyst)}).${lastRun}</p>
+    ${breakdown('anomalies-by-rule', 'By rule', anomalies.byRule, { caption: 'Alerts per rule, by risk level.', horizontal: true })}
+    ${breakdown('anomalies-by-risk', 'By risk level', anomalies.byRisk)}
+    ${breakdown('anomalies-by-country', 'By client country', anomalies.byCountry, { caption: 'Alerts per client country, by risk level.' })}
+    ${breakdown('anomalies-by-month', 'By booking month', anomalies.byMonth, { caption: 'Alerts per booking month of the transaction, by risk level.' })}
+    ${breakdown('anomalies-by-currency', 'By currency', anomalies.byCurrency)}`,
   );
+}
 
+/**
+ * Builds the whole report as one HTML string.
+ *
+ * @example await writeFile('reports/report.html', await buildReport());
+ */
+export async function buildReport(now = new Date()): Promise<string> {
+  const data = await readReportData();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Financial Monitor — exploratory report ${esc(now.toISOString().slice(0, 10))}</title><style>${CSS}</style></head>
 <body><h1>Financial Monitor — exploratory report</h1>
 <nav>${REPORT_SECTIONS.map((id) => `<a href="#${id}">${id.replace('-', ' ')}</a>`).join('')}</nav>
-${overview}${profileHtml}${stats}${distributions}${anomaliesHtml}
+${overviewSection(data.database, data.profiles, now)}${profilesSection(data.profiles)}${statisticsSection(data.statistics)}${distributionsSection(data.distributions, data.statistics.buckets)}${anomaliesSection(data.anomalies)}
 </body></html>`;
 }
