@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { DEFAULT_MYSQL_URL } from '../lib/config.js';
+import { tsvLine } from '../lib/db/bulk-load.js';
 import { migrate } from '../lib/db/migrate.js';
 import { connectionOptions } from '../lib/db/pool.js';
 import { type DbSettings, settingsFromUrl } from '../lib/db/settings.js';
@@ -34,7 +35,7 @@ import {
   locationRows,
   populationSpec,
 } from '../lib/seed/population.js';
-import { type Row, tsvLine } from '../lib/seed/rows.js';
+import type { Row } from '../lib/seed/rows.js';
 import { runSeed } from '../lib/seed/run.js';
 import {
   emptyTrafficStats,

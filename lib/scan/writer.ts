@@ -10,7 +10,7 @@ import { execute, getPool, query } from '../db/pool.js';
 import type { ScoredTransaction } from '../rules/index.js';
 import type { RiskLevel, TransactionRisk } from '../rules/risk.js';
 import { type Finding, RULE_IDS, RULE_REASONS, type RuleId } from '../rules/types.js';
-import { isLocalInfileRefused } from '../seed/load.js';
+import { isLocalInfileRefused } from '../db/bulk-load.js';
 
 export const WATERMARK = 'anomaly-scan';
 export const HISTOGRAM_WATERMARK = 'anomaly-scan:histogram';
