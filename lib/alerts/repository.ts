@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Principal, Role } from '../http/auth.js';
 import { CursorError, decodeCursor, encodeCursor, filterFingerprint } from './cursor.js';
 import { UnprocessableError } from './errors.js';
+import { parseJsonColumn } from './json-column.js';
 import { piiFor } from './masking.js';
 import {
   type AlertDetail,
@@ -171,16 +172,6 @@ export function relatedTransactionIds(evidence: unknown, own?: number): number[]
   };
   visit(evidence, 0);
   return [...ids].slice(0, MAX_RELATED);
-}
-
-function parseJsonColumn(value: unknown): unknown {
-  // MySQL returns JSON columns parsed; MariaDB stores JSON as LONGTEXT and returns the text.
-  if (typeof value !== 'string') return value ?? null;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }
 
 const TRANSACTION_COLUMNS = `t.id, t.account_id, tt.type, t.date, t.amount, t.currency, t.balance_after,

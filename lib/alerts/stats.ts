@@ -6,6 +6,7 @@
 import { type Queryable, query } from '../db/pool.js';
 import { ValidationError } from '../errors.js';
 import { type AnomalyReport, anomalyReport, type ReportRow } from '../scan/report.js';
+import { parseJsonColumn } from './json-column.js';
 import { isoTime } from './repository.js';
 import { MAX_STATS_DAYS, RISK_LEVELS, STATUSES, type StatsQuery } from './schemas.js';
 
@@ -62,15 +63,6 @@ export interface AlertStatsResult {
     by_country: AllTimeRow[];
     by_month: AllTimeRow[];
   };
-}
-
-function jsonColumn(value: unknown): unknown {
-  if (typeof value !== 'string') return value ?? null;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -135,8 +127,8 @@ export async function alertStats(q: StatsQuery, db?: Queryable): Promise<AlertSt
       finished_at: r.finished_at === null ? null : isoTime(String(r.finished_at)),
       transactions_scanned: Number(r.transactions_scanned),
       alerts_created: Number(r.alerts_created),
-      alerts_by_risk: jsonColumn(r.alerts_by_risk),
-      alerts_by_reason: jsonColumn(r.alerts_by_reason),
+      alerts_by_risk: parseJsonColumn(r.alerts_by_risk),
+      alerts_by_reason: parseJsonColumn(r.alerts_by_reason),
     })),
     all_time: {
       totals: report.totals,
