@@ -10,16 +10,18 @@
  *      round trip measured in the same run;
  *   2. through serverless offline under concurrent load (autocannon): requests/s and latency of the same routes,
  *      against GET /openapi.json (no database) as the baseline.
- * The in-process part runs in a child process so that lib/config.ts reads the scratch database's URL.
+ * The in-process part runs in a child process whose MYSQL_URL names the scratch database, so the handlers' own pool
+ * and configuration are the ones measured, untouched by this process's.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
-import { config } from '../lib/config.js';
+import { defineCli } from '../lib/cli/args.js';
+import { getConfig } from '../lib/config.js';
 import { migrate } from '../lib/db/migrate.js';
 import { settingsFromUrl } from '../lib/db/settings.js';
+import { ValidationError } from '../lib/errors.js';
 import { percentile } from './lib.js';
 
 export const description =
@@ -38,41 +40,61 @@ interface Options {
   only?: 'in-process' | 'offline';
 }
 
-function options(args: string[]): Options {
-  const { values } = parseArgs({
-    args,
-    options: {
-      alerts: { type: 'string', default: '100000' },
-      transactions: { type: 'string', default: '1000000' },
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '10' },
-      keep: { type: 'boolean', default: false },
-      database: { type: 'string' },
-      only: { type: 'string' },
+const cli = defineCli({
+  usage: 'npm run bench -- api [options]',
+  description:
+    'The alerts API on a scratch database: in-process latencies, then throughput through serverless offline.',
+  options: {
+    transactions: {
+      type: 'integer',
+      min: 1000,
+      max: 10_000_000,
+      default: 1_000_000,
+      help: 'transactions in the scratch bank (default 1000000)',
     },
-  });
-  const int = (name: string, value: string, min: number, max: number) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} expects ${min}..${max}`);
-    return n;
-  };
-  const transactions = int('transactions', values.transactions, 1000, 10_000_000);
-  const o: Options = {
-    transactions,
-    alerts: int('alerts', values.alerts, 100, Math.floor(transactions / 2)),
-    duration: int('duration', values.duration, 1, 300),
-    connections: int('connections', values.connections, 1, 200),
-    keep: values.keep || values.database !== undefined,
-    database: values.database,
-    only: values.only as Options['only'],
-  };
-  if (o.database !== undefined && !/^fm_bench_api_[0-9a-f]{6}$/.test(o.database)) {
-    throw new Error('--database expects a scratch database made by --keep (fm_bench_api_xxxxxx)');
+    alerts: {
+      type: 'integer',
+      min: 100,
+      max: 5_000_000,
+      default: 100_000,
+      help: 'alerts in the scratch bank, at most half the transactions (default 100000)',
+    },
+    duration: {
+      type: 'integer',
+      min: 1,
+      max: 300,
+      default: 10,
+      help: 'seconds of load per route (default 10)',
+    },
+    connections: {
+      type: 'integer',
+      min: 1,
+      max: 200,
+      default: 10,
+      help: 'concurrent connections of the load (default 10)',
+    },
+    keep: { type: 'boolean', help: 'keep the scratch database for a later --database run' },
+    database: {
+      type: 'string',
+      arg: '<name>',
+      pattern: /^fm_bench_api_[0-9a-f]{6}$/,
+      expects: 'a scratch database made by --keep (fm_bench_api_xxxxxx)',
+      help: 'reuse a scratch database made by --keep, as it is (kept afterwards)',
+    },
+    only: { type: 'choice', choices: ['in-process', 'offline'], help: 'run one half only' },
+  },
+});
+
+function options(args: string[]): Options | undefined {
+  const values = cli.parse(args);
+  if (!values) return undefined;
+  const maxAlerts = Math.floor(values.transactions / 2);
+  if (values.alerts > maxAlerts) {
+    throw new ValidationError(
+      `--alerts expects a whole number from 100 to ${maxAlerts} (half of --transactions)`,
+    );
   }
-  if (o.only !== undefined && o.only !== 'in-process' && o.only !== 'offline') {
-    throw new Error('--only expects in-process or offline');
-  }
-  return o;
+  return { ...values, keep: values.keep || values.database !== undefined };
 }
 
 /** Builds the scratch bank: clients, accounts, transactions, alerts with evidence naming related transactions. */
@@ -354,9 +376,11 @@ async function throughOffline(url: string, o: Options): Promise<void> {
 
 export async function run(args: string[]): Promise<void> {
   const o = options(args);
-  const server = settingsFromUrl(config.MYSQL_URL);
+  if (!o) return;
+  const { MYSQL_URL } = getConfig();
+  const server = settingsFromUrl(MYSQL_URL);
   const name = o.database ?? `fm_bench_api_${randomBytes(3).toString('hex')}`;
-  const url = new URL(config.MYSQL_URL);
+  const url = new URL(MYSQL_URL);
   url.pathname = `/${name}`;
   const admin = await mysql.createConnection({ ...server, database: undefined });
   if (!o.database) {

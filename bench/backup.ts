@@ -10,16 +10,16 @@
  * The bench databases (fm_bench_backup_<n>) are filled with synthetic rows in the real schema by INSERT … SELECT
  * (fast and reproducible) and dropped afterwards unless --keep.
  */
-import '../scripts/cli-env.js';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import { config } from '../lib/config.js';
+import { defineCli } from '../lib/cli/args.js';
+import { getConfig } from '../lib/config.js';
 import { migrate } from '../lib/db/migrate.js';
 import { type DbSettings, settingsFromUrl } from '../lib/db/settings.js';
 import { type Measurement, printRatios, runChild, timeIt } from './lib.js';
@@ -102,7 +102,7 @@ async function baseline(settings: DbSettings): Promise<void> {
       'pipefail',
       '-c',
       `"$0" --defaults-extra-file="$1" --single-transaction "$2" | gzip -${GZIP_LEVEL} > /dev/null`,
-      config.MYSQLDUMP_PATH,
+      getConfig().MYSQLDUMP_PATH,
       file,
       settings.database,
     ]),
@@ -144,10 +144,9 @@ async function backupInChild(
 
 /**
  * The backup as Lambda runs it: the same esbuild bundle (ESM, a require() banner) executed by plain node, one fresh
- * process per backup. Built once per bench run into a temporary folder.
+ * process per backup. Built once per bench run into a temporary folder. Its environment comes from backupInChild.
  */
 const CHILD_SOURCE = `
-import 'ROOT/scripts/cli-env.ts';
 import { runBackup } from 'ROOT/lib/backup/backup.ts';
 import { defaultBackupContext } from 'ROOT/lib/backup/context.ts';
 const started = performance.now();
@@ -182,20 +181,34 @@ async function buildChild(dir: string): Promise<string> {
   return outfile;
 }
 
-export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      sizes: { type: 'string', default: '100000,1000000' },
-      rounds: { type: 'string', default: '2' },
-      keep: { type: 'boolean', default: false },
+const cli = defineCli({
+  usage: 'npm run bench -- backup [options]',
+  description:
+    "Backup to S3 against mysqldump | gzip -6 > /dev/null, and the backup process's peak RSS, per size.",
+  options: {
+    sizes: {
+      type: 'integer-list',
+      min: 1,
+      max: 10_000_000,
+      default: [100_000, 1_000_000],
+      help: 'transactions in each bench database (default 100000,1000000)',
     },
-    strict: true,
-  });
-  const sizes = (values.sizes ?? '').split(',').map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000_000))
-    throw new Error('--sizes expects comma-separated whole numbers (1 … 10000000)');
-  const rounds = Number(values.rounds);
+    rounds: {
+      type: 'integer',
+      min: 1,
+      max: 20,
+      default: 2,
+      help: 'runs per size; the best counts (default 2)',
+    },
+    keep: { type: 'boolean', help: 'keep the bench databases (fm_bench_backup_<n>) for the next run' },
+  },
+});
+
+export async function run(args: string[]): Promise<void> {
+  const values = cli.parse(args);
+  if (!values) return;
+  const { sizes, rounds } = values;
+  const { MYSQL_URL } = getConfig();
   const { startLocalS3, LOCAL_S3_CREDENTIALS } = await import('../scripts/local/s3-server.js');
   const s3server = await startLocalS3();
   const bucket = 'fm-bench-backups';
@@ -208,12 +221,12 @@ export async function run(args: string[]): Promise<void> {
 
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'fm-bench-backup-'));
   const childScript = await buildChild(workDir);
-  const server = settingsFromUrl(config.MYSQL_URL);
+  const server = settingsFromUrl(MYSQL_URL);
   const rss: string[] = [];
   try {
     for (const size of sizes) {
       const settings = { ...server, database: `fm_bench_backup_${size}` };
-      const url = new URL(config.MYSQL_URL);
+      const url = new URL(MYSQL_URL);
       url.pathname = `/${settings.database}`;
       await migrate({ settings });
       await fill(settings, size);

@@ -78,11 +78,13 @@ const BASELINE: Record<Figure, (from: string, to: string) => Promise<unknown>> =
     query('SELECT country, city, COUNT(DISTINCT client_id) AS n FROM locations GROUP BY country, city'),
   suspicious: (from, to) =>
     query(
-      `SELECT al.id, t.amount, c.last_name FROM alerts al JOIN transactions t ON t.id = al.transaction_id
+      `SELECT al.transaction_id, MAX(al.id) AS newest, GROUP_CONCAT(al.reason) AS reasons,
+              MIN(FIELD(al.risk_level, 'High', 'Medium', 'Low')) AS top_risk, MAX(t.amount), MAX(c.last_name)
+         FROM alerts al JOIN transactions t ON t.id = al.transaction_id
          JOIN accounts a ON a.id = t.account_id JOIN clients c ON c.id = a.client_id
-        WHERE al.status IN ('open', 'investigating') AND al.risk_level = 'High'
-          AND t.date >= ? AND t.date < ? + INTERVAL 1 DAY
-        ORDER BY al.id DESC LIMIT 15`,
+        WHERE al.status IN ('open', 'investigating') AND t.date >= ? AND t.date < ? + INTERVAL 1 DAY
+        GROUP BY al.transaction_id HAVING top_risk = 1
+        ORDER BY newest DESC LIMIT 15`,
       [from, to],
     ),
   distribution: (from, to) =>

@@ -16,7 +16,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { defineCli } from '../lib/cli/args.js';
+import { ValidationError } from '../lib/errors.js';
 import type { RiskLevel } from '../lib/rules/risk.js';
 import type { RuleId } from '../lib/rules/types.js';
 import { localDbServerPid, measureCpu, printRatios, runChild } from './lib.js';
@@ -27,34 +28,52 @@ export const description =
 const root = fileURLToPath(new URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
 
-function options(args: string[]) {
-  const { values } = parseArgs({
-    args,
-    options: {
-      transactions: { type: 'string', default: '1000000' },
-      incremental: { type: 'string', default: '10000' },
-      repeat: { type: 'string', default: '3' },
-      database: { type: 'string', default: 'fm_bench_scan' },
-      reseed: { type: 'boolean', default: false },
-      worker: { type: 'boolean', default: false },
-      step: { type: 'string', default: '' },
+const cli = defineCli({
+  usage: 'npm run bench -- scan [options]',
+  description:
+    'The full and the incremental scan against a bare mysql2 read of the same rows, in a database of its own.',
+  options: {
+    transactions: {
+      type: 'integer',
+      min: 1000,
+      max: 20_000_000,
+      default: 1_000_000,
+      help: 'transactions in the bench bank (default 1000000)',
     },
-    strict: true,
-  });
-  const transactions = Number(values.transactions);
-  const incremental = Number(values.incremental);
-  if (!Number.isInteger(transactions) || transactions < 1000 || transactions > 20_000_000) {
-    throw new Error('--transactions expects a whole number from 1000 to 20000000');
+    incremental: {
+      type: 'integer',
+      min: 1,
+      max: 20_000_000,
+      default: 10_000,
+      help: 'new transactions of the incremental scan, below --transactions (default 10000)',
+    },
+    repeat: {
+      type: 'integer',
+      min: 1,
+      max: 21,
+      default: 3,
+      help: 'incremental scans measured; the median counts (default 3)',
+    },
+    database: {
+      type: 'string',
+      arg: '<name>',
+      default: 'fm_bench_scan',
+      pattern: /^[A-Za-z0-9_]{1,64}$/,
+      expects: 'letters, digits and _',
+      help: "the bench's database on MYSQL_URL's server, kept for later runs (default fm_bench_scan)",
+    },
+    reseed: { type: 'boolean', help: 'seed the bench bank again' },
+    worker: { type: 'boolean', hidden: true, help: 'one measured step, in a process of its own' },
+    step: { type: 'string', default: '', hidden: true, help: 'the step a --worker runs' },
+  },
+});
+
+function options(args: string[]) {
+  const values = cli.parse(args);
+  if (values && values.incremental >= values.transactions) {
+    throw new ValidationError('--incremental expects a whole number from 1 to below --transactions');
   }
-  if (!Number.isInteger(incremental) || incremental < 1 || incremental >= transactions) {
-    throw new Error('--incremental expects a whole number from 1 to below --transactions');
-  }
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(values.database))
-    throw new Error('--database expects letters, digits and _');
-  const repeat = Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 21)
-    throw new Error('--repeat expects a whole number from 1 to 21');
-  return { ...values, transactions, incremental, repeat };
+  return values;
 }
 
 const STEPS = [
@@ -80,8 +99,9 @@ interface StepResult {
 
 export async function run(args: string[]): Promise<void> {
   const opts = options(args);
-  const { DEFAULT_MYSQL_URL } = await import('../lib/config.js');
-  const url = new URL(process.env.MYSQL_URL || DEFAULT_MYSQL_URL);
+  if (!opts) return;
+  const { getConfig } = await import('../lib/config.js');
+  const url = new URL(getConfig().MYSQL_URL);
   url.pathname = `/${opts.database}`;
   const step = async (name: Step): Promise<StepResult> => {
     // No special node flags: the peak RSS printed is what `npm run scan -- --full` or the Lambda would reach.
@@ -161,10 +181,10 @@ export async function run(args: string[]): Promise<void> {
   console.log(`  peak RSS of the full scan: ${full.rssMb.toFixed(0)} MB (target < 300 MB)`);
 }
 
-async function worker(opts: ReturnType<typeof options>): Promise<void> {
+async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<void> {
   const name = opts.step as Step;
   if (!STEPS.includes(name)) throw new Error(`unknown bench step ${name}`);
-  await import('../scripts/cli-env.js');
+  (await import('../scripts/cli.js')).applyCliDefaults();
   const { migrate } = await import('../lib/db/migrate.js');
   const { closePool, execute, query } = await import('../lib/db/pool.js');
   const { resolveDbSettings } = await import('../lib/db/settings.js');
@@ -366,5 +386,6 @@ async function worker(opts: ReturnType<typeof options>): Promise<void> {
 }
 
 if (process.argv[1] === self && process.argv.includes('--worker')) {
-  await worker(options(process.argv.slice(2)));
+  const opts = options(process.argv.slice(2));
+  if (opts) await worker(opts);
 }

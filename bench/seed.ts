@@ -16,9 +16,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
-import { DEFAULT_MYSQL_URL } from '../lib/config.js';
+import { defineCli } from '../lib/cli/args.js';
+import { getConfig } from '../lib/config.js';
 import { tsvLine } from '../lib/db/bulk-load.js';
 import { migrate } from '../lib/db/migrate.js';
 import { connectionOptions } from '../lib/db/pool.js';
@@ -53,7 +53,7 @@ const SEED = 20_260_101;
 const TO = '2026-01-01';
 
 function serverSettings(): DbSettings {
-  return settingsFromUrl(process.env.MYSQL_URL || DEFAULT_MYSQL_URL);
+  return settingsFromUrl(getConfig().MYSQL_URL);
 }
 
 async function createDatabase(label: string): Promise<DbSettings> {
@@ -206,19 +206,43 @@ async function childMain(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ seconds, peakRssMb: peakRssMb(), method: summary.method })}\n`);
 }
 
-export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      transactions: { type: 'string', default: '1000000' },
-      clients: { type: 'string' },
-      small: { type: 'string', default: '250000' },
-      'no-plain': { type: 'boolean', default: false },
+const cli = defineCli({
+  usage: 'npm run bench -- seed [options]',
+  description:
+    "The seeder against LOAD DATA LOCAL INFILE of the same rows, and the seeder's peak RSS at two sizes.",
+  options: {
+    transactions: {
+      type: 'integer',
+      min: 1,
+      max: 50_000_000,
+      default: 1_000_000,
+      help: 'transactions of the full-size run (default 1000000)',
     },
-  });
-  const transactions = Number(values.transactions);
-  const clients = Number(values.clients ?? Math.round(transactions / 20));
-  const small = Number(values.small);
+    clients: {
+      type: 'integer',
+      min: 1,
+      max: 2_000_000,
+      help: 'clients of the full-size run (default: one per 20 transactions)',
+    },
+    small: {
+      type: 'integer',
+      min: 1,
+      max: 50_000_000,
+      default: 250_000,
+      help: 'transactions of the smaller run, to show memory stays flat (default 250000)',
+    },
+    'no-plain': {
+      type: 'boolean',
+      help: 'skip the reference LOAD DATA with default session settings (autocommit, checks on)',
+    },
+  },
+});
+
+export async function run(args: string[]): Promise<void> {
+  const values = cli.parse(args);
+  if (!values) return;
+  const { transactions, small } = values;
+  const clients = values.clients ?? Math.round(transactions / 20);
   const full = parseSeedOptions({ clients, transactions, to: TO, seed: SEED });
   const reduced = parseSeedOptions({
     clients: Math.round((clients * small) / transactions),

@@ -1,6 +1,8 @@
 /**
- * The one place the environment is read. Parsed once at module load, so a wrong or missing value fails a cold
- * start (or a CLI) immediately with a message naming the variable and what it expects — never half-way through a job.
+ * The one place the environment is read: `getConfig()` parses it on first use and keeps the result, so no module
+ * has to be imported before another (a test or a CLI may set process.env first, then import anything). A wrong or
+ * missing value fails with a message naming the variable and what it expects — the HTTP and job wrappers ask for
+ * the config when a function's module loads, so a bad environment fails the cold start, never half-way through a job.
  *
  * Values are never echoed back in errors: MYSQL_URL may carry a password.
  */
@@ -134,6 +136,11 @@ const envSchema = z.object({
       .default('true')
       .transform((v) => v === 'true'),
   ),
+  /**
+   * Seconds a secret read from Secrets Manager (MYSQL_SECRET_ID, API_KEYS_SECRET_ID) is kept before it is read
+   * again: a rotated secret reaches warm containers within this time.
+   */
+  SECRETS_MAX_AGE_SECONDS: boundedInt(1, 86_400, 300),
   /** HTTP API keys (hashed), as JSON; see apiKeyListSchema. Wins over API_KEYS_SECRET_ID. */
   API_KEYS: z.preprocess(emptyToUndefined, apiKeyListSchema.optional()),
   /** In AWS: Secrets Manager secret (ARN or name) holding the same JSON array as API_KEYS. */
@@ -167,32 +174,29 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const variable = issue.path.join('.') || '(environment)';
-      const message =
-        issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-      return `${variable} ${message}`;
+      // zod leaves the input out of its issues, so "missing" is read from the environment itself.
+      const missing = issue.code === 'invalid_type' && [undefined, ''].includes(env[String(issue.path[0])]);
+      return `${variable} ${missing ? 'is required' : issue.message}`;
     });
     throw new ConfigError(problems);
   }
   return result.data;
 }
 
-function loadConfig(): Config {
-  try {
-    return parseConfig(process.env);
-  } catch (error) {
-    // A CLI prints the reason and stops; a Lambda cold start throws, so the init fails visibly with the same text.
-    if (error instanceof ConfigError && process.env.FM_CLI === '1') {
-      console.error(error.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+let cached: Config | undefined;
+
+/**
+ * The process's configuration: `process.env` parsed on the first call, the same object afterwards. Throws a
+ * ConfigError naming every bad variable (a CLI prints it and exits 78; a Lambda's cold start fails with it).
+ *
+ * @example const { BACKUP_BUCKET } = getConfig();
+ */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
 }
 
-/** The process's configuration, read once. */
-export const config: Config = loadConfig();
-
-/** The database name the process works on (from MYSQL_URL; Secrets Manager settings may override it in AWS). */
-export function databaseNameOf(url: string): string {
-  return new URL(url).pathname.slice(1);
+/** Forgets the parsed configuration, so the next getConfig() reads process.env again (tests that change it). */
+export function resetConfig(): void {
+  cached = undefined;
 }

@@ -2,7 +2,7 @@
  * Reachability of the system's dependencies, for GET /health and `npm start`'s banner.
  */
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { config } from './config.js';
+import { getConfig } from './config.js';
 import { query } from './db/pool.js';
 import { getS3 } from './s3/client.js';
 
@@ -50,6 +50,7 @@ async function timed<T>(
 
 /** Probes the DB and the backup bucket concurrently, each with its own time limit. */
 export async function checkHealth({ timeoutMs = 3_000 }: { timeoutMs?: number } = {}): Promise<HealthReport> {
+  const { BACKUP_BUCKET } = getConfig();
   const [db, s3] = await Promise.all([
     timed(async () => {
       const [row] = await query<{ version: string; schema: string | null }>(
@@ -57,7 +58,7 @@ export async function checkHealth({ timeoutMs = 3_000 }: { timeoutMs?: number } 
       );
       return row;
     }, timeoutMs),
-    timed(() => getS3().send(new HeadBucketCommand({ Bucket: config.BACKUP_BUCKET })), timeoutMs),
+    timed(() => getS3().send(new HeadBucketCommand({ Bucket: BACKUP_BUCKET })), timeoutMs),
   ]);
   return {
     status: db.status.ok && s3.status.ok ? 'ok' : 'degraded',
@@ -65,6 +66,6 @@ export async function checkHealth({ timeoutMs = 3_000 }: { timeoutMs?: number } 
       ...db.status,
       ...(db.value ? { version: db.value.version, schemaVersion: db.value.schema ?? undefined } : {}),
     },
-    s3: { ...s3.status, bucket: config.BACKUP_BUCKET },
+    s3: { ...s3.status, bucket: BACKUP_BUCKET },
   };
 }

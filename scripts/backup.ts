@@ -6,50 +6,40 @@
  *   --list            list the backups under the prefix
  * Ctrl-C aborts a running backup cleanly (the multipart upload is aborted; no object is left).
  */
-import './cli-env.js';
-import { parseArgs } from 'node:util';
 import { runBackup } from '../lib/backup/backup.js';
 import { defaultBackupContext } from '../lib/backup/context.js';
 import { parseBackupKey } from '../lib/backup/keys.js';
 import { runPrune } from '../lib/backup/prune.js';
 import { listObjects } from '../lib/backup/store.js';
 import { verifyBackup } from '../lib/backup/verify.js';
+import { defineCli } from '../lib/cli/args.js';
 import { ValidationError } from '../lib/errors.js';
 import { runCli } from './cli.js';
 
-const USAGE = `Usage: npm run backup [-- options]
-
-  (no option)        back up the database (MYSQL_URL) to s3://$BACKUP_BUCKET/$BACKUP_PREFIX, then prune
-  --verify           restore the newest backup into a scratch database and compare row counts and
-                     CHECKSUM TABLE with the backup's manifest; records the result in backup_runs
-  --key <key>        with --verify: test this backup instead of the newest
-  --prune            only delete backups older than BACKUP_RETENTION_DAYS (default 7); never the newest good one
-  --dry-run          with --prune: print the decisions, delete nothing
-  --skip-prune       back up without pruning
-  --list             list the backups under the prefix
-  -h, --help         this text
-
-Environment: MYSQL_URL, BACKUP_BUCKET, BACKUP_PREFIX, BACKUP_RETENTION_DAYS, BACKUP_GZIP_LEVEL,
-BACKUP_TIMEOUT_SECONDS, MYSQLDUMP_PATH, MYSQL_CLIENT_PATH, S3_ENDPOINT. LOG_LEVEL=INFO prints every step as JSON.`;
+const cli = defineCli({
+  usage: 'npm run backup [-- options]',
+  noOption: 'back up the database (MYSQL_URL) to s3://$BACKUP_BUCKET/$BACKUP_PREFIX, then prune',
+  options: {
+    verify: {
+      type: 'boolean',
+      help: "restore the newest backup into a scratch database and compare row counts and\nCHECKSUM TABLE with the backup's manifest; records the result in backup_runs",
+    },
+    key: { type: 'string', arg: '<key>', help: 'with --verify: test this backup instead of the newest' },
+    prune: {
+      type: 'boolean',
+      help: 'only delete backups older than BACKUP_RETENTION_DAYS (default 7); never the newest good one',
+    },
+    'dry-run': { type: 'boolean', help: 'with --prune: print the decisions, delete nothing' },
+    'skip-prune': { type: 'boolean', help: 'back up without pruning' },
+    list: { type: 'boolean', help: 'list the backups under the prefix' },
+  },
+  notes: `Environment: MYSQL_URL, BACKUP_BUCKET, BACKUP_PREFIX, BACKUP_RETENTION_DAYS, BACKUP_GZIP_LEVEL,
+BACKUP_TIMEOUT_SECONDS, MYSQLDUMP_PATH, MYSQL_CLIENT_PATH, S3_ENDPOINT. LOG_LEVEL=INFO prints every step as JSON.`,
+});
 
 await runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      verify: { type: 'boolean', default: false },
-      key: { type: 'string' },
-      prune: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      'skip-prune': { type: 'boolean', default: false },
-      list: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const values = cli.parse(process.argv.slice(2));
+  if (!values) return;
   const modes = [values.verify, values.prune, values.list].filter(Boolean).length;
   if (modes > 1) throw new ValidationError('choose one of --verify, --prune, --list');
   if (values.key && !values.verify) throw new ValidationError('--key only goes with --verify');

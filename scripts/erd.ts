@@ -2,12 +2,11 @@
  * `npm run erd [-- --check]`: migrates a scratch database on MYSQL_URL's server, draws its schema as a Mermaid ER
  * diagram into docs/ERD.md, and drops the scratch database. `--check` only compares and exits 1 when they differ.
  */
-import './cli-env.js';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { buildErd, erdMarkdown } from '../lib/analytics/erd.js';
+import { defineCli } from '../lib/cli/args.js';
 import { migrate } from '../lib/db/migrate.js';
 import { connectionOptions } from '../lib/db/pool.js';
 import { resolveDbSettings } from '../lib/db/settings.js';
@@ -15,17 +14,17 @@ import { runCli } from './cli.js';
 
 const ERD_PATH = new URL('../docs/ERD.md', import.meta.url);
 
+const cli = defineCli({
+  usage: 'npm run erd [-- --check]',
+  noOption: 'regenerate docs/ERD.md from a freshly migrated scratch database',
+  options: {
+    check: { type: 'boolean', help: 'only compare; exit 1 when docs/ERD.md differs from the migrations' },
+  },
+});
+
 await runCli(async () => {
-  const { values } = parseArgs({
-    options: { check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(
-      'Usage: npm run erd [-- --check]\n  Regenerates docs/ERD.md from a freshly migrated scratch database.',
-    );
-    return;
-  }
+  const values = cli.parse(process.argv.slice(2));
+  if (!values) return;
   const server = await resolveDbSettings();
   const scratch = { ...server, database: `fm_erd_${randomBytes(4).toString('hex')}` };
   try {

@@ -2,23 +2,20 @@
  * `npm run migrate [-- --dry-run]`: brings MYSQL_URL's database to the latest schema (creating the database if
  * needed). Prints what it applied; a second run applies nothing.
  */
-
-import './cli-env.js';
-import { parseArgs } from 'node:util';
+import { defineCli } from '../lib/cli/args.js';
+import { DEFAULT_MYSQL_URL } from '../lib/config.js';
 import { migrate } from '../lib/db/migrate.js';
 import { runCli } from './cli.js';
 
+const cli = defineCli({
+  usage: 'npm run migrate [-- --dry-run]',
+  noOption: `apply sql/migrations/ and changed sql/views/ to MYSQL_URL (default ${DEFAULT_MYSQL_URL})`,
+  options: { 'dry-run': { type: 'boolean', help: 'print what would be applied; change nothing' } },
+});
+
 await runCli(async () => {
-  const { values } = parseArgs({
-    options: { 'dry-run': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(
-      'Usage: npm run migrate [-- --dry-run]\n  Applies sql/migrations/ to MYSQL_URL (default mysql://root@127.0.0.1:3306/financial_monitor).',
-    );
-    return;
-  }
+  const values = cli.parse(process.argv.slice(2));
+  if (!values) return;
   const result = await migrate({ dryRun: values['dry-run'] });
   const views = result.views.length
     ? `; views ${values['dry-run'] ? 'to apply' : 'applied'}: ${result.views.join(', ')}`

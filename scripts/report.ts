@@ -3,24 +3,21 @@
  * summary statistics, distributions and anomaly statistics with SVG charts — as one self-contained HTML file,
  * by default reports/report-<YYYY-MM-DD>.html (git-ignored). Open it in any browser; it needs no network.
  */
-import './cli-env.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildReport } from '../lib/analytics/report.js';
+import { defineCli } from '../lib/cli/args.js';
 import { runCli } from './cli.js';
 
+const cli = defineCli({
+  usage: 'npm run report [-- --out <file>]',
+  noOption: 'write reports/report-<date>.html (self-contained)',
+  options: { out: { type: 'string', arg: '<file>', help: 'write the report to this file instead' } },
+});
+
 await runCli(async () => {
-  const { values } = parseArgs({
-    options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(
-      'Usage: npm run report [-- --out <file>]\n  Writes reports/report-<date>.html (self-contained).',
-    );
-    return;
-  }
+  const values = cli.parse(process.argv.slice(2));
+  if (!values) return;
   const now = new Date();
   const out = path.resolve(values.out ?? `reports/report-${now.toISOString().slice(0, 10)}.html`);
   await mkdir(path.dirname(out), { recursive: true });

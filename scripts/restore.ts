@@ -3,39 +3,38 @@
  * then streams it S3 → gunzip → mysql into the target. Refuses a non-empty target unless --force (which drops and
  * recreates it). The server and credentials are MYSQL_URL's; only the database name changes.
  */
-import './cli-env.js';
-import { parseArgs } from 'node:util';
 import { defaultBackupContext, openConnection } from '../lib/backup/context.js';
 import { restoreBackup } from '../lib/backup/restore.js';
 import { recordRestoredRun } from '../lib/backup/runs.js';
+import { defineCli } from '../lib/cli/args.js';
 import { ValidationError } from '../lib/errors.js';
 import { runCli } from './cli.js';
 
-const USAGE = `Usage: npm run restore -- --key <key> --database <target> [--force]
-
-  --key <key>          the backup object, e.g. backups/financial_monitor/2026/11/24/financial_monitor-20261124T021500000Z.sql.gz
-                       (npm run backup -- --list shows them)
-  --database <name>    target database on MYSQL_URL's server; created when absent
-  --force              replace a target that already holds tables, views, routines, triggers or events
-  -h, --help           this text
-
-The object's sha256 is checked against its manifest before anything is applied; a mismatch leaves the target untouched.`;
+const cli = defineCli({
+  usage: 'npm run restore -- --key <key> --database <target> [--force]',
+  options: {
+    key: {
+      type: 'string',
+      arg: '<key>',
+      help: 'the backup object, e.g. backups/financial_monitor/2026/11/24/financial_monitor-20261124T021500000Z.sql.gz\n(npm run backup -- --list shows them)',
+    },
+    database: {
+      type: 'string',
+      arg: '<name>',
+      help: "target database on MYSQL_URL's server; created when absent",
+    },
+    force: {
+      type: 'boolean',
+      help: 'replace a target that already holds tables, views, routines, triggers or events',
+    },
+  },
+  notes:
+    "The object's sha256 is checked against its manifest before anything is applied; a mismatch leaves the target untouched.",
+});
 
 await runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      key: { type: 'string' },
-      database: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const values = cli.parse(process.argv.slice(2));
+  if (!values) return;
   const missing = (['key', 'database'] as const).filter((name) => !values[name]);
   if (missing.length)
     throw new ValidationError(

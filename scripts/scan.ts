@@ -2,55 +2,47 @@
  * `npm run scan [-- options]`: the anomaly scan by hand (the scan-anomalies Lambda runs the same code on a
  * schedule). Incremental by default; see --help.
  */
-import './cli-env.js';
-import { parseArgs } from 'node:util';
 import { refreshAnalytics } from '../lib/analytics/refresh.js';
+import { defineCli } from '../lib/cli/args.js';
 import { ValidationError } from '../lib/errors.js';
 import { evaluateDetection, formatEvaluation } from '../lib/scan/evaluate.js';
 import { anomalyReport, formatReport } from '../lib/scan/report.js';
 import { runScan } from '../lib/scan/scan.js';
 import { runCli } from './cli.js';
 
-const HELP = `Usage: npm run scan [-- options]
-
-Scans transactions for anomalies and writes explained alerts (flagged_by = 'system').
-
-  (no option)        incremental scan: only transactions not scanned yet
-  --full             rescan every transaction (existing alerts are kept, never duplicated)
-  --chunk-size N     new transactions per committed chunk (incremental; default 20000)
-  --report           print statistics of detected anomalies (by rule, risk, currency, country, month)
-  --evaluate         compare alerts with the seeder's labels (precision / recall per injected kind)
-  --json             print --report / --evaluate / the scan summary as JSON
-  -h, --help         this text
-
---report and --evaluate only read; combine them with --full to scan first.
-Database: MYSQL_URL (default mysql://root@127.0.0.1:3306/financial_monitor).`;
+const cli = defineCli({
+  usage: 'npm run scan [-- options]',
+  description: "Scans transactions for anomalies and writes explained alerts (flagged_by = 'system').",
+  noOption: 'incremental scan: only transactions not scanned yet',
+  options: {
+    full: { type: 'boolean', help: 'rescan every transaction (existing alerts are kept, never duplicated)' },
+    'chunk-size': {
+      type: 'integer',
+      arg: 'N',
+      min: 100,
+      max: 1_000_000,
+      help: 'new transactions per committed chunk (incremental; default 20000)',
+    },
+    report: {
+      type: 'boolean',
+      help: 'print statistics of detected anomalies (by rule, risk, currency, country, month)',
+    },
+    evaluate: {
+      type: 'boolean',
+      help: "compare alerts with the seeder's labels (precision / recall per injected kind)",
+    },
+    json: { type: 'boolean', help: 'print --report / --evaluate / the scan summary as JSON' },
+  },
+  notes: `--report and --evaluate only read; combine them with --full to scan first.
+Database: MYSQL_URL (default mysql://root@127.0.0.1:3306/financial_monitor).`,
+});
 
 await runCli(async () => {
-  const { values, positionals } = parseArgs({
-    options: {
-      full: { type: 'boolean', default: false },
-      'chunk-size': { type: 'string' },
-      report: { type: 'boolean', default: false },
-      evaluate: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  if (positionals.length) throw new ValidationError(`unexpected argument "${positionals[0]}"; see --help`);
-  let chunkSize: number | undefined;
-  if (values['chunk-size'] !== undefined) {
-    chunkSize = Number(values['chunk-size']);
-    if (!/^\d+$/.test(values['chunk-size']) || chunkSize < 100 || chunkSize > 1_000_000) {
-      throw new ValidationError('--chunk-size expects a whole number from 100 to 1000000');
-    }
-    if (values.full) throw new ValidationError('--chunk-size applies to incremental scans, not --full');
+  const values = cli.parse(process.argv.slice(2));
+  if (!values) return;
+  const chunkSize = values['chunk-size'];
+  if (chunkSize !== undefined && values.full) {
+    throw new ValidationError('--chunk-size applies to incremental scans, not --full');
   }
   const readOnly = values.report || values.evaluate;
   if (!readOnly || values.full) {

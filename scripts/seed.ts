@@ -2,10 +2,9 @@
  * `npm run seed -- [options]`: fills the database (MYSQL_URL) with a synthetic bank and labelled anomalies.
  * `npm start` calls it with `--if-empty`. `--help` lists the options; docs/seeding.md explains them.
  */
-import './cli-env.js';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { refreshAnalytics } from '../lib/analytics/refresh.js';
+import { defineCli } from '../lib/cli/args.js';
 import { LOCALES } from '../lib/domain/bank.js';
 import {
   DEFAULT_ANOMALY_RATE,
@@ -17,27 +16,61 @@ import {
 import { runSeed, type SeedSummary } from '../lib/seed/run.js';
 import { runCli } from './cli.js';
 
-const HELP = `Usage: npm run seed -- [options]
-
-Fills the database (MYSQL_URL) with a synthetic bank: clients, locations, accounts and transactions, with
-labelled anomalies (table anomaly_labels). All or nothing: a failed run leaves the database as it was.
-
-Options:
-  --clients <n>         clients to create (default ${DEFAULT_CLIENTS}; each has 1-4 accounts)
-  --transactions <n>    transactions in total, opening rows included (default ${DEFAULT_TRANSACTIONS})
-  --from <YYYY-MM-DD>   first day with traffic (default: one year before --to)
-  --to <YYYY-MM-DD>     end of the range, exclusive (default: today 00:00 UTC)
-  --seed <n>            PRNG seed, 0-4294967295 (default ${DEFAULT_SEED}); same options => identical database
-  --locales <list>      comma-separated, from: ${LOCALES.map((l) => l.locale).join(',')} (default: all)
-  --anomaly-rate <r>    share of transactions in injected anomaly episodes, 0-0.1 (default ${DEFAULT_ANOMALY_RATE})
-  --reset               replace the bank already in the database (its alerts and scan state too)
-  --append              add to the bank already in the database
-  --if-empty            seed only when the database has no bank yet; otherwise say so and exit 0
-  -h, --help            show this help
-
-Examples:
+// Values stay text here: parseSeedOptions checks them, with the same messages for the CLI and the Lambda's event.
+const cli = defineCli({
+  usage: 'npm run seed -- [options]',
+  description: `Fills the database (MYSQL_URL) with a synthetic bank: clients, locations, accounts and transactions, with
+labelled anomalies (table anomaly_labels). All or nothing: a failed run leaves the database as it was.`,
+  options: {
+    clients: {
+      type: 'string',
+      arg: '<n>',
+      help: `clients to create (default ${DEFAULT_CLIENTS}; each has 1-4 accounts)`,
+    },
+    transactions: {
+      type: 'string',
+      arg: '<n>',
+      help: `transactions in total, opening rows included (default ${DEFAULT_TRANSACTIONS})`,
+    },
+    from: {
+      type: 'string',
+      arg: '<YYYY-MM-DD>',
+      help: 'first day with traffic (default: one year before --to)',
+    },
+    to: {
+      type: 'string',
+      arg: '<YYYY-MM-DD>',
+      help: 'end of the range, exclusive (default: today 00:00 UTC)',
+    },
+    seed: {
+      type: 'string',
+      arg: '<n>',
+      help: `PRNG seed, 0-4294967295 (default ${DEFAULT_SEED}); same options => identical database`,
+    },
+    locales: {
+      type: 'string',
+      arg: '<list>',
+      help: `comma-separated, from: ${LOCALES.map((l) => l.locale).join(',')} (default: all)`,
+    },
+    'anomaly-rate': {
+      type: 'string',
+      arg: '<r>',
+      help: `share of transactions in injected anomaly episodes, 0-0.1 (default ${DEFAULT_ANOMALY_RATE})`,
+    },
+    reset: {
+      type: 'boolean',
+      help: 'replace the bank already in the database (its alerts and scan state too)',
+    },
+    append: { type: 'boolean', help: 'add to the bank already in the database' },
+    'if-empty': {
+      type: 'boolean',
+      help: 'seed only when the database has no bank yet; otherwise say so and exit 0',
+    },
+  },
+  notes: `Examples:
   npm run seed -- --reset
-  npm run seed -- --clients 50000 --transactions 1000000 --to 2026-01-01 --seed 7 --reset`;
+  npm run seed -- --clients 50000 --transactions 1000000 --to 2026-01-01 --seed 7 --reset`,
+});
 
 function printSummary(s: SeedSummary): void {
   if (s.status === 'already-seeded') {
@@ -69,26 +102,8 @@ function printSummary(s: SeedSummary): void {
 }
 
 await runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      clients: { type: 'string' },
-      transactions: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      seed: { type: 'string' },
-      locales: { type: 'string' },
-      'anomaly-rate': { type: 'string' },
-      reset: { type: 'boolean' },
-      append: { type: 'boolean' },
-      'if-empty': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+  const values = cli.parse(process.argv.slice(2));
+  if (!values) return;
   const options = parseSeedOptions({
     clients: values.clients,
     transactions: values.transactions,

@@ -7,19 +7,29 @@
  *   - `serverless offline` with every HTTP route and schedule.
  * Ctrl-C stops what this command started, and only that.
  */
-import './cli-env.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defineCli } from '../lib/cli/args.js';
 import { DEFAULT_MYSQL_URL } from '../lib/config.js';
 import { LOCAL_DEV_KEYS } from '../lib/http/auth.js';
+import { applyCliDefaults } from './cli.js';
 import { findOrStartDatabase, type LocalDatabase } from './local/database.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local/s3-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const say = (message: string) => console.log(`[start] ${message}`);
+
+const cli = defineCli({
+  usage: 'npm start',
+  description: `The whole system on this machine: a database (MYSQL_URL if it answers, else docker compose, else a
+private MariaDB/MySQL in .local/), an S3-compatible server (S3_ENDPOINT if it answers, else one on port S3_PORT,
+default 4569), migrations, the demo bank when the database is empty, a scan, and serverless offline with every
+route and schedule on HTTP_PORT (default 3000). Ctrl-C stops what this command started, and only that.`,
+  options: {},
+});
 
 const stops: Array<{ what: string; stop: () => Promise<void> }> = [];
 let offline: ChildProcess | undefined;
@@ -68,6 +78,8 @@ async function s3Answers(endpoint: string): Promise<boolean> {
 }
 
 async function main() {
+  if (!cli.parse(process.argv.slice(2))) return;
+  applyCliDefaults();
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 

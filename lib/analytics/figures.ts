@@ -8,6 +8,7 @@
  */
 import { query } from '../db/pool.js';
 import { BUCKETS_PER_DECADE } from './refresh.js';
+import { suspiciousTransactions } from './suspicious.js';
 
 export const FIGURES = [
   'kpis',
@@ -221,61 +222,6 @@ export async function clientLocations(limit: number) {
       country: String(c.country),
       city: String(c.city),
       clients: num(c.clients),
-    })),
-  };
-}
-
-/** Below this share of the open alerts in the period, the list is found from the period's transactions instead. */
-const ALERT_FIRST_SHARE = 0.03;
-
-/**
- * Alerts not yet closed on transactions booked in the period, newest first: the drill-down's entry list.
- * Two plans, chosen from the summary's counts: when the period holds a good share of the open alerts, walk the
- * alerts newest first and stop at `limit`; when it holds few (a short period), start from the period's transactions.
- */
-export async function suspiciousTransactions(period: Period, limit: number, risk?: string) {
-  const riskSql = risk ? 'AND risk_level = ?' : '';
-  const [share] = await query(
-    `SELECT SUM(CASE WHEN day BETWEEN ? AND ? THEN alerts ELSE 0 END) AS matching, SUM(alerts) AS total
-       FROM analytics_alert_counts WHERE status IN ('open', 'investigating') ${riskSql}`,
-    [period.from, period.to, ...(risk ? [risk] : [])],
-  );
-  const matching = num(share?.matching);
-  const alertsFirst = matching >= ALERT_FIRST_SHARE * num(share?.total);
-  const rows =
-    matching === 0
-      ? []
-      : await query(
-          `SELECT STRAIGHT_JOIN al.id, al.transaction_id, al.reason, al.rule_id, al.risk_level, al.score, al.status,
-                  al.alert_date, t.date AS transaction_date, t.amount, t.currency, a.client_id, c.first_name,
-                  c.last_name, c.country
-             FROM ${alertsFirst ? 'alerts al FORCE INDEX (PRIMARY) JOIN transactions t ON t.id = al.transaction_id' : 'transactions t FORCE INDEX (idx_transactions_date) JOIN alerts al ON al.transaction_id = t.id'}
-             JOIN accounts a ON a.id = t.account_id
-             JOIN clients c ON c.id = a.client_id
-            WHERE al.status IN ('open', 'investigating') AND t.date >= ? AND t.date < ? + INTERVAL 1 DAY
-              ${risk ? 'AND al.risk_level = ?' : ''}
-            ORDER BY al.id DESC LIMIT ?`,
-          [period.from, period.to, ...(risk ? [risk] : []), limit],
-        );
-  return {
-    period,
-    risk: risk ?? null,
-    open_alerts_in_period: matching,
-    rows: rows.map((r) => ({
-      alert_id: num(r.id),
-      transaction_id: num(r.transaction_id),
-      reason: String(r.reason),
-      rule_id: (r.rule_id as string | null) ?? null,
-      risk_level: String(r.risk_level),
-      score: r.score === null ? null : num(r.score),
-      status: String(r.status),
-      alert_date: String(r.alert_date),
-      transaction_date: String(r.transaction_date),
-      amount: String(r.amount),
-      currency: String(r.currency),
-      client_id: num(r.client_id),
-      client: `${String(r.first_name)} ${String(r.last_name)}`,
-      country: String(r.country),
     })),
   };
 }

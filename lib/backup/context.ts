@@ -1,10 +1,10 @@
 /**
- * Everything a backup, restore, prune or verify needs from outside, in one object: defaults come from
- * lib/config.ts and the module's S3 client; tests and the benchmark pass their own (another database, another
- * endpoint, a stand-in mysqldump, a clock).
+ * Everything a backup, restore, prune or verify needs from outside, in one object: defaults come from the
+ * environment (getConfig()) and the module's S3 client; tests and the benchmark pass their own (another database,
+ * another endpoint, a stand-in mysqldump, a clock).
  */
 import mysql, { type Connection } from 'mysql2/promise';
-import { config } from '../config.js';
+import { getConfig } from '../config.js';
 import { connectionOptions } from '../db/pool.js';
 import { connectionFailure, type DbSettings, resolveDbSettings } from '../db/settings.js';
 import { getS3 } from '../s3/client.js';
@@ -26,6 +26,7 @@ export interface BackupContext extends BackupStore {
 }
 
 export async function defaultBackupContext(overrides: Partial<BackupContext> = {}): Promise<BackupContext> {
+  const config = getConfig();
   return {
     s3: overrides.s3 ?? getS3(),
     bucket: config.BACKUP_BUCKET,

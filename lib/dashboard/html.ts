@@ -73,7 +73,8 @@ const CSS = `
 body { margin:0; background:var(--bg); color:var(--fg); font-size:15px; line-height:1.4; }
 header { background:#14213d; color:#fff; padding:12px 24px; display:flex; flex-wrap:wrap; gap:12px 24px; align-items:center; }
 header h1 { font-size:20px; margin:0; flex:1 1 auto; }
-header form { display:flex; gap:8px; align-items:center; }
+header form { display:flex; flex-wrap:wrap; gap:8px; align-items:center; min-width:0; }
+header form input { flex:1 1 10em; min-width:0; }
 header label { font-size:13px; }
 input, select, button, textarea { font:inherit; border:1px solid var(--line); border-radius:6px; padding:6px 10px; }
 button { background:var(--accent); color:#fff; border-color:var(--accent); cursor:pointer; }
@@ -87,7 +88,7 @@ main { padding:16px 24px 40px; max-width:1500px; margin:0 auto; }
 .filters { display:flex; flex-wrap:wrap; gap:12px; align-items:flex-end; margin-bottom:16px; background:var(--card);
   padding:12px 16px; border-radius:8px; border:1px solid var(--line); }
 .filters label { display:flex; flex-direction:column; font-size:13px; color:var(--muted); gap:4px; }
-.kpis { display:grid; grid-template-columns:repeat(auto-fit, minmax(190px, 1fr)); gap:12px; margin-bottom:16px; }
+.kpis { display:grid; grid-template-columns:repeat(auto-fit, minmax(min(190px, 100%), 1fr)); gap:12px; margin-bottom:16px; }
 .kpi { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; }
 .kpi h2 { font-size:13px; font-weight:600; color:var(--muted); margin:0 0 4px; }
 .kpi .value { font-size:24px; font-weight:700; }
@@ -100,26 +101,39 @@ main { padding:16px 24px 40px; max-width:1500px; margin:0 auto; }
 .caption { margin:2px 0 8px; color:var(--muted); font-size:13px; }
 .chart { height:320px; width:100%; }
 .card.wide .chart { height:360px; }
+/* A wide table scrolls inside its card, never the page. */
+.table-scroll { overflow-x:auto; max-width:100%; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { color:var(--muted); font-weight:600; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+.nowrap { white-space:nowrap; }
+tr.current { font-weight:600; }
 .risk { display:inline-block; padding:1px 8px; border-radius:10px; color:#fff; font-size:12px; }
 .risk.High { background:var(--high); } .risk.Medium { background:var(--medium); } .risk.Low { background:var(--low); }
-tr.alert-row button { background:none; color:var(--accent); border:none; padding:0; text-decoration:underline; }
+.reasons { list-style:none; margin:0; padding:0; }
+.reasons li { white-space:nowrap; }
+.dot { display:inline-block; width:8px; height:8px; border-radius:50%; margin-right:6px; }
+.dot.High { background:var(--high); } .dot.Medium { background:var(--medium); } .dot.Low { background:var(--low); }
+tr.tx-row button { background:none; color:var(--accent); border:none; padding:0; text-decoration:underline; }
 #drilldown { margin-top:16px; border-top:2px solid var(--line); padding-top:8px; }
 #drilldown h2 button { margin-left:8px; font-size:13px; padding:2px 10px; }
 #drilldown[hidden] { display:none; }
-.detail-grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(240px, 1fr)); gap:12px; }
+.detail-grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(min(240px, 100%), 1fr)); gap:12px; }
 .detail-grid dl { margin:0; display:grid; grid-template-columns:auto 1fr; gap:2px 10px; font-size:13px; }
 .detail-grid dt { color:var(--muted); }
 .detail-grid dd { margin:0; overflow-wrap:anywhere; }
 pre { background:#f7f8fb; border:1px solid var(--line); border-radius:6px; padding:8px; font-size:12px; max-height:240px; overflow:auto; }
 .resolve { display:flex; flex-wrap:wrap; gap:8px; align-items:flex-end; margin-top:8px; }
 .resolve label { display:flex; flex-direction:column; font-size:13px; color:var(--muted); gap:4px; }
-.resolve textarea { min-width:320px; min-height:38px; }
+.resolve .grow { flex:1 1 16em; }
+.resolve textarea { width:100%; min-height:38px; }
+.alert-card { border:1px solid var(--line); border-radius:6px; padding:8px 12px; margin:12px 0; }
+.alert-card h4 { margin:0; font-size:15px; }
+summary { cursor:pointer; color:var(--accent); margin:4px 0; }
 .sr-only { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
 @media (max-width: 900px) { .grid { grid-template-columns:1fr; } }
+@media (max-width: 600px) { header { padding:10px 12px; } main { padding:12px 12px 32px; } .card { padding:12px; } }
 `;
 
 function chartSection(c: ChartSlot): string {
@@ -169,9 +183,9 @@ export function dashboardHtml(scriptUrl = 'dashboard/app.js'): string {
 ${CHARTS.map(chartSection).join('\n')}
     <section class="card wide" aria-labelledby="h-suspicious">
       <h2 id="h-suspicious">Suspicious transactions</h2>
-      <p class="caption" id="c-suspicious">Alerts not yet closed on transactions in the chosen period, newest first; choose one to see its transaction, account, client and evidence, and to resolve it.</p>
+      <p class="caption" id="c-suspicious">Transactions in the chosen period with alerts not yet closed, newest alert first, each once with all its reasons and its highest risk; choose one to see its transaction, account, client and every alert with its evidence, and to resolve them.</p>
       <label class="caption">Risk level
-        <select id="risk" aria-label="Risk level of the listed alerts">
+        <select id="risk" aria-label="Risk level of the listed transactions (their highest open alert)">
           <option value="">All</option><option value="High" selected>High</option><option value="Medium">Medium</option><option value="Low">Low</option>
         </select>
       </label>

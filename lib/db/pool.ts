@@ -1,6 +1,7 @@
 /**
  * One mysql2 pool per container, created on first use and reused across invocations, plus the typed helpers every
- * repository uses: `query`, `execute`, `withTransaction`, `withNamedLock`.
+ * repository uses: `query`, `execute`, `withTransaction`, `withNamedLock`. With MYSQL_SECRET_ID the pool checks
+ * the secret again every SECRETS_MAX_AGE_SECONDS; after a rotation, new work goes to a pool with the new settings.
  *
  * Dates: DATETIME/DATE columns come back as strings ('YYYY-MM-DD HH:MM:SS'), never as JS Dates, so no time zone
  * can shift a bank's booking time. DECIMAL money comes back as strings; convert deliberately where arithmetic needs it.
@@ -11,17 +12,29 @@ import mysql, {
   type ResultSetHeader,
   type RowDataPacket,
 } from 'mysql2/promise';
-import { config } from '../config.js';
+import { getConfig } from '../config.js';
 import { DependencyError } from '../errors.js';
 import { logger } from '../log.js';
 import { acquireNamedLock, releaseNamedLock } from './locks.js';
-import { type DbSettings, resolveDbSettings } from './settings.js';
+import { type DbSettings, resolveDbSettings, sameSettings } from './settings.js';
 
 export type Row = Record<string, unknown>;
 export type Params = ReadonlyArray<unknown> | Record<string, unknown>;
 export type Queryable = Pick<Pool, 'query' | 'execute'> | PoolConnection;
 
-let poolPromise: Promise<Pool> | undefined;
+interface OpenPool {
+  pool: Pool;
+  /** What its connections log in with. */
+  settings: DbSettings;
+  /** Connections handed out and not back yet, so a replaced pool is closed only once its work is done. */
+  out: Set<object>;
+}
+
+let current: Promise<OpenPool> | undefined;
+/** When the settings behind `current` were last compared with the secret (epoch ms). */
+let checkedAt = 0;
+/** Pools replaced after a rotation whose connections are still at work. */
+const retired = new Set<OpenPool>();
 
 /** Options shared by the pool and one-off connections (migrations, tests). */
 export function connectionOptions(settings: DbSettings): mysql.PoolOptions {
@@ -35,38 +48,98 @@ export function connectionOptions(settings: DbSettings): mysql.PoolOptions {
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: false,
-    connectTimeout: config.MYSQL_CONNECT_TIMEOUT_MS,
+    connectTimeout: getConfig().MYSQL_CONNECT_TIMEOUT_MS,
     namedPlaceholders: false,
     multipleStatements: false,
   };
 }
 
-/** The process-wide pool. Lambda freezes idle containers, so idle connections are dropped early and kept alive. */
-export function getPool(): Promise<Pool> {
-  poolPromise ??= resolveDbSettings()
-    .then((settings) =>
-      mysql.createPool({
-        ...connectionOptions(settings),
-        connectionLimit: config.MYSQL_POOL_SIZE,
-        maxIdle: config.MYSQL_POOL_SIZE,
-        idleTimeout: 60_000,
-        enableKeepAlive: true,
-        keepAliveInitialDelay: 10_000,
-        queueLimit: 0,
-      }),
-    )
-    .catch((error) => {
-      poolPromise = undefined;
-      throw error;
-    });
-  return poolPromise;
+/** A pool for `settings`, counting the connections it hands out. */
+function openPool(settings: DbSettings): OpenPool {
+  const { MYSQL_POOL_SIZE } = getConfig();
+  const pool = mysql.createPool({
+    ...connectionOptions(settings),
+    connectionLimit: MYSQL_POOL_SIZE,
+    maxIdle: MYSQL_POOL_SIZE,
+    idleTimeout: 60_000,
+    enableKeepAlive: true,
+    keepAliveInitialDelay: 10_000,
+    queueLimit: 0,
+  });
+  const open: OpenPool = { pool, settings, out: new Set() };
+  const back = (connection: object) => {
+    open.out.delete(connection);
+    if (retired.has(open) && open.out.size === 0) closeRetired(open);
+  };
+  pool.on('acquire', (connection: object) => open.out.add(connection));
+  pool.on('release', back);
+  // A connection that fails or closes while handed out never comes back through 'release'.
+  pool.on('connection', (connection: NodeJS.EventEmitter) => {
+    connection.once('end', () => back(connection));
+    connection.once('error', () => back(connection));
+  });
+  return open;
 }
 
-/** Closes the pool (CLIs and tests call this before exiting; Lambda never needs to). */
+function closeRetired(open: OpenPool): void {
+  retired.delete(open);
+  open.pool.end().catch((error) => logger.warn('could not close a replaced pool', { code: describe(error) }));
+}
+
+/**
+ * Compares the secret's settings with the pool's; after a rotation the next callers get a pool with the new ones,
+ * and the old pool closes once the connections it handed out are back. If the secret cannot be read, the working
+ * pool stays (its sessions outlive a password change) until the next check, a max age later.
+ */
+async function recheck(previous: Promise<OpenPool>): Promise<OpenPool> {
+  const open = await previous;
+  let settings: DbSettings;
+  try {
+    settings = await resolveDbSettings();
+  } catch (error) {
+    logger.warn('could not re-read the database secret; keeping the current pool', {
+      code: describe(error),
+    });
+    return open;
+  }
+  if (sameSettings(settings, open.settings)) return open;
+  logger.info('the database secret changed; new connections use the new settings');
+  retired.add(open);
+  if (open.out.size === 0) closeRetired(open);
+  return openPool(settings);
+}
+
+/**
+ * The process-wide pool. Lambda freezes idle containers, so idle connections are dropped early and kept alive.
+ * With MYSQL_SECRET_ID, one call every SECRETS_MAX_AGE_SECONDS compares the secret with the pool's settings.
+ */
+export function getPool(): Promise<Pool> {
+  const { MYSQL_SECRET_ID, SECRETS_MAX_AGE_SECONDS } = getConfig();
+  if (!current) {
+    checkedAt = Date.now();
+    setCurrent(resolveDbSettings().then(openPool));
+  } else if (MYSQL_SECRET_ID && Date.now() - checkedAt >= SECRETS_MAX_AGE_SECONDS * 1000) {
+    checkedAt = Date.now(); // concurrent callers share this check
+    setCurrent(recheck(current));
+  }
+  return (current as Promise<OpenPool>).then((open) => open.pool);
+}
+
+function setCurrent(next: Promise<OpenPool>): void {
+  current = next;
+  next.catch(() => {
+    if (current === next) current = undefined; // let the next call try again
+  });
+}
+
+/** Closes the pool, and any replaced one still open (CLIs and tests call this before exiting; Lambda never needs to). */
 export async function closePool(): Promise<void> {
-  const pending = poolPromise;
-  poolPromise = undefined;
-  if (pending) await (await pending).end();
+  const pending = current;
+  current = undefined;
+  const replaced = [...retired];
+  retired.clear();
+  await Promise.all(replaced.map((open) => open.pool.end()));
+  if (pending) await (await pending).pool.end();
 }
 
 const CONNECTION_ERRORS = new Set([

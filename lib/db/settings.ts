@@ -1,10 +1,12 @@
 /**
  * Where the database is. Locally: MYSQL_URL. In AWS: a Secrets Manager secret (MYSQL_SECRET_ID) in the shape
- * RDS writes — {host, port, username, password, dbname} — fetched once per container.
+ * RDS writes — {host, port, username, password, dbname} — read through lib/secrets.ts, so a rotated password is
+ * picked up within SECRETS_MAX_AGE_SECONDS.
  */
 import { z } from 'zod';
-import { type Config, config } from '../config.js';
+import { type Config, getConfig } from '../config.js';
 import { DependencyError } from '../errors.js';
+import { readSecretString } from '../secrets.js';
 
 export interface DbSettings {
   host: string;
@@ -57,39 +59,43 @@ const secretSchema = z.object({
   dbname: z.string().regex(/^[A-Za-z0-9_]{1,64}$/),
 });
 
-let cached: Promise<DbSettings> | undefined;
+/** The last secret text parsed, with its settings: the secret is re-read every few minutes, rarely changed. */
+let parsed: { secretId: string; raw: string; settings: DbSettings } | undefined;
 
 async function settingsFromSecret(secretId: string): Promise<DbSettings> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const client = new SecretsManagerClient({});
-  let raw: string | undefined;
-  try {
-    raw = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
-  } catch (error) {
-    throw new DependencyError('could not read the database secret from Secrets Manager', { cause: error });
-  }
+  const raw = await readSecretString(secretId, 'the database secret');
+  if (parsed?.secretId === secretId && parsed.raw === raw) return parsed.settings;
   let json: unknown;
   try {
-    json = JSON.parse(raw ?? '');
+    json = JSON.parse(raw);
   } catch {
     throw new DependencyError('the database secret is not JSON');
   }
-  const parsed = secretSchema.safeParse(json);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+  const result = secretSchema.safeParse(json);
+  if (!result.success) {
+    const fields = result.error.issues.map((i) => i.path.join('.')).join(', ');
     throw new DependencyError(`the database secret lacks valid fields: ${fields}`);
   }
-  const { host, port, username, password, dbname } = parsed.data;
-  return { host, port, user: username, password, database: dbname };
+  const { host, port, username, password, dbname } = result.data;
+  parsed = { secretId, raw, settings: { host, port, user: username, password, database: dbname } };
+  return parsed.settings;
 }
 
-/** Connection settings for this process, resolved once. */
-export function resolveDbSettings(cfg: Config = config): Promise<DbSettings> {
-  cached ??= cfg.MYSQL_SECRET_ID
-    ? settingsFromSecret(cfg.MYSQL_SECRET_ID).catch((error) => {
-        cached = undefined; // let the next invocation try again
-        throw error;
-      })
-    : Promise.resolve(settingsFromUrl(cfg.MYSQL_URL));
-  return cached;
+/**
+ * Connection settings for this process: MYSQL_URL's, or MYSQL_SECRET_ID's as the secret currently reads (cached
+ * for SECRETS_MAX_AGE_SECONDS; a failed read is tried again by the next call).
+ */
+export async function resolveDbSettings(cfg: Config = getConfig()): Promise<DbSettings> {
+  return cfg.MYSQL_SECRET_ID ? settingsFromSecret(cfg.MYSQL_SECRET_ID) : settingsFromUrl(cfg.MYSQL_URL);
+}
+
+/** True when two settings open the same session: same server, user, password and database. */
+export function sameSettings(a: DbSettings, b: DbSettings): boolean {
+  return (
+    a.host === b.host &&
+    a.port === b.port &&
+    a.user === b.user &&
+    a.password === b.password &&
+    a.database === b.database
+  );
 }

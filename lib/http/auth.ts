@@ -2,7 +2,8 @@
  * API-key authentication and role checks for the HTTP API.
  *
  * Keys are configured hashed (SHA-256), never in clear: API_KEYS (a JSON array of {name, role, sha256}) wins;
- * in AWS, API_KEYS_SECRET_ID names a Secrets Manager secret holding the same array, read once per container; on
+ * in AWS, API_KEYS_SECRET_ID names a Secrets Manager secret holding the same array, read through lib/secrets.ts
+ * (kept SECRETS_MAX_AGE_SECONDS, so added and removed keys apply within that time, without a cold start); on
  * stage `local` with neither set, the two development keys below apply (`npm start` prints them). Any other stage
  * without keys refuses every request (fail closed).
  *
@@ -11,9 +12,10 @@
  * Keys are never logged; only a key's name is (as the actor of a change).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type ApiKeyEntry, apiKeyListSchema, type Config, config } from '../config.js';
+import { type ApiKeyEntry, apiKeyListSchema, type Config, getConfig } from '../config.js';
 import { AuthError, DependencyError, ForbiddenError } from '../errors.js';
 import { logger } from '../log.js';
+import { readSecretString } from '../secrets.js';
 
 export type Role = ApiKeyEntry['role'];
 export type Permission = 'read' | 'write';
@@ -74,43 +76,43 @@ export function matchKey(key: string, entries: readonly ApiKeyEntry[]): Principa
   return found ? { name: found.name, role: found.role } : undefined;
 }
 
-let cached: Promise<readonly ApiKeyEntry[]> | undefined;
+/** The last secret text parsed, with its entries: the secret is re-read every few minutes, rarely changed. */
+let parsed: { secretId: string; raw: string; keys: readonly ApiKeyEntry[] } | undefined;
 
 async function keysFromSecret(secretId: string): Promise<readonly ApiKeyEntry[]> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  let raw: string | undefined;
-  try {
-    raw = (await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId })))
-      .SecretString;
-  } catch (error) {
-    throw new DependencyError('could not read the API keys secret from Secrets Manager', { cause: error });
-  }
-  const parsed = apiKeyListSchema.safeParse(raw ?? '');
-  if (!parsed.success) {
+  const raw = await readSecretString(secretId, 'the API keys secret');
+  if (parsed?.secretId === secretId && parsed.raw === raw) return parsed.keys;
+  const result = apiKeyListSchema.safeParse(raw);
+  if (!result.success) {
     throw new DependencyError(
-      `the API keys secret is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      `the API keys secret is invalid: ${result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`.trim()).join('; ')}`,
     );
   }
-  return parsed.data;
+  parsed = { secretId, raw, keys: result.data };
+  return result.data;
 }
 
-/** The configured key entries (hashes), resolved once per container. */
-export function loadApiKeys(cfg: Config = config): Promise<readonly ApiKeyEntry[]> {
-  cached ??= (async () => {
-    if (cfg.API_KEYS) return cfg.API_KEYS;
-    if (cfg.API_KEYS_SECRET_ID) return keysFromSecret(cfg.API_KEYS_SECRET_ID);
-    if (cfg.STAGE === 'local') {
-      return LOCAL_DEV_KEYS.map(({ name, role, key }) => ({ name, role, sha256: sha256Hex(key) }));
-    }
+let localKeys: readonly ApiKeyEntry[] | undefined;
+let reportedNoKeys = false;
+
+/**
+ * The configured key entries (hashes): API_KEYS, else the secret as it currently reads (a failed read is tried
+ * again by the next request), else on stage `local` the development keys, else none.
+ */
+export async function loadApiKeys(cfg: Config = getConfig()): Promise<readonly ApiKeyEntry[]> {
+  if (cfg.API_KEYS) return cfg.API_KEYS;
+  if (cfg.API_KEYS_SECRET_ID) return keysFromSecret(cfg.API_KEYS_SECRET_ID);
+  if (cfg.STAGE === 'local') {
+    localKeys ??= LOCAL_DEV_KEYS.map(({ name, role, key }) => ({ name, role, sha256: sha256Hex(key) }));
+    return localKeys;
+  }
+  if (!reportedNoKeys) {
+    reportedNoKeys = true;
     logger.error('no API keys configured (set API_KEYS or API_KEYS_SECRET_ID); refusing every request', {
       stage: cfg.STAGE,
     });
-    return [];
-  })().catch((error) => {
-    cached = undefined; // let the next invocation try again
-    throw error;
-  });
-  return cached;
+  }
+  return [];
 }
 
 /**

@@ -1,16 +1,20 @@
 /**
- * The one middy wrapper for HTTP functions (API Gateway HTTP API, payload v2): normalised headers, typed errors
- * mapped to JSON responses in one place, and never a stack trace, SQL or raw error in a response body.
+ * The one middy wrapper for HTTP functions (API Gateway HTTP API, payload v2): the Lambda context in every log
+ * line (Powertools' injectLambdaContext; keys reset after each request, the event never logged: its headers carry
+ * API keys), normalised headers, typed errors mapped to JSON responses in one place, and never a stack trace, SQL
+ * or raw error in a response body. The environment is validated when the function's module loads (its cold start).
  * Options add API-key auth (`auth: 'read' | 'write'`, see ./auth.ts) and a size-limited JSON body parser
  * (`jsonBody: true`); both run before the handler, auth first, so an unauthenticated caller learns nothing else.
  *
  * @example export const handler = httpHandler(async (event) => json(200, { ok: true }));
  * @example export const handler = httpHandler(async (event, context) => …context.principal…, { auth: 'write', jsonBody: true });
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ZodType } from 'zod';
+import { getConfig } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { logger } from '../log.js';
 import { authenticate, type Permission, type Principal } from './auth.js';
@@ -34,11 +38,6 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
     const problems =
       error instanceof ValidationError && error.problems.length > 0 ? { problems: error.problems } : {};
     return json(error.status, { error: { code: error.code, message: error.message, ...problems } });
-  }
-  // middy's own middlewares throw http-errors objects (statusCode + expose) for e.g. malformed JSON.
-  const httpError = error as { statusCode?: number; expose?: boolean; message?: string };
-  if (typeof httpError.statusCode === 'number' && httpError.statusCode < 500 && httpError.expose) {
-    return json(httpError.statusCode, { error: { code: 'invalid_request', message: httpError.message } });
   }
   const status = error instanceof AppError ? error.status : 500;
   return json(status, {
@@ -128,18 +127,16 @@ export interface HttpOptions {
 
 export function httpHandler(lambda: HttpLambda, options: HttpOptions = {}) {
   const { auth, jsonBody = false, maxBodyBytes = MAX_BODY_BYTES } = options;
+  getConfig(); // a bad environment fails the cold start, naming the variable
   return middy<HttpEvent, HttpResult, Error, HttpContext>()
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(httpHeaderNormalizer())
     .use({
       onError: async (request) => {
         const { error } = request;
         const status = error instanceof AppError ? error.status : 500;
         if (status >= 500) {
-          logger.error('request failed', {
-            error: error as Error,
-            route: request.event.routeKey,
-            requestId: request.context.awsRequestId,
-          });
+          logger.error('request failed', { error: error as Error, route: request.event.routeKey });
         }
         request.response = errorResponse(error, request.context.awsRequestId);
       },

@@ -4,16 +4,18 @@
  * it, plain AWS with the default credential chain.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { config } from '../config.js';
+import { getConfig } from '../config.js';
 
 let client: S3Client | undefined;
 
 export function getS3(): S3Client {
-  client ??= new S3Client({
-    region: config.AWS_REGION,
-    ...(config.S3_ENDPOINT
+  if (client) return client;
+  const { AWS_REGION, S3_ENDPOINT } = getConfig();
+  client = new S3Client({
+    region: AWS_REGION,
+    ...(S3_ENDPOINT
       ? {
-          endpoint: config.S3_ENDPOINT,
+          endpoint: S3_ENDPOINT,
           forcePathStyle: true,
           requestChecksumCalculation: 'WHEN_REQUIRED',
           responseChecksumValidation: 'WHEN_REQUIRED',

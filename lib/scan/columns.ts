@@ -11,7 +11,7 @@
 import { recipientKey } from '../rules/engine.js';
 import { hasIbanCountry, normaliseIban } from '../rules/stats.js';
 import type { Txn } from '../rules/types.js';
-import { makeTxnFrom, type ScanAccount, type TypeInfo } from './source.js';
+import { makeTxnFrom, type ScanAccount, TXN, type TypeInfo } from './source.js';
 
 export class TxnColumns {
   length = 0;
@@ -88,16 +88,17 @@ export class TxnColumns {
   ): void {
     if (this.length === this.id.length) this.grow();
     const i = this.length++;
-    const amount = Number(row[4]);
-    this.id[i] = Number(row[0]);
-    this.account[i] = Number(row[1]);
-    this.type[i] = Number(row[2]);
+    const amount = Number(row[TXN.amount]);
+    const balance = row[TXN.balance_after];
+    this.id[i] = Number(row[TXN.id]);
+    this.account[i] = Number(row[TXN.account_id]);
+    this.type[i] = Number(row[TXN.transaction_type_id]);
     this.time[i] = time;
     this.amount[i] = amount;
-    this.balance[i] = row[6] === null ? Number.NaN : Number(row[6]);
-    this.flags[i] = row[8] === 'pending' ? 1 : 0;
-    this.currency[i] = this.currencyOf(row[5] as string);
-    const iban = normaliseIban(row[7] as string | null);
+    this.balance[i] = balance === null ? Number.NaN : Number(balance);
+    this.flags[i] = row[TXN.status] === 'pending' ? 1 : 0;
+    this.currency[i] = this.currencyOf(row[TXN.currency] as string);
+    const iban = normaliseIban(row[TXN.recipient_account] as string | null);
     if (iban && hasIbanCountry(iban)) {
       this.country[i] = iban.charCodeAt(0) * 256 + iban.charCodeAt(1);
       this.key[i] = recipientKey(iban);
@@ -111,7 +112,7 @@ export class TxnColumns {
       this.key[i] = iban ? recipientKey(iban) : 0;
       if (iban) this.ibans.set(i, iban);
     }
-    const title = row[9] as string | null;
+    const title = row[TXN.title] as string | null;
     if (amount < 0 && title && keepTitle(title)) this.titles.set(i, title);
   }
 

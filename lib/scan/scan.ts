@@ -50,6 +50,7 @@ import {
   parseDateTime,
   type ScanAccount,
   sortByTime,
+  TXN,
   TXN_COLUMNS,
   type TypeInfo,
 } from './source.js';
@@ -395,14 +396,14 @@ async function fullScan(
         [maxId],
         (row) => {
           rows++;
-          if (row[8] === 'cancelled') return;
-          const time = parseDateTime(row[3] as string);
+          if (row[TXN.status] === 'cancelled') return;
+          const time = parseDateTime(row[TXN.date] as string);
           if (pass === 0) {
-            const amount = Number(row[4]);
-            if (amount !== 0) histogram.addAmount(row[5] as string, amount, time);
+            const amount = Number(row[TXN.amount]);
+            if (amount !== 0) histogram.addAmount(row[TXN.currency] as string, amount, time);
           }
           // Rows of accounts created after the accounts were read are left to the next scan.
-          const country = clientOfAccount.get(Number(row[1]));
+          const country = clientOfAccount.get(Number(row[TXN.account_id]));
           if (country !== undefined) columns.push(row, time, country, keepTitle);
         },
       );

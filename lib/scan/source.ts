@@ -1,10 +1,12 @@
 /**
  * The scan's reads (all SQL of the detector lives here, in state.ts and in writer.ts): reference data, the amount
- * histogram, and transactions by id range, decoded into the rules' `Txn` shape. The detector never reads the
- * seeder's anomaly_labels table.
+ * histogram, and transactions by id range, decoded into the rules' `Txn` shape. Rows come as arrays (no object per
+ * row) and are read by column name (lib/db/row-columns.ts). The detector never reads the seeder's anomaly_labels
+ * table.
  */
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { getPool, type Queryable, query } from '../db/pool.js';
+import { columnIndex } from '../db/row-columns.js';
 import { TRANSACTION_TYPES } from '../domain/bank.js';
 import { recipientKey } from '../rules/engine.js';
 import { BUCKETS_PER_DECADE, type HistogramRow, trailingMonths } from '../rules/percentiles.js';
@@ -30,17 +32,18 @@ export interface ScanAccount extends AccountInfo {
   clientCountry: string;
 }
 
-const ACCOUNT_COLUMNS =
-  'SELECT a.id, a.client_id, a.currency, a.opening_date, c.country FROM accounts a JOIN clients c ON c.id = a.client_id';
+const ACCOUNT_SELECT = ['a.id', 'a.client_id', 'a.currency', 'a.opening_date', 'c.country'] as const;
+const ACCOUNT = columnIndex(ACCOUNT_SELECT);
+const ACCOUNT_COLUMNS = `SELECT ${ACCOUNT_SELECT.join(', ')} FROM accounts a JOIN clients c ON c.id = a.client_id`;
 
-/** A row of ACCOUNT_COLUMNS (as an array; more columns may follow) → ScanAccount. */
-export function toAccount(r: readonly unknown[]): ScanAccount {
+/** A row of ACCOUNT_COLUMNS (as an array) → ScanAccount. */
+function toAccount(r: readonly unknown[]): ScanAccount {
   return {
-    id: Number(r[0]),
-    clientId: Number(r[1]),
-    currency: String(r[2]),
-    openedAt: parseDate(String(r[3])),
-    clientCountry: String(r[4]).toUpperCase(),
+    id: Number(r[ACCOUNT.id]),
+    clientId: Number(r[ACCOUNT.client_id]),
+    currency: String(r[ACCOUNT.currency]),
+    openedAt: parseDate(String(r[ACCOUNT.opening_date])),
+    clientCountry: String(r[ACCOUNT.country]).toUpperCase(),
   };
 }
 
@@ -70,9 +73,21 @@ export function loadChunkAccounts(fromId: number, toId: number): Promise<ScanAcc
   );
 }
 
-/** The columns the scan reads, in the order decodeRow expects. */
-export const TXN_COLUMNS =
-  'id, account_id, transaction_type_id, date, amount, currency, balance_after, recipient_account, status, title';
+/** The transaction columns the scan reads: its SELECT list, and where each column is in a row read as an array. */
+const TXN_SELECT = [
+  'id',
+  'account_id',
+  'transaction_type_id',
+  'date',
+  'amount',
+  'currency',
+  'balance_after',
+  'recipient_account',
+  'status',
+  'title',
+] as const;
+export const TXN_COLUMNS = TXN_SELECT.join(', ');
+export const TXN = columnIndex(TXN_SELECT);
 
 /** Transactions with fromId < id ≤ toId, decoded (cancelled ones are counted, not kept). */
 export async function loadTransactionRange(
@@ -138,23 +153,23 @@ export function sortByTime(txns: Txn[]): Txn[] {
 
 /** One array row of TXN_COLUMNS → Txn (undefined for a cancelled transaction). */
 export function decodeRow(row: readonly unknown[], types: ReadonlyMap<number, TypeInfo>): Txn | undefined {
-  const status = row[8] as TxStatus;
+  const status = row[TXN.status] as TxStatus;
   if (status === 'cancelled') return undefined;
-  const balance = row[6];
-  const recipient = normaliseIban(row[7] as string | null);
+  const balance = row[TXN.balance_after];
+  const recipient = normaliseIban(row[TXN.recipient_account] as string | null);
   return makeTxnFrom(
-    Number(row[0]),
-    Number(row[1]),
-    types.get(Number(row[2])),
-    parseDateTime(row[3] as string),
-    Number(row[4]),
-    row[5] as string,
+    Number(row[TXN.id]),
+    Number(row[TXN.account_id]),
+    types.get(Number(row[TXN.transaction_type_id])),
+    parseDateTime(row[TXN.date] as string),
+    Number(row[TXN.amount]),
+    row[TXN.currency] as string,
     balance === null ? null : Number(balance),
     recipient,
     ibanCountry(recipient),
     recipient === null ? undefined : recipientKey(recipient),
     status,
-    row[9] as string | null,
+    row[TXN.title] as string | null,
   );
 }
 
@@ -209,6 +224,9 @@ export async function addToHistogram(conn: PoolConnection, fromId: number, toId:
   );
 }
 
+const WINDOW_SELECT = ['currency', 'direction', 'bucket', 'SUM(n) AS n'] as const;
+const WINDOW = columnIndex(WINDOW_SELECT);
+
 /**
  * For each month of `months` ('YYYY-MM'), the histogram of the `windowMonths` months ending with it, summed by the
  * server (a row per currency, direction and bucket, labelled with that month): what the thresholds of a chunk's
@@ -223,7 +241,7 @@ export async function loadWindowHistograms(
     months.map(async (month) => {
       const [rows] = await pool.query<RowDataPacket[]>(
         {
-          sql: `SELECT currency, direction, bucket, SUM(n) FROM scan_amount_histogram
+          sql: `SELECT ${WINDOW_SELECT.join(', ')} FROM scan_amount_histogram
                  WHERE month BETWEEN ? AND ? GROUP BY currency, direction, bucket`,
           rowsAsArray: true,
         },
@@ -231,13 +249,13 @@ export async function loadWindowHistograms(
       );
       return [
         month,
-        (rows as unknown as Array<[string, 'credit' | 'debit', number, string]>).map(
-          ([currency, direction, bucket, n]): HistogramRow => ({
-            currency,
-            direction,
+        (rows as unknown as unknown[][]).map(
+          (r): HistogramRow => ({
+            currency: r[WINDOW.currency] as string,
+            direction: r[WINDOW.direction] as 'credit' | 'debit',
             month,
-            bucket: Number(bucket),
-            n: Number(n),
+            bucket: Number(r[WINDOW.bucket]),
+            n: Number(r[WINDOW.n]),
           }),
         ),
       ] as const;

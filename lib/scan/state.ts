@@ -7,6 +7,7 @@
  */
 import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import { streamRows } from '../db/pool.js';
+import { columnIndex } from '../db/row-columns.js';
 import { STATE_VERSION } from '../rules/engine.js';
 import { readStateHead } from '../rules/state-codec.js';
 import { bulkWrite, TsvLines } from './writer.js';
@@ -21,6 +22,9 @@ export interface LoadedState {
   asOf: number;
   latest: number;
 }
+
+const STATE_SELECT = ['s.client_id', 's.state', 's.as_of_transaction_id'] as const;
+const STATE = columnIndex(STATE_SELECT);
 
 /**
  * The saved states of the clients with a transaction fromId < id ≤ toId, read on a connection of their own and kept
@@ -49,17 +53,21 @@ export class ChunkStates {
     try {
       // Driven by the chunk's clients (a key lookup each), not by a scan of every saved state.
       await streamRows(
-        `SELECT s.client_id, s.state, s.as_of_transaction_id
+        `SELECT ${STATE_SELECT.join(', ')}
            FROM (SELECT DISTINCT a.client_id FROM transactions t JOIN accounts a ON a.id = t.account_id
                   WHERE t.id > ? AND t.id <= ?) k
            STRAIGHT_JOIN scan_client_state s ON s.client_id = k.client_id`,
         [fromId, toId],
         (r) => {
-          const clientId = Number(r[0]);
-          const saved = r[1] as Buffer;
+          const clientId = Number(r[STATE.client_id]);
+          const saved = r[STATE.state] as Buffer;
           const head = readStateHead(saved);
           if (head?.version === STATE_VERSION) {
-            this.states.set(clientId, { saved, asOf: Number(r[2]), latest: head.latest });
+            this.states.set(clientId, {
+              saved,
+              asOf: Number(r[STATE.as_of_transaction_id]),
+              latest: head.latest,
+            });
           } else this.outdated.add(clientId);
           this.arrived.push(clientId);
           this.notify();

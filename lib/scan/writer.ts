@@ -6,11 +6,12 @@
  */
 import { Readable } from 'node:stream';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { isLocalInfileRefused } from '../db/bulk-load.js';
 import { execute, getPool, query } from '../db/pool.js';
+import { columnIndex } from '../db/row-columns.js';
 import type { ScoredTransaction } from '../rules/index.js';
 import type { RiskLevel, TransactionRisk } from '../rules/risk.js';
 import { type Finding, RULE_IDS, RULE_REASONS, type RuleId } from '../rules/types.js';
-import { isLocalInfileRefused } from '../db/bulk-load.js';
 
 export const WATERMARK = 'anomaly-scan';
 export const HISTOGRAM_WATERMARK = 'anomaly-scan:histogram';
@@ -212,6 +213,9 @@ export class AlertBatch {
   }
 }
 
+const ALERT_KEY = ['transaction_id', 'rule_id'] as const;
+const KEY = columnIndex(ALERT_KEY);
+
 /**
  * The (transaction, rule) pairs that have an alert, read once (the full scan asks about every transaction, so one
  * sequential read of the index beats a lookup per batch): per transaction, a bit per rule.
@@ -222,13 +226,14 @@ export class ExistingAlerts {
   static async load(maxId: number): Promise<ExistingAlerts> {
     const known = new ExistingAlerts();
     const [rows] = await (await getPool()).query<RowDataPacket[]>({
-      sql: 'SELECT transaction_id, rule_id FROM alerts WHERE rule_id IS NOT NULL AND transaction_id <= ?',
+      sql: `SELECT ${ALERT_KEY.join(', ')} FROM alerts WHERE rule_id IS NOT NULL AND transaction_id <= ?`,
       rowsAsArray: true,
       values: [maxId],
     });
-    for (const [id, rule] of rows as unknown as Array<[number, string]>) {
-      const bit = RULE_BITS.get(rule);
-      if (bit !== undefined) known.bits.set(Number(id), (known.bits.get(Number(id)) ?? 0) | bit);
+    for (const row of rows as unknown as unknown[][]) {
+      const id = Number(row[KEY.transaction_id]);
+      const bit = RULE_BITS.get(row[KEY.rule_id] as string);
+      if (bit !== undefined) known.bits.set(id, (known.bits.get(id) ?? 0) | bit);
     }
     return known;
   }

@@ -1,13 +1,13 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { config } from '../../lib/config.js';
+import { getConfig } from '../../lib/config.js';
 import { getS3 } from '../../lib/s3/client.js';
 import { type Offline, startOffline } from '../helpers/offline.js';
 
 let offline: Offline;
 
 beforeAll(async () => {
-  await getS3().send(new CreateBucketCommand({ Bucket: config.BACKUP_BUCKET }));
+  await getS3().send(new CreateBucketCommand({ Bucket: getConfig().BACKUP_BUCKET }));
   offline = await startOffline();
 });
 
@@ -28,7 +28,7 @@ describe('serverless offline', () => {
     expect(body).toMatchObject({
       status: 'ok',
       db: { ok: true },
-      s3: { ok: true, bucket: config.BACKUP_BUCKET },
+      s3: { ok: true, bucket: getConfig().BACKUP_BUCKET },
     });
   });
 

@@ -1,12 +1,13 @@
 /**
- * Runs once before all test files: fails fast (not a hang) when no database answers, and starts a real
- * S3-compatible server whose endpoint every test file receives through `inject('s3Endpoint')`.
+ * Runs once per project that needs services (integration, e2e), before its test files: fails fast (not a hang) when
+ * no database answers, and starts a real S3-compatible server whose endpoint every test file receives through
+ * `inject('s3Endpoint')`; the function it returns stops that server after the project's last file.
  */
 import mysql from 'mysql2/promise';
 import type { TestProject } from 'vitest/node';
 import { DEFAULT_MYSQL_URL } from '../../lib/config.js';
 import { settingsFromUrl } from '../../lib/db/settings.js';
-import { type LocalS3, startLocalS3 } from '../../scripts/local/s3-server.js';
+import { startLocalS3 } from '../../scripts/local/s3-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,9 +16,7 @@ declare module 'vitest' {
   }
 }
 
-let s3: LocalS3 | undefined;
-
-export async function setup(project: TestProject): Promise<void> {
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
   const url = process.env.MYSQL_URL || DEFAULT_MYSQL_URL;
   const settings = settingsFromUrl(url);
   try {
@@ -31,11 +30,8 @@ export async function setup(project: TestProject): Promise<void> {
         'Start one (here: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd) or set MYSQL_URL.',
     );
   }
-  s3 = await startLocalS3();
+  const s3 = await startLocalS3();
   project.provide('s3Endpoint', s3.endpoint);
   project.provide('mysqlUrl', url);
-}
-
-export async function teardown(): Promise<void> {
-  await s3?.stop();
+  return () => s3.stop();
 }

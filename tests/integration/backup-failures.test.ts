@@ -11,7 +11,7 @@ import { runBackup } from '../../lib/backup/backup.js';
 import type { BackupContext } from '../../lib/backup/context.js';
 import { DumpFailedError } from '../../lib/backup/errors.js';
 import { manifestKeyOf } from '../../lib/backup/keys.js';
-import { config } from '../../lib/config.js';
+import { getConfig } from '../../lib/config.js';
 import { DependencyError } from '../../lib/errors.js';
 import { LOCAL_S3_CREDENTIALS } from '../../scripts/local/s3-server.js';
 import {
@@ -53,8 +53,8 @@ beforeAll(async () => {
   await seedBank(conn, { transactions: 200 });
   await addBulk(conn, 12); // ~12 MB of random bytes → ~24 MB of hex in the dump, ≥ 2 parts of 8 MB gzip
   const s3 = new S3Client({
-    region: config.AWS_REGION,
-    endpoint: config.S3_ENDPOINT,
+    region: getConfig().AWS_REGION,
+    endpoint: getConfig().S3_ENDPOINT,
     forcePathStyle: true,
     credentials: LOCAL_S3_CREDENTIALS,
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -154,7 +154,7 @@ describe('backup failures leave no partial object and touch no older backup', ()
       });
     });
     const unreachable = new S3Client({
-      region: config.AWS_REGION,
+      region: getConfig().AWS_REGION,
       endpoint: `http://127.0.0.1:${port}`,
       forcePathStyle: true,
       credentials: LOCAL_S3_CREDENTIALS,
@@ -171,7 +171,7 @@ describe('backup failures leave no partial object and touch no older backup', ()
   it('S3 failing mid-upload → mysqldump is stopped, a clear error, no object, nothing deleted', async () => {
     const before = await listKeys(ctx.bucket);
     // A TCP proxy to the test S3 server that drops every connection once ~6 MB have gone through it.
-    const target = new URL(config.S3_ENDPOINT as string);
+    const target = new URL(getConfig().S3_ENDPOINT as string);
     const sockets = new Set<Socket>();
     let forwarded = 0;
     const proxy = createServer((client) => {
@@ -193,7 +193,7 @@ describe('backup failures leave no partial object and touch no older backup', ()
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const { port } = proxy.address() as { port: number };
     const flaky = new S3Client({
-      region: config.AWS_REGION,
+      region: getConfig().AWS_REGION,
       endpoint: `http://127.0.0.1:${port}`,
       forcePathStyle: true,
       credentials: LOCAL_S3_CREDENTIALS,

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { type BackupContext, defaultBackupContext } from '../../lib/backup/context.js';
-import { config } from '../../lib/config.js';
+import { getConfig } from '../../lib/config.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { getS3 } from '../../lib/s3/client.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -115,7 +115,7 @@ export async function checksums(conn: Connection, database: string): Promise<Rec
 
 /** A blank database on the test server for restores (its `drop()` removes it). */
 export async function blankDatabase(label: string) {
-  const url = new URL(config.MYSQL_URL);
+  const url = new URL(getConfig().MYSQL_URL);
   url.pathname = '/unused';
   return createTestDatabase(url.toString(), { label, migrated: false });
 }

@@ -128,19 +128,62 @@ describe('GET /dashboard/data/{figure}', () => {
     expect(body.top_cities.length).toBeGreaterThan(0);
   });
 
-  it('lists open suspicious transactions of the period, newest alert first, filtered by risk', async () => {
-    const { body } = await get('suspicious', {
-      from: '2025-01-01',
-      to: '2025-12-31',
-      risk: 'High',
-      limit: '5',
-    });
-    expect(body.rows.length).toBeGreaterThan(0);
-    for (const r of body.rows) expect(r).toMatchObject({ risk_level: 'High' });
-    const ids = body.rows.map((r: { alert_id: number }) => r.alert_id);
-    expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+  /** The list the suspicious figure should answer, computed from the raw alerts with a GROUP BY. */
+  async function expectedSuspicious(from: string, to: string, limit: number, risk?: string) {
+    const rank = "FIELD(al.risk_level, 'High', 'Medium', 'Low')";
+    return query<{ transaction_id: number; top_risk: string; newest: number; alert_ids: string }>(
+      `SELECT al.transaction_id, ELT(MIN(${rank}), 'High', 'Medium', 'Low') AS top_risk,
+              MAX(CASE WHEN ? IS NULL OR al.risk_level = ? THEN al.id END) AS newest,
+              GROUP_CONCAT(al.id ORDER BY ${rank}, al.id DESC) AS alert_ids
+         FROM alerts al JOIN transactions t ON t.id = al.transaction_id
+        WHERE al.status IN ('open', 'investigating') AND t.date >= ? AND t.date < ? + INTERVAL 1 DAY
+        GROUP BY al.transaction_id
+       HAVING ? IS NULL OR top_risk = ?
+        ORDER BY newest DESC LIMIT ?`,
+      [risk ?? null, risk ?? null, from, to, risk ?? null, risk ?? null, limit],
+    );
+  }
+
+  it('lists each suspicious transaction of the period once, with all its open alerts, newest alert first', async () => {
+    for (const risk of ['High', 'Medium', 'Low', undefined]) {
+      const { status, body } = await get('suspicious', {
+        from: '2025-01-01',
+        to: '2025-12-31',
+        limit: '20',
+        ...(risk ? { risk } : {}),
+      });
+      expect(status).toBe(200);
+      const expected = await expectedSuspicious('2025-01-01', '2025-12-31', 20, risk);
+      expect(expected.length, `${risk} has transactions`).toBeGreaterThan(0);
+      const rows = body.rows as Array<{
+        transaction_id: number;
+        risk_level: string;
+        newest_alert_id: number;
+        reasons: string[];
+        alerts: Array<{ alert_id: number; reason: string; risk_level: string; status: string }>;
+      }>;
+      expect(rows.map((r) => r.transaction_id)).toEqual(expected.map((e) => Number(e.transaction_id)));
+      for (const [i, r] of rows.entries()) {
+        const e = expected[i];
+        expect(r.risk_level).toBe(e?.top_risk);
+        if (risk) expect(r.risk_level).toBe(risk);
+        expect(r.newest_alert_id).toBe(Number(e?.newest));
+        expect(r.alerts.map((a) => a.alert_id)).toEqual(e?.alert_ids.split(',').map(Number));
+        expect(r.reasons).toEqual([...new Set(r.alerts.map((a) => a.reason))]);
+        for (const a of r.alerts) expect(['open', 'investigating']).toContain(a.status);
+      }
+    }
+    const all = await get('suspicious', { from: '2025-01-01', to: '2025-12-31', limit: '50' });
+    expect(all.body.rows.some((r: { alerts: unknown[] }) => r.alerts.length > 1)).toBe(true);
     const short = await get('suspicious', { from: '2025-06-01', to: '2025-06-07' });
-    for (const r of short.body.rows) expect(r.transaction_date >= '2025-06-01').toBe(true);
+    const expectedShort = await expectedSuspicious('2025-06-01', '2025-06-07', 10);
+    expect(short.body.rows.map((r: { transaction_id: number }) => r.transaction_id)).toEqual(
+      expectedShort.map((e) => Number(e.transaction_id)),
+    );
+    for (const r of short.body.rows) {
+      expect(r.transaction_date >= '2025-06-01').toBe(true);
+      expect(r.transaction_date < '2025-06-08').toBe(true);
+    }
   });
 
   it('draws the value distribution with p95 below p99 and the alerted transactions marked', async () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_MYSQL_URL, parseConfig } from '../../lib/config.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, DEFAULT_MYSQL_URL, getConfig, parseConfig, resetConfig } from '../../lib/config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -60,5 +60,31 @@ describe('lib/config', () => {
     expect(parseConfig({ MYSQL_URL: 'mariadb://fm:s%40cret@db.internal:3307/fm_prod' }).MYSQL_URL).toBe(
       'mariadb://fm:s%40cret@db.internal:3307/fm_prod',
     );
+  });
+});
+
+describe('getConfig', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    resetConfig();
+  });
+
+  it('reads the environment when first asked, not when imported, and keeps what it read', () => {
+    resetConfig();
+    vi.stubEnv('BACKUP_PREFIX', 'first/');
+    expect(getConfig().BACKUP_PREFIX).toBe('first/');
+    vi.stubEnv('BACKUP_PREFIX', 'second/');
+    expect(getConfig().BACKUP_PREFIX).toBe('first/');
+    resetConfig();
+    expect(getConfig().BACKUP_PREFIX).toBe('second/');
+  });
+
+  it('throws a ConfigError naming the variable, until the environment is fixed', () => {
+    resetConfig();
+    vi.stubEnv('MYSQL_POOL_SIZE', 'lots');
+    expect(() => getConfig()).toThrow(/MYSQL_POOL_SIZE expects a whole number from 4 to 64/);
+    expect(() => getConfig()).toThrow(ConfigError);
+    vi.stubEnv('MYSQL_POOL_SIZE', '16');
+    expect(getConfig().MYSQL_POOL_SIZE).toBe(16);
   });
 });

@@ -40,12 +40,14 @@ describe('errorResponse', () => {
     expect(r.body).not.toContain('10.0.0.5');
   });
 
-  it('passes through exposed 4xx errors from middy middlewares (malformed JSON)', () => {
+  it('answers 500 for an error that is not one of ours, whatever status it claims', () => {
     const error = Object.assign(new Error('Invalid or malformed JSON was provided'), {
       statusCode: 415,
       expose: true,
     });
-    expect(errorResponse(error, 'r').statusCode).toBe(415);
+    const r = errorResponse(error, 'req-3');
+    expect(r.statusCode).toBe(500);
+    expect(r.body).not.toContain('malformed');
   });
 });
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { recipientKey } from '../../lib/rules/engine.js';
-import { decodeRow, parseDate, parseDateTime } from '../../lib/scan/source.js';
+import { decodeRow, parseDate, parseDateTime, TXN } from '../../lib/scan/source.js';
+
+/** A row as the scan reads it (an array), its cells put where TXN says. */
+function txnRow(cells: { [K in keyof typeof TXN]: unknown }): unknown[] {
+  const row: unknown[] = [];
+  for (const [column, value] of Object.entries(cells)) row[TXN[column as keyof typeof TXN]] = value;
+  return row;
+}
 
 const types = new Map([
   [3, { type: 'outgoing transfer', transfer: true }],
@@ -13,18 +20,18 @@ describe('scan reading', () => {
   });
 
   it('decodes a row: signed amount, transfer flag, recipient country, legacy empty recipient, cancelled dropped', () => {
-    const row = [
-      7,
-      1,
-      3,
-      '2025-01-02 10:00:00',
-      '-120.50',
-      'EUR',
-      '880.00',
-      'fr76 3000 6000 0112 3456 7890 189',
-      'pending',
-      'Rent',
-    ];
+    const row = txnRow({
+      id: 7,
+      account_id: 1,
+      transaction_type_id: 3,
+      date: '2025-01-02 10:00:00',
+      amount: '-120.50',
+      currency: 'EUR',
+      balance_after: '880.00',
+      recipient_account: 'fr76 3000 6000 0112 3456 7890 189',
+      status: 'pending',
+      title: 'Rent',
+    });
     expect(decodeRow(row, types)).toMatchObject({
       id: 7,
       direction: 'debit',
@@ -36,11 +43,29 @@ describe('scan reading', () => {
       recipientKey: recipientKey('FR7630006000011234567890189'),
       status: 'pending',
     });
+    const payment = {
+      id: 8,
+      account_id: 1,
+      transaction_type_id: 5,
+      date: '2025-01-02 10:00:00',
+      amount: '-5.00',
+      currency: 'EUR',
+      balance_after: null,
+      recipient_account: '',
+      status: 'completed',
+      title: null,
+    };
+    expect(decodeRow(txnRow(payment), types)).toMatchObject({
+      recipient: null,
+      recipientCountry: null,
+      transfer: false,
+      balanceAfter: null,
+    });
     expect(
-      decodeRow([8, 1, 5, '2025-01-02 10:00:00', '-5.00', 'EUR', null, '', 'completed', null], types),
-    ).toMatchObject({ recipient: null, recipientCountry: null, transfer: false, balanceAfter: null });
-    expect(
-      decodeRow([9, 1, 3, '2025-01-02 10:00:00', '-5.00', 'EUR', null, null, 'cancelled', null], types),
+      decodeRow(
+        txnRow({ ...payment, id: 9, transaction_type_id: 3, recipient_account: null, status: 'cancelled' }),
+        types,
+      ),
     ).toBe(undefined);
   });
 });

@@ -80,11 +80,18 @@ export function transactionsOptions(d: TransactionsData): Options {
   return {
     ...base(`Transactions per ${d.granularity} by currency, ${periods.length} periods`),
     color: CURRENCY_COLORS,
-    legend: { top: 0 },
+    // One line that pages on a narrow screen, instead of wrapping over the axis names.
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 8, right: 16, top: 52, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: periods },
     yAxis: [
-      { type: 'value', name: 'transactions', axisLabel: { formatter: shortNumber } },
-      { type: 'value', name: 'volume EUR', axisLabel: { formatter: eur }, splitLine: { show: false } },
+      { type: 'value', name: 'transactions', axisLabel: { formatter: shortNumber, hideOverlap: true } },
+      {
+        type: 'value',
+        name: 'volume EUR',
+        axisLabel: { formatter: eur, hideOverlap: true },
+        splitLine: { show: false },
+      },
     ],
     series: [
       ...currencies.map((c) => ({ name: c, type: 'bar', stack: 'count', data: counts.get(c) ?? [] })),
@@ -108,7 +115,10 @@ export function topClientsOptions(rows: ClientRow[], by: 'transfer_sum_eur' | 't
       by === 'transactions' ? 'Top clients by number of transactions' : 'Top clients by transfer sum in EUR',
     ),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    xAxis: { type: 'value', axisLabel: { formatter: by === 'transactions' ? shortNumber : eur } },
+    xAxis: {
+      type: 'value',
+      axisLabel: { formatter: by === 'transactions' ? shortNumber : eur, hideOverlap: true },
+    },
     yAxis: {
       type: 'category',
       data: ordered.map((r) => `${r.name} (${r.country})`),
@@ -167,7 +177,7 @@ export function alertsByReasonOptions(d: AlertsData): Options {
     ...base('Alerts by reason, stacked by risk level'),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: { top: 0 },
-    xAxis: { type: 'value', axisLabel: { formatter: shortNumber } },
+    xAxis: { type: 'value', axisLabel: { formatter: shortNumber, hideOverlap: true } },
     yAxis: {
       type: 'category',
       data: rows.map((r) => r.reason),
@@ -224,7 +234,7 @@ export function citiesOptions(d: LocationsData): Options {
   return {
     ...base('Cities with the most clients'),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    xAxis: { type: 'value' },
+    xAxis: { type: 'value', axisLabel: { hideOverlap: true } },
     yAxis: { type: 'category', data: rows.map((r) => `${r.city} (${r.country})`) },
     series: [
       {
@@ -256,10 +266,10 @@ export function distributionOptions(d: DistributionData): Options {
       name: 'amount (EUR)',
       nameLocation: 'middle',
       nameGap: 28,
-      axisLabel: { formatter: eur },
+      axisLabel: { formatter: eur, hideOverlap: true },
     },
     yAxis: { type: 'log', name: 'transactions', min: 1, axisLabel: { formatter: shortNumber } },
-    grid: { left: 8, right: 24, top: 36, bottom: 28, containLabel: true },
+    grid: { left: 8, right: 24, top: 52, bottom: 28, containLabel: true },
     series: [
       {
         name: 'transactions',
