@@ -31,7 +31,13 @@ import {
   populationSpec,
 } from './population.js';
 import type { Row } from './rows.js';
-import { emptyTrafficStats, LABEL_COLUMNS, TRANSACTION_COLUMNS, transactionRows } from './traffic.js';
+import {
+  emptyTrafficStats,
+  LABEL_COLUMNS,
+  TRANSACTION_COLUMNS,
+  type TrafficStats,
+  transactionRows,
+} from './traffic.js';
 
 /** The tables the seeder writes (brief tables first), and what must exist before it runs. */
 export const SEEDED_TABLES = ['clients', 'locations', 'accounts', 'transactions', 'anomaly_labels'] as const;
@@ -153,6 +159,190 @@ function* failingAfter(rows: Iterable<Row>, limit: number | undefined): Generato
   }
 }
 
+/** Holds the seed lock, then waits for a running scan (`locks` collects what was taken, for the caller to release). */
+async function lockOutOthers(
+  seed: SeedConnection,
+  database: string,
+  scanLockWaitSeconds: number,
+  locks: string[],
+): Promise<void> {
+  const seedLock = await acquireNamedLock(seed.conn, database, 'seed');
+  if (!seedLock) throw new ConflictError(`another seed is running on database ${database}`);
+  locks.push(seedLock);
+  // No scan may write alerts while the bank is replaced or extended (scans load alerts without per-row foreign
+  // key lookups): wait for a running scan to finish, up to a minute.
+  const scanLock = await acquireNamedLock(seed.conn, database, SCAN_LOCK, scanLockWaitSeconds);
+  if (!scanLock) {
+    throw new ConflictError(`an anomaly scan is still running on database ${database}; try again`);
+  }
+  locks.push(scanLock);
+}
+
+async function assertMigrated(seed: SeedConnection, database: string): Promise<void> {
+  const [tables] = await seed.conn.query<RowDataPacket[]>(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+    [database],
+  );
+  const present = new Set(tables.map((r) => String(r.name)));
+  const missing = REQUIRED_TABLES.filter((t) => !present.has(t));
+  if (missing.length > 0)
+    throw new DependencyError(
+      `database ${database} lacks ${missing.join(', ')}; run \`npm run migrate\` first`,
+    );
+}
+
+/** What the run does with the bank it finds; `already-seeded` when asked to fill an empty database that is not. */
+function seedModeFor(
+  before: Record<string, number>,
+  options: SeedOptions,
+  database: string,
+): SeedMode | 'already-seeded' {
+  const empty = Object.values(before).every((n) => n === 0);
+  if (!empty && options.ifEmpty) return 'already-seeded';
+  if (!empty && !options.reset && !options.append)
+    throw new ConflictError(
+      `database ${database} already holds a bank (${before.clients} clients, ${before.accounts} accounts, ${before.transactions} transactions); pass --reset to replace it or --append to add to it`,
+    );
+  return empty ? 'fresh' : options.reset ? 'reset' : 'append';
+}
+
+async function loadMethodFor(seed: SeedConnection, requested: SeedHooks['method']): Promise<LoadMethod> {
+  if (requested === 'insert' || requested === 'load-data') return requested;
+  return (await seed.canLoadLocal('transaction_types')) ? 'load-data' : 'insert';
+}
+
+interface LastIds {
+  clients: number;
+  locations: number;
+  accounts: number;
+  transactions: number;
+  episodes: number;
+}
+
+/** The highest ids already in the bank (0 when empty): an appended bank continues after them. */
+async function lastIds(seed: SeedConnection): Promise<LastIds> {
+  const row = await one<Record<string, number | string>>(
+    seed,
+    `SELECT (SELECT COALESCE(MAX(id), 0) FROM clients) AS clients,
+            (SELECT COALESCE(MAX(id), 0) FROM locations) AS locations,
+            (SELECT COALESCE(MAX(id), 0) FROM accounts) AS accounts,
+            (SELECT COALESCE(MAX(id), 0) FROM transactions) AS transactions,
+            (SELECT COALESCE(MAX(episode_id), 0) FROM anomaly_labels) AS episodes`,
+  );
+  return {
+    clients: Number(row.clients),
+    locations: Number(row.locations),
+    accounts: Number(row.accounts),
+    transactions: Number(row.transactions),
+    episodes: Number(row.episodes),
+  };
+}
+
+interface LoadedBank {
+  rows: Record<string, number>;
+  stats: TrafficStats;
+  firstTransactionId: number;
+}
+
+/** Generates the bank and loads it table by table in load order (see the header), inside the open transaction. */
+async function loadBank(
+  seed: SeedConnection,
+  method: LoadMethod,
+  options: SeedOptions,
+  hooks: SeedHooks,
+): Promise<LoadedBank> {
+  const typeIds = await ensureTransactionTypes(seed);
+  const next = await lastIds(seed);
+  const spec = populationSpec(options, {
+    firstClientId: next.clients + 1,
+    firstAccountId: next.accounts + 1,
+  });
+  const accounts = buildAccounts(spec);
+  const total = options.clients * 2 + options.transactions + accounts.count;
+  let done = 0;
+  const load = (table: string, columns: readonly string[], source: Iterable<Row>) =>
+    seed.load(method, table, columns, source, (n: number) => {
+      done += n;
+      hooks.onProgress?.({ table, done, total: Math.max(total, done) });
+    });
+
+  const rows: Record<string, number> = {};
+  rows.clients = await load('clients', CLIENT_COLUMNS, clientRows(spec));
+  rows.locations = await load('locations', LOCATION_COLUMNS, locationRows(spec, next.locations + 1));
+  const labels: Row[] = [];
+  const stats = emptyTrafficStats();
+  const firstTransactionId = next.transactions + 1;
+  const traffic = transactionRows(
+    {
+      seed: options.seed,
+      fromDay: spec.fromDay,
+      toDay: spec.toDay,
+      transactions: options.transactions,
+      anomalyRate: options.anomalyRate,
+      firstTransactionId,
+      firstEpisodeId: next.episodes + 1,
+      typeIds,
+    },
+    accounts,
+    labels,
+    stats,
+  );
+  rows.transactions = await load(
+    'transactions',
+    TRANSACTION_COLUMNS,
+    failingAfter(traffic, hooks.failAfterTransactions),
+  );
+  rows.accounts = await load('accounts', ACCOUNT_COLUMNS, accountRows(spec, accounts));
+  rows.anomaly_labels = await load('anomaly_labels', LABEL_COLUMNS, labels);
+  return { rows, stats, firstTransactionId };
+}
+
+function labelSummaryOf(stats: TrafficStats): SeedSummary['labels'] {
+  return [...ANOMALY_KINDS, ...DECOY_KINDS].map((kind) => ({
+    kind,
+    suspicious: (ANOMALY_KINDS as readonly string[]).includes(kind),
+    episodes: stats.episodes[kind] ?? 0,
+    rows: stats.labelledRows[kind] ?? 0,
+    skipped: stats.skipped[kind] ?? 0,
+  }));
+}
+
+const sqlTime = (ms: number) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+
+/** The run's seed_runs row, written last inside the transaction. */
+async function recordSeedRun(
+  seed: SeedConnection,
+  run: {
+    started: number;
+    mode: SeedMode;
+    method: LoadMethod;
+    options: SeedOptions;
+    bank: LoadedBank;
+    labels: SeedSummary['labels'];
+  },
+): Promise<void> {
+  const { rows, firstTransactionId } = run.bank;
+  const transactions = rows.transactions ?? 0;
+  const elapsedMs = Date.now() - run.started;
+  await seed.conn.query(
+    `INSERT INTO seed_runs (started_at, finished_at, mode, method, seed, options, counts, first_transaction_id,
+                            last_transaction_id, elapsed_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      sqlTime(run.started),
+      sqlTime(Date.now()),
+      run.mode,
+      run.method,
+      run.options.seed,
+      JSON.stringify({ ...run.options, days: dayCount(run.options) }),
+      JSON.stringify({ rows, labels: run.labels }),
+      transactions > 0 ? firstTransactionId : null,
+      transactions > 0 ? firstTransactionId + transactions - 1 : null,
+      elapsedMs,
+    ],
+  );
+}
+
 /**
  * Seeds the database described by `hooks.settings` (default: the process's). Validate `options` with
  * `parseSeedOptions` first.
@@ -166,47 +356,13 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
   const locks: string[] = [];
   const base = { database: settings.database, seed: options.seed, from: options.from, to: options.to };
   try {
-    const seedLock = await acquireNamedLock(seed.conn, settings.database, 'seed');
-    if (!seedLock) throw new ConflictError(`another seed is running on database ${settings.database}`);
-    locks.push(seedLock);
-    // No scan may write alerts while the bank is replaced or extended (scans load alerts without per-row foreign
-    // key lookups): wait for a running scan to finish, up to a minute.
-    const scanLock = await acquireNamedLock(
-      seed.conn,
-      settings.database,
-      SCAN_LOCK,
-      hooks.scanLockWaitSeconds ?? 60,
-    );
-    if (!scanLock) {
-      throw new ConflictError(`an anomaly scan is still running on database ${settings.database}; try again`);
-    }
-    locks.push(scanLock);
-
-    const [tables] = await seed.conn.query<RowDataPacket[]>(
-      'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
-      [settings.database],
-    );
-    const present = new Set(tables.map((r) => String(r.name)));
-    const missing = REQUIRED_TABLES.filter((t) => !present.has(t));
-    if (missing.length > 0)
-      throw new DependencyError(
-        `database ${settings.database} lacks ${missing.join(', ')}; run \`npm run migrate\` first`,
-      );
-
+    await lockOutOthers(seed, settings.database, hooks.scanLockWaitSeconds ?? 60, locks);
+    await assertMigrated(seed, settings.database);
     const before = await existingCounts(seed);
-    const empty = Object.values(before).every((n) => n === 0);
-    if (!empty && options.ifEmpty)
+    const mode = seedModeFor(before, options, settings.database);
+    if (mode === 'already-seeded')
       return { ...base, status: 'already-seeded', rows: before, labels: [], elapsedMs: Date.now() - started };
-    if (!empty && !options.reset && !options.append)
-      throw new ConflictError(
-        `database ${settings.database} already holds a bank (${before.clients} clients, ${before.accounts} accounts, ${before.transactions} transactions); pass --reset to replace it or --append to add to it`,
-      );
-    const mode: SeedMode = empty ? 'fresh' : options.reset ? 'reset' : 'append';
-
-    let method: LoadMethod =
-      hooks.method === 'insert' || hooks.method === 'load-data' ? hooks.method : 'load-data';
-    if (!hooks.method || hooks.method === 'auto')
-      method = (await seed.canLoadLocal('transaction_types')) ? 'load-data' : 'insert';
+    const method = await loadMethodFor(seed, hooks.method);
 
     await seed.conn.query('SET SESSION foreign_key_checks = 0');
     await seed.conn.query(`SET SESSION unique_checks = ${mode === 'append' ? 1 : 0}`);
@@ -216,116 +372,19 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
       if (mode === 'reset')
         for (const table of await resetOrder(seed, settings.database))
           await seed.conn.query(`DELETE FROM \`${table}\``);
-      const typeIds = await ensureTransactionTypes(seed);
-      const next = await one<Record<string, number | string>>(
-        seed,
-        `SELECT (SELECT COALESCE(MAX(id), 0) FROM clients) AS clients,
-                (SELECT COALESCE(MAX(id), 0) FROM locations) AS locations,
-                (SELECT COALESCE(MAX(id), 0) FROM accounts) AS accounts,
-                (SELECT COALESCE(MAX(id), 0) FROM transactions) AS transactions,
-                (SELECT COALESCE(MAX(episode_id), 0) FROM anomaly_labels) AS episodes`,
-      );
-      const spec = populationSpec(options, {
-        firstClientId: Number(next.clients) + 1,
-        firstAccountId: Number(next.accounts) + 1,
-      });
-      const accounts = buildAccounts(spec);
-      const total = options.clients * 2 + options.transactions + accounts.count;
-      let done = 0;
-      const progress = (table: string) => (n: number) => {
-        done += n;
-        hooks.onProgress?.({ table, done, total: Math.max(total, done) });
-      };
-
-      const rows: Record<string, number> = {};
-      rows.clients = await seed.load(
-        method,
-        'clients',
-        CLIENT_COLUMNS,
-        clientRows(spec),
-        progress('clients'),
-      );
-      rows.locations = await seed.load(
-        method,
-        'locations',
-        LOCATION_COLUMNS,
-        locationRows(spec, Number(next.locations) + 1),
-        progress('locations'),
-      );
-      const labels: Row[] = [];
-      const stats = emptyTrafficStats();
-      const firstTransactionId = Number(next.transactions) + 1;
-      const traffic = transactionRows(
-        {
-          seed: options.seed,
-          fromDay: spec.fromDay,
-          toDay: spec.toDay,
-          transactions: options.transactions,
-          anomalyRate: options.anomalyRate,
-          firstTransactionId,
-          firstEpisodeId: Number(next.episodes) + 1,
-          typeIds,
-        },
-        accounts,
-        labels,
-        stats,
-      );
-      rows.transactions = await seed.load(
-        method,
-        'transactions',
-        TRANSACTION_COLUMNS,
-        failingAfter(traffic, hooks.failAfterTransactions),
-        progress('transactions'),
-      );
-      rows.accounts = await seed.load(
-        method,
-        'accounts',
-        ACCOUNT_COLUMNS,
-        accountRows(spec, accounts),
-        progress('accounts'),
-      );
-      rows.anomaly_labels = await seed.load(
-        method,
-        'anomaly_labels',
-        LABEL_COLUMNS,
-        labels,
-        progress('anomaly_labels'),
-      );
-
-      const labelSummary = [...ANOMALY_KINDS, ...DECOY_KINDS].map((kind) => ({
-        kind,
-        suspicious: (ANOMALY_KINDS as readonly string[]).includes(kind),
-        episodes: stats.episodes[kind] ?? 0,
-        rows: stats.labelledRows[kind] ?? 0,
-        skipped: stats.skipped[kind] ?? 0,
-      }));
-      const elapsedMs = Date.now() - started;
-      await seed.conn.query(
-        `INSERT INTO seed_runs (started_at, finished_at, mode, method, seed, options, counts, first_transaction_id,
-                                last_transaction_id, elapsed_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          new Date(started).toISOString().slice(0, 23).replace('T', ' '),
-          new Date().toISOString().slice(0, 23).replace('T', ' '),
-          mode,
-          method,
-          options.seed,
-          JSON.stringify({ ...options, days: dayCount(options) }),
-          JSON.stringify({ rows, labels: labelSummary }),
-          rows.transactions > 0 ? firstTransactionId : null,
-          rows.transactions > 0 ? firstTransactionId + rows.transactions - 1 : null,
-          elapsedMs,
-        ],
-      );
+      const bank = await loadBank(seed, method, options, hooks);
+      const labels = labelSummaryOf(bank.stats);
+      await recordSeedRun(seed, { started, mode, method, options, bank, labels });
       await seed.conn.commit();
+      const { completed, pending, cancelled } = bank.stats;
       return {
         ...base,
         status: 'seeded',
         mode,
         method,
-        rows,
-        transactionStatus: { completed: stats.completed, pending: stats.pending, cancelled: stats.cancelled },
-        labels: labelSummary,
+        rows: bank.rows,
+        transactionStatus: { completed, pending, cancelled },
+        labels,
         elapsedMs: Date.now() - started,
       };
     } catch (error) {
