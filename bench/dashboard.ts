@@ -8,11 +8,11 @@
  *   MYSQL_URL=… npm run scan -- --full && MYSQL_URL=… npm run analytics:refresh
  *   MYSQL_URL=… npm run bench -- dashboard
  */
-import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { handler } from '../functions/dashboard-data.js';
 import { FIGURES, type Figure } from '../lib/analytics/figures.js';
 import { refreshAnalytics } from '../lib/analytics/refresh.js';
+import { defineCli } from '../lib/cli/args.js';
 import { query } from '../lib/db/pool.js';
 import { TRANSACTION_TYPES } from '../lib/domain/bank.js';
 import { LOCAL_DEV_KEYS } from '../lib/http/auth.js';
@@ -132,17 +132,32 @@ async function timeMs(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      iterations: { type: 'string', default: '40' },
-      'baseline-runs': { type: 'string', default: '3' },
+const cli = defineCli({
+  usage: 'npm run bench -- dashboard [options]',
+  description:
+    'p50 / p95 of every dashboard data endpoint on the database at MYSQL_URL, against the same figure from the raw tables.',
+  options: {
+    iterations: {
+      type: 'integer',
+      min: 1,
+      max: 10_000,
+      default: 40,
+      help: 'calls per endpoint (default 40)',
     },
-    strict: true,
-  });
-  const iterations = Number(values.iterations);
-  const baselineRuns = Number(values['baseline-runs']);
+    'baseline-runs': {
+      type: 'integer',
+      min: 1,
+      max: 100,
+      default: 3,
+      help: 'runs of each raw-table baseline (default 3)',
+    },
+  },
+});
+
+export async function run(args: string[]): Promise<void> {
+  const values = cli.parse(args);
+  if (!values) return;
+  const { iterations, 'baseline-runs': baselineRuns } = values;
   const [size] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM transactions');
   const prep = await refreshAnalytics();
   const [range] = await query<{ lo: string; hi: string }>(
