@@ -301,7 +301,7 @@ async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<vo
       // over 2× the bare read, no rules engine can bring the full scan within 2× on this machine.
       const { streamRows, withTransaction } = await import('../lib/db/pool.js');
       const { TXN_COLUMNS } = await import('../lib/scan/source.js');
-      const { AlertBatch, writeAlertBatch } = await import('../lib/scan/writer.js');
+      const { AlertBatch, writeAlertBatch } = await import('../lib/scan/alerts.js');
       const { StateBatch, writeStateBatch } = await import('../lib/scan/state.js');
       // In batches of 2 000 rows, each written in a transaction of its own, as the full scan writes them.
       const BATCH = 2_000;

@@ -1,5 +1,5 @@
 /**
- * Bulk loading (the seeder's, lib/seed/load.ts; the scan asks it whether a server refused local infile): rows as
+ * Bulk loading, shared by the seeder (lib/seed/load.ts) and the scan (lib/scan/alerts.ts, state.ts): rows as
  * tab-separated lines for `LOAD DATA LOCAL INFILE` — whose "file" is a stream handed to mysql2's
  * `infileStreamFactory`, never a file on disk — or, where the server or client refuses local infile (MySQL 8's
  * default `local_infile=OFF`, RDS without it in the parameter group), multi-row `INSERT … VALUES ?` batches.

@@ -1,15 +1,20 @@
 /**
- * The scan's reads (all SQL of the detector lives here, in state.ts and in writer.ts): reference data, the amount
- * histogram, and transactions by id range, decoded into the rules' `Txn` shape. Rows come as arrays (no object per
- * row) and are read by column name (lib/db/row-columns.ts). The detector never reads the seeder's anomaly_labels
- * table.
+ * The scan's reads (all SQL of the detector lives here, in state.ts, alerts.ts and runs.ts): reference data, the
+ * amount histogram, and transactions by id range, decoded into the rules' `Txn` shape. Rows come as arrays (no
+ * object per row) and are read by column name (lib/db/row-columns.ts). The detector never reads the seeder's
+ * anomaly_labels table.
  */
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { getPool, type Queryable, query } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import { TRANSACTION_TYPES } from '../domain/bank.js';
 import { recipientKey } from '../rules/engine.js';
-import { BUCKETS_PER_DECADE, type HistogramRow, trailingMonths } from '../rules/percentiles.js';
+import {
+  BUCKETS_PER_DECADE,
+  type HistogramRow,
+  monthsBetween,
+  trailingMonths,
+} from '../rules/percentiles.js';
 import { ibanCountry, normaliseIban } from '../rules/stats.js';
 import type { AccountInfo, Txn, TxStatus } from '../rules/types.js';
 
@@ -88,6 +93,36 @@ const TXN_SELECT = [
 ] as const;
 export const TXN_COLUMNS = TXN_SELECT.join(', ');
 export const TXN = columnIndex(TXN_SELECT);
+
+/** The id of the last transaction (0 when there is none). */
+export async function loadLastTransactionId(): Promise<number> {
+  const [row] = await query<{ maxId: number | null }>(
+    'SELECT COALESCE(MAX(id), 0) AS maxId FROM transactions',
+  );
+  return Number(row?.maxId ?? 0);
+}
+
+/**
+ * Where an incremental chunk starting above `fromId` ends: the id `chunkSize` rows on, or `maxId` when fewer rows
+ * are left. Ids may have gaps: a span of at most chunkSize ids holds at most chunkSize rows.
+ */
+export async function loadChunkEnd(fromId: number, maxId: number, chunkSize: number): Promise<number> {
+  if (maxId - fromId <= chunkSize) return maxId;
+  const [edge] = await query<{ id: number }>(
+    'SELECT id FROM transactions WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?',
+    [fromId, maxId, chunkSize - 1],
+  );
+  return edge ? Number(edge.id) : maxId;
+}
+
+/** The booking months ('YYYY-MM') from the first to the last booking of the transactions with fromId < id ≤ toId. */
+export async function loadMonthsBetween(fromId: number, toId: number): Promise<string[]> {
+  const [range] = await query<{ first: string | null; last: string | null }>(
+    'SELECT MIN(date) AS first, MAX(date) AS last FROM transactions WHERE id > ? AND id <= ?',
+    [fromId, toId],
+  );
+  return range?.first && range.last ? monthsBetween(range.first.slice(0, 7), range.last.slice(0, 7)) : [];
+}
 
 /** Transactions with fromId < id ≤ toId, decoded (cancelled ones are counted, not kept). */
 export async function loadTransactionRange(

@@ -6,14 +6,11 @@
  * failed after writing it) is not trusted: its client is replayed.
  */
 import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
+import { type BulkTarget, bulkLoad, TsvBatch } from '../db/bulk-load.js';
 import { streamRows } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import { STATE_VERSION } from '../rules/engine.js';
 import { readStateHead } from '../rules/state-codec.js';
-import { bulkWrite, TsvLines } from './writer.js';
-
-/** Follows the `anomaly-scan` watermark: the transactions the saved state has seen. */
-export const STATE_WATERMARK = 'anomaly-scan:state';
 
 export interface LoadedState {
   /** The saved state as stored (lib/rules/state-codec.ts): decoded only when its client is judged. */
@@ -104,6 +101,10 @@ export class ChunkStates {
   }
 }
 
+/** What a state written for a client that has one already does: it replaces it. */
+const REPLACE_STATE =
+  'ON DUPLICATE KEY UPDATE state = VALUES(state), as_of_transaction_id = VALUES(as_of_transaction_id)';
+
 /**
  * States per prepared statement (3 parameters each). Preparing a statement makes the server describe every
  * parameter, which the driver parses: 500 rows wrote 8 000 states in about half the time 2 000 took.
@@ -126,8 +127,7 @@ export async function saveStates(
     const params: Array<number | Buffer> = [];
     for (const [clientId, saved] of slice) params.push(clientId, saved, asOf);
     const sql = `INSERT INTO scan_client_state (client_id, state, as_of_transaction_id)
-       VALUES ${'(?, ?, ?), '.repeat(slice.length - 1)}(?, ?, ?)
-       ON DUPLICATE KEY UPDATE state = VALUES(state), as_of_transaction_id = VALUES(as_of_transaction_id)`;
+       VALUES ${'(?, ?, ?), '.repeat(slice.length - 1)}(?, ?, ?) ${REPLACE_STATE}`;
     const [result] = await conn.execute<ResultSetHeader>(sql, params);
     // The driver keeps each statement prepared on its connection: only the full-size one is worth keeping (one per
     // slice size would pile up on the server, which caps prepared statements at max_prepared_stmt_count).
@@ -137,44 +137,29 @@ export async function saveStates(
   return written;
 }
 
+/** The cells of a state line, in the order StateBatch.add writes them: the state as base64. */
+const STATE_CELLS = { client_id: 'number', state: 'base64', as_of_transaction_id: 'number' } as const;
+
+const STATES: BulkTarget = {
+  table: 'scan_client_state',
+  columns: Object.keys(STATE_CELLS),
+  file: 'scan-scan_client_state.tsv',
+  load: { columns: ['client_id', '@state', 'as_of_transaction_id'], set: 'state = FROM_BASE64(@state)' },
+  onDuplicate: 'REPLACE',
+  insert: `INSERT INTO scan_client_state (client_id, state, as_of_transaction_id) VALUES ? ${REPLACE_STATE}`,
+};
+
 /**
  * The full scan's states, written as they are made into LOAD DATA's TSV bytes (client id, the state as base64,
  * as_of): 50 000s of states leave no buffer or row array of their own behind. A batch is reused once written.
  */
-export class StateBatch {
-  private readonly lines: TsvLines;
-
+export class StateBatch extends TsvBatch {
   constructor(capacity = 1 << 20) {
-    this.lines = new TsvLines(capacity);
-  }
-
-  get size(): number {
-    return this.lines.count;
+    super(STATE_CELLS, capacity);
   }
 
   add(clientId: number, base64: string, asOf: number): void {
     this.lines.append(`${clientId}\t${base64}\t${asOf}\n`);
-  }
-
-  reset(): this {
-    this.lines.clear();
-    return this;
-  }
-
-  /** The TSV bytes (valid until the next add or reset). */
-  tsv(): Buffer {
-    return this.lines.tsv();
-  }
-
-  /** The rows back (for the INSERT fallback only). */
-  rows(): Array<[number, Buffer, number]> {
-    return this.lines
-      .cells()
-      .map(([clientId, base64, asOf]) => [
-        Number(clientId),
-        Buffer.from(base64 as string, 'base64'),
-        Number(asOf),
-      ]);
   }
 }
 
@@ -185,17 +170,7 @@ export function writeStateBatch(
   { loadData = true }: { loadData?: boolean } = {},
 ): Promise<number> {
   if (batch.size === 0) return Promise.resolve(0);
-  return bulkWrite(conn, {
-    loadData,
-    table: 'scan_client_state',
-    columns: 'client_id, state, as_of_transaction_id',
-    tsv: [batch.tsv()],
-    rows: () => batch.rows(),
-    load: { columns: 'client_id, @state, as_of_transaction_id', set: 'state = FROM_BASE64(@state)' },
-    onDuplicate: 'REPLACE',
-    fallback: `INSERT INTO scan_client_state (client_id, state, as_of_transaction_id) VALUES ?
-       ON DUPLICATE KEY UPDATE state = VALUES(state), as_of_transaction_id = VALUES(as_of_transaction_id)`,
-  });
+  return bulkLoad(conn, STATES, batch, { method: loadData ? 'auto' : 'insert' });
 }
 
 /** Drops the states a full scan up to `asOf` did not write (clients that no longer have transactions). */

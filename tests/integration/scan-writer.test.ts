@@ -5,8 +5,9 @@ import { resolveDbSettings } from '../../lib/db/settings.js';
 import { STATE_VERSION } from '../../lib/rules/engine.js';
 import type { ScoredTransaction } from '../../lib/rules/index.js';
 import type { Txn } from '../../lib/rules/types.js';
+import { writeAlerts } from '../../lib/scan/alerts.js';
+import { startRun } from '../../lib/scan/runs.js';
 import { ChunkStates, StateBatch, saveStates, writeStateBatch } from '../../lib/scan/state.js';
-import { insertAlerts, startRun } from '../../lib/scan/writer.js';
 import { insertBackground } from './scan-fixtures.js';
 
 let conn: Connection;
@@ -61,7 +62,7 @@ describe('scan-anomalies alert writer', () => {
     it(`writes alerts with their evidence intact through ${method}, and counts what it created`, async () => {
       const runId = await startRun('full', {}, 1);
       const { counts, fk } = await withTransaction(async (tx) => {
-        const counts = await insertAlerts(
+        const counts = await writeAlerts(
           tx,
           [scored(ids[0] as number, 'High'), scored(ids[1] as number, 'Low')],
           runId,
@@ -93,14 +94,14 @@ describe('scan-anomalies alert writer', () => {
 
     it(`never overwrites an existing alert and counts only new ones through ${method}`, async () => {
       const first = await startRun('full', {}, 1);
-      await withTransaction((tx) => insertAlerts(tx, [scored(ids[2] as number, 'Low')], first, { loadData }));
+      await withTransaction((tx) => writeAlerts(tx, [scored(ids[2] as number, 'Low')], first, { loadData }));
       await execute(
         "UPDATE alerts SET status = 'closed', disposition = 'false_positive' WHERE transaction_id = ?",
         [ids[2]],
       );
       const second = await startRun('full', {}, 1);
       const counts = await withTransaction((tx) =>
-        insertAlerts(tx, [scored(ids[2] as number, 'High'), scored(ids[3] as number, 'Medium')], second, {
+        writeAlerts(tx, [scored(ids[2] as number, 'High'), scored(ids[3] as number, 'Medium')], second, {
           loadData,
         }),
       );

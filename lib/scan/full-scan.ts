@@ -1,0 +1,200 @@
+/**
+ * The full scan. One streamed read of the table in id order fills the column store (lib/scan/columns.ts) and the
+ * amount histogram; then every client is judged on its own, from an empty memory, in booking order — all its
+ * findings settle at once, so its alerts carry their final risk — and its detection state is saved. Alert rows and
+ * states are written in batches by one DB transaction at a time while the next clients are judged
+ * (lib/scan/write-queue.ts). States carry the id they were computed up to (`as_of_transaction_id`); the last
+ * transaction moves the watermarks, replaces the histogram and drops the states of clients no longer there. Should
+ * the run stop before that, the watermarks stay where they were and the incremental scan replays the clients whose
+ * state is newer than the watermark. Above `maxRowsInMemory` rows the scan makes several passes, each keeping a
+ * slice of the clients.
+ */
+import { streamRows, withTransaction } from '../db/pool.js';
+import type { RulesConfig } from '../rules/config.js';
+import { ClientDetector } from '../rules/engine.js';
+import { AmountHistogram, thresholdLookup } from '../rules/percentiles.js';
+import type { RuleContext, Txn } from '../rules/types.js';
+import { addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
+import { TxnColumns } from './columns.js';
+import {
+  HISTOGRAM_WATERMARK,
+  type Progress,
+  recordProgress,
+  STATE_WATERMARK,
+  setWatermark,
+  WATERMARK,
+} from './runs.js';
+import type { ScanOptions } from './scan.js';
+import {
+  loadAllAccounts,
+  loadHistorySince,
+  parseDateTime,
+  type ScanAccount,
+  TXN,
+  TXN_COLUMNS,
+  type TypeInfo,
+} from './source.js';
+import { dropStatesNotAsOf } from './state.js';
+import { stopwatch } from './stopwatch.js';
+import { FullScanWriter } from './write-queue.js';
+
+/** Alert rows (or client states) gathered before a write is queued (one write runs while the next clients are judged). */
+const WRITE_ROWS = 2_000;
+const WRITE_STATES = 2_000;
+
+/** What judging a client needs, the same for every client of the run. */
+interface FullScanJudging {
+  runId: number;
+  maxId: number;
+  rules: RulesConfig;
+  types: ReadonlyMap<number, TypeInfo>;
+  ctx: RuleContext;
+  /** Alerts that exist already (an earlier scan's, or one an analyst worked on): never written again. */
+  known: ExistingAlerts;
+}
+
+export async function fullScan(
+  runId: number,
+  maxId: number,
+  rules: RulesConfig,
+  types: ReadonlyMap<number, TypeInfo>,
+  options: ScanOptions,
+): Promise<Progress> {
+  const phase = stopwatch(runId, 'full scan phase', 'phase', 'info');
+  const [accounts, historySince, known] = await Promise.all([
+    loadAllAccounts(),
+    loadHistorySince(),
+    ExistingAlerts.load(maxId),
+  ]);
+  phase('accounts', { accounts: accounts.length });
+  const maxRows = options.maxRowsInMemory ?? 3_000_000;
+  const passes = Math.max(1, Math.ceil(maxId / maxRows));
+  const purpose = new RegExp(rules.risk.declaredPurpose, 'iu');
+  const keepTitle = (title: string) => purpose.test(title);
+  const histogram = new AmountHistogram();
+  const ctx: RuleContext = {
+    amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),
+    historySince,
+  };
+  const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known };
+  const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
+  const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted);
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      const passAccounts = accounts.filter((a) => passes === 1 || a.clientId % passes === pass);
+      const columns = new TxnColumns(Math.min(maxId, maxRows) + 1024);
+      const rows = await readPass(
+        columns,
+        passAccounts,
+        maxId,
+        pass === 0 ? histogram : undefined,
+        keepTitle,
+      );
+      if (pass === 0) progress.scanned = rows;
+      phase('read', { pass, rows, kept: columns.length });
+      const clients = columns.groupByClient(passAccounts);
+      phase('group', { pass, clients: clients.clientAccounts.length });
+      await judgeClients(judging, columns, clients, writer);
+      await writer.written();
+      phase('judge and write', { pass, alerts: progress.counts.created });
+    }
+  } catch (error) {
+    // No write may outlive the run (and the lock): a late state write could replace a newer run's state.
+    await writer.stopped();
+    throw error;
+  }
+  const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
+  progress.chunks++;
+  await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
+  phase('final write', { histogram: histogramRows });
+  return progress;
+}
+
+/**
+ * Reads the rows up to `maxId` into `columns` — those of `accounts` that are not cancelled — counting every amount
+ * into `histogram` when there is one (the first pass); resolves with the rows read.
+ */
+async function readPass(
+  columns: TxnColumns,
+  accounts: readonly ScanAccount[],
+  maxId: number,
+  histogram: AmountHistogram | undefined,
+  keepTitle: (title: string) => boolean,
+): Promise<number> {
+  const countryOfAccount = new Map(accounts.map((a) => [a.id, a.clientCountry]));
+  let rows = 0;
+  await streamRows(`SELECT ${TXN_COLUMNS} FROM transactions WHERE id <= ? ORDER BY id`, [maxId], (row) => {
+    rows++;
+    if (row[TXN.status] === 'cancelled') return;
+    const time = parseDateTime(row[TXN.date] as string);
+    if (histogram) {
+      const amount = Number(row[TXN.amount]);
+      if (amount !== 0) histogram.addAmount(row[TXN.currency] as string, amount, time);
+    }
+    // Rows of accounts created after the accounts were read are left to the next scan.
+    const country = countryOfAccount.get(Number(row[TXN.account_id]));
+    if (country !== undefined) columns.push(row, time, country, keepTitle);
+  });
+  return rows;
+}
+
+/**
+ * Judges every client of `clients` from an empty memory, its rows in booking order, and queues its alerts and its
+ * state (encoded at once: one flat string per client instead of an object graph waiting for the write).
+ */
+async function judgeClients(
+  { runId, maxId, rules, types, ctx, known }: FullScanJudging,
+  columns: TxnColumns,
+  { order, clientStart, clientAccounts }: ReturnType<TxnColumns['groupByClient']>,
+  writer: FullScanWriter,
+): Promise<void> {
+  let alertBatch = writer.alertBatch();
+  let stateBatch = writer.stateBatch();
+  for (let c = 0; c < clientAccounts.length; c++) {
+    const clientAccountList = clientAccounts[c] as ScanAccount[];
+    const first = clientAccountList[0] as ScanAccount;
+    const from = clientStart[c] as number;
+    const to = clientStart[c + 1] as number;
+    if (from === to) continue;
+    const d = new ClientDetector(first.clientId, first.clientCountry, rules, ctx);
+    for (const a of clientAccountList) d.describeAccount(a);
+    const txns: Txn[] = [];
+    for (let k = from; k < to; k++) txns.push(columns.txn(order[k] as number, types));
+    // Skipped: alerts the transaction has for that rule already (never overwritten).
+    for (const s of d.judge(txns)) addSettledAlerts(alertBatch, s, rules, runId, known);
+    stateBatch.add(first.clientId, d.saveBase64(), maxId);
+    if (alertBatch.size >= WRITE_ROWS || stateBatch.size >= WRITE_STATES) {
+      await writer.enqueue(alertBatch, stateBatch);
+      alertBatch = writer.alertBatch();
+      stateBatch = writer.stateBatch();
+    }
+  }
+  if (alertBatch.size || stateBatch.size) await writer.enqueue(alertBatch, stateBatch);
+}
+
+/**
+ * The full scan's last transaction: replaces the amount histogram, drops the states of clients no longer there,
+ * moves the three watermarks to `maxId` and records the run's progress. Resolves with the histogram's rows.
+ */
+async function commitFullScan(
+  runId: number,
+  maxId: number,
+  histogram: AmountHistogram,
+  progress: Progress,
+): Promise<number> {
+  const histogramRows = histogram.rows();
+  await withTransaction(async (tx) => {
+    await tx.query('DELETE FROM scan_amount_histogram');
+    for (let i = 0; i < histogramRows.length; i += 5_000) {
+      await tx.query('INSERT INTO scan_amount_histogram (currency, direction, month, bucket, n) VALUES ?', [
+        histogramRows.slice(i, i + 5_000).map((h) => [h.currency, h.direction, h.month, h.bucket, h.n]),
+      ]);
+    }
+    await dropStatesNotAsOf(tx, maxId);
+    await setWatermark(tx, HISTOGRAM_WATERMARK, maxId, runId);
+    await setWatermark(tx, WATERMARK, maxId, runId);
+    await setWatermark(tx, STATE_WATERMARK, maxId, runId);
+    await recordProgress(runId, { scanned: progress.scanned, toId: maxId, counts: progress.counts }, tx);
+  });
+  return histogramRows.length;
+}
