@@ -15,7 +15,7 @@ import type { BackupManifest } from './manifest.js';
 import { detectTool, dumpArgs, type ToolInfo, withDefaultsFile } from './mysql-tools.js';
 import { type BackupTrigger, recordBackupFinished, recordBackupStarted } from './runs.js';
 import { deleteObject, listObjects, putManifest, s3Failure } from './store.js';
-import { streamDumpToS3 } from './stream-dump.js';
+import { type StreamDumpResult, streamDumpToS3 } from './stream-dump.js';
 
 export interface BackupResult {
   key: string;
@@ -36,28 +36,23 @@ async function withLock<T>(conn: Connection, database: string, work: () => Promi
   }
 }
 
-/**
- * Takes a backup now.
- *
- * @example const { key, manifest } = await runBackup(await defaultBackupContext(), { trigger: 'manual' });
- */
-export async function runBackup(
-  ctx: BackupContext,
-  { trigger = 'manual', signal }: { trigger?: BackupTrigger; signal?: AbortSignal } = {},
-): Promise<BackupResult> {
-  const { settings, bucket } = ctx;
-  const database = settings.database;
-  const startedAt = ctx.now();
-  const key = backupKey(ctx.prefix, database, startedAt);
-  const log = logger.createChild({ persistentKeys: { backupKey: key, bucket, database } });
+type Log = typeof logger;
+type ServerInfo = Awaited<ReturnType<typeof serverInfo>>;
+type DumpOutcome = StreamDumpResult & Pick<BackupManifest, 'tables' | 'objects'> & { args: string[] };
 
-  // Independent preflights at once: the tool's flavour, the bucket (listing our own folder is all IAM allows; fail
-  // before dumping anything when it does not answer), and the two connections.
+/**
+ * Independent preflights at once: the tool's flavour, the bucket (listing our own folder is all IAM allows; fail
+ * before dumping anything when it does not answer), and the two connections. On any failure nothing is left open.
+ */
+async function preflight(
+  ctx: BackupContext,
+  log: Log,
+): Promise<{ client: ToolInfo; bookkeeping: Connection; stats: Connection }> {
   const [tool, bucketCheck, bookkeepingConn, statsConn] = await Promise.allSettled([
     detectTool(ctx.mysqldumpPath, 'MYSQLDUMP_PATH'),
-    listObjects(ctx, databasePrefix(ctx.prefix, database)),
-    openConnection(settings),
-    openConnection(settings),
+    listObjects(ctx, databasePrefix(ctx.prefix, ctx.settings.database)),
+    openConnection(ctx.settings),
+    openConnection(ctx.settings),
   ]);
   const failed = [tool, bucketCheck, bookkeepingConn, statsConn].find((r) => r.status === 'rejected');
   if (failed) {
@@ -67,127 +62,208 @@ export async function runBackup(
     log.error('backup preflight failed; nothing dumped, nothing deleted', { error });
     throw error;
   }
-  const client = (tool as PromiseFulfilledResult<ToolInfo>).value;
-  const bookkeeping = (bookkeepingConn as PromiseFulfilledResult<Connection>).value;
-  const stats = (statsConn as PromiseFulfilledResult<Connection>).value;
+  return {
+    client: (tool as PromiseFulfilledResult<ToolInfo>).value,
+    bookkeeping: (bookkeepingConn as PromiseFulfilledResult<Connection>).value,
+    stats: (statsConn as PromiseFulfilledResult<Connection>).value,
+  };
+}
+
+/**
+ * Streams the dump to `key` while the stats connection, in a snapshot opened just before mysqldump's, records the
+ * tables and objects the dump should hold. A dump that cannot be described is removed.
+ */
+async function dumpAndDescribe(
+  ctx: BackupContext,
+  run: {
+    key: string;
+    client: ToolInfo;
+    server: ServerInfo;
+    stats: Connection;
+    startedAt: Date;
+    abort: AbortSignal;
+    log: Log;
+  },
+): Promise<DumpOutcome> {
+  const { key, client, server, stats, log } = run;
+  const database = ctx.settings.database;
+  return withDefaultsFile(ctx.settings, async (defaultsFile) => {
+    const args = dumpArgs({ client, serverFlavour: server.flavour, database, defaultsFile });
+    // Our snapshot opens just before mysqldump's, and is read while the dump streams.
+    await startSnapshot(stats);
+    const dumped = streamDumpToS3({
+      s3: ctx.s3,
+      bucket: ctx.bucket,
+      key,
+      command: ctx.mysqldumpPath,
+      args,
+      gzipLevel: ctx.gzipLevel,
+      signal: run.abort,
+      partSize: ctx.partSize,
+      queueSize: ctx.queueSize,
+      metadata: { database, 'server-version': server.version, 'started-at': run.startedAt.toISOString() },
+      onProgress: ({ dumpBytes, bytes }) => log.debug('backup progress', { dumpBytes, bytes }),
+    });
+    // A failed dump stops the stats too (closing their connection ends a long CHECKSUM TABLE).
+    dumped.catch(() => stats.destroy());
+    const recorded = (async () => {
+      const tables = await tableStats(stats, database, { checksums: ctx.tableChecksums });
+      const objects = await objectInventory(stats, database);
+      await stats.query('COMMIT');
+      return { tables, objects };
+    })();
+    const [streamed, inventory] = await Promise.allSettled([dumped, recorded]);
+    if (streamed.status === 'rejected') throw streamed.reason;
+    if (inventory.status === 'rejected') {
+      // The dump is complete but cannot be described: remove it so it never passes for a good backup.
+      await deleteObject(ctx, key).catch(() => undefined);
+      throw inventory.reason;
+    }
+    return {
+      ...streamed.value,
+      ...inventory.value,
+      args: args.slice(1, -1), // neither the options file nor the database name
+    };
+  });
+}
+
+function manifestOf(
+  ctx: BackupContext,
+  run: {
+    key: string;
+    startedAt: Date;
+    finishedAt: Date;
+    durationMs: number;
+    server: ServerInfo;
+    client: ToolInfo;
+    result: DumpOutcome;
+  },
+): BackupManifest {
+  const { result } = run;
+  return {
+    formatVersion: 1,
+    key: run.key,
+    bucket: ctx.bucket,
+    database: ctx.settings.database,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt.toISOString(),
+    durationMs: run.durationMs,
+    sha256: result.sha256,
+    bytes: result.bytes,
+    dumpBytes: result.dumpBytes,
+    gzipLevel: ctx.gzipLevel,
+    server: run.server,
+    client: { flavour: run.client.flavour, version: run.client.version },
+    mysqldumpArgs: result.args,
+    tables: result.tables,
+    objects: result.objects,
+  };
+}
+
+/** Writes the dump's manifest; without it the dump cannot be checked, so a failure removes the dump too. */
+async function storeManifest(ctx: BackupContext, manifest: BackupManifest): Promise<void> {
+  try {
+    await putManifest(ctx, manifest);
+  } catch (error) {
+    await deleteObject(ctx, manifest.key).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** One locked run: the backup_runs row, the dump, its manifest, the row completed. */
+async function backUpLocked(
+  ctx: BackupContext,
+  run: {
+    key: string;
+    trigger: BackupTrigger;
+    startedAt: Date;
+    client: ToolInfo;
+    bookkeeping: Connection;
+    stats: Connection;
+    abort: AbortSignal;
+    log: Log;
+    /** Filled in as soon as known, for the failure record. */
+    progress: { runId?: number; serverVersion?: string };
+  },
+): Promise<BackupResult> {
+  const { key, trigger, startedAt, client, bookkeeping, log } = run;
+  const { bucket } = ctx;
+  const database = ctx.settings.database;
+  const server = await serverInfo(run.stats);
+  run.progress.serverVersion = server.version;
+  const runId = await recordBackupStarted(bookkeeping, { key, bucket, database, trigger, startedAt });
+  run.progress.runId = runId;
+  const started = performance.now();
+  log.info('backup started', {
+    trigger,
+    mysqldump: { binary: client.binary, flavour: client.flavour, version: client.version },
+    server,
+    gzipLevel: ctx.gzipLevel,
+    timeoutMs: ctx.timeoutMs,
+  });
+
+  const result = await dumpAndDescribe(ctx, { ...run, server });
+  const finishedAt = ctx.now();
+  const durationMs = Math.round(performance.now() - started);
+  const manifest = manifestOf(ctx, { key, startedAt, finishedAt, durationMs, server, client, result });
+  await storeManifest(ctx, manifest);
+  if (result.stderr) log.warn('mysqldump wrote to stderr', { stderr: result.stderr });
+  log.info('backup completed', {
+    bytes: result.bytes,
+    dumpBytes: result.dumpBytes,
+    sha256: result.sha256,
+    durationMs,
+    parts: result.parts,
+    tables: result.tables.length,
+    rows: result.tables.reduce((sum, t) => sum + t.rows, 0),
+  });
+  await recordBackupFinished(bookkeeping, runId, {
+    status: 'succeeded',
+    finishedAt,
+    durationMs,
+    bytes: result.bytes,
+    dumpBytes: result.dumpBytes,
+    sha256: result.sha256,
+    serverVersion: server.version,
+    details: { tables: result.tables, objects: result.objects },
+  });
+  return { key, manifest };
+}
+
+/**
+ * Takes a backup now.
+ *
+ * @example const { key, manifest } = await runBackup(await defaultBackupContext(), { trigger: 'manual' });
+ */
+export async function runBackup(
+  ctx: BackupContext,
+  { trigger = 'manual', signal }: { trigger?: BackupTrigger; signal?: AbortSignal } = {},
+): Promise<BackupResult> {
+  const { bucket } = ctx;
+  const database = ctx.settings.database;
+  const startedAt = ctx.now();
+  const key = backupKey(ctx.prefix, database, startedAt);
+  const log = logger.createChild({ persistentKeys: { backupKey: key, bucket, database } });
+  const { client, bookkeeping, stats } = await preflight(ctx, log);
   const timeout = AbortSignal.timeout(ctx.timeoutMs);
   const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  let runId: number | undefined;
-  let serverVersion: string | undefined;
+  const progress: { runId?: number; serverVersion?: string } = {};
   try {
-    return await withLock(bookkeeping, database, async () => {
-      const server = await serverInfo(stats);
-      serverVersion = server.version;
-      runId = await recordBackupStarted(bookkeeping, { key, bucket, database, trigger, startedAt });
-      const started = performance.now();
-      log.info('backup started', {
-        trigger,
-        mysqldump: { binary: client.binary, flavour: client.flavour, version: client.version },
-        server,
-        gzipLevel: ctx.gzipLevel,
-        timeoutMs: ctx.timeoutMs,
-      });
-
-      const result = await withDefaultsFile(settings, async (defaultsFile) => {
-        const args = dumpArgs({ client, serverFlavour: server.flavour, database, defaultsFile });
-        // Our snapshot opens just before mysqldump's, and is read while the dump streams.
-        await startSnapshot(stats);
-        const dumped = streamDumpToS3({
-          s3: ctx.s3,
-          bucket,
-          key,
-          command: ctx.mysqldumpPath,
-          args,
-          gzipLevel: ctx.gzipLevel,
-          signal: abort,
-          partSize: ctx.partSize,
-          queueSize: ctx.queueSize,
-          metadata: { database, 'server-version': server.version, 'started-at': startedAt.toISOString() },
-          onProgress: ({ dumpBytes, bytes }) => log.debug('backup progress', { dumpBytes, bytes }),
-        });
-        // A failed dump stops the stats too (closing their connection ends a long CHECKSUM TABLE).
-        dumped.catch(() => stats.destroy());
-        const recorded = (async () => {
-          const tables = await tableStats(stats, database, { checksums: ctx.tableChecksums });
-          const objects = await objectInventory(stats, database);
-          await stats.query('COMMIT');
-          return { tables, objects };
-        })();
-        const [streamed, inventory] = await Promise.allSettled([dumped, recorded]);
-        if (streamed.status === 'rejected') throw streamed.reason;
-        if (inventory.status === 'rejected') {
-          // The dump is complete but cannot be described: remove it so it never passes for a good backup.
-          await deleteObject(ctx, key).catch(() => undefined);
-          throw inventory.reason;
-        }
-        return {
-          ...streamed.value,
-          ...inventory.value,
-          args: args.slice(1, -1), // neither the options file nor the database name
-        };
-      });
-
-      const finishedAt = ctx.now();
-      const durationMs = Math.round(performance.now() - started);
-      const manifest: BackupManifest = {
-        formatVersion: 1,
-        key,
-        bucket,
-        database,
-        startedAt: startedAt.toISOString(),
-        finishedAt: finishedAt.toISOString(),
-        durationMs,
-        sha256: result.sha256,
-        bytes: result.bytes,
-        dumpBytes: result.dumpBytes,
-        gzipLevel: ctx.gzipLevel,
-        server,
-        client: { flavour: client.flavour, version: client.version },
-        mysqldumpArgs: result.args,
-        tables: result.tables,
-        objects: result.objects,
-      };
-      try {
-        await putManifest(ctx, manifest);
-      } catch (error) {
-        // Without its manifest the dump cannot be checked: remove it, fail the run.
-        await deleteObject(ctx, key).catch(() => undefined);
-        throw error;
-      }
-      if (result.stderr) log.warn('mysqldump wrote to stderr', { stderr: result.stderr });
-      log.info('backup completed', {
-        bytes: result.bytes,
-        dumpBytes: result.dumpBytes,
-        sha256: result.sha256,
-        durationMs,
-        parts: result.parts,
-        tables: result.tables.length,
-        rows: result.tables.reduce((sum, t) => sum + t.rows, 0),
-      });
-      await recordBackupFinished(bookkeeping, runId, {
-        status: 'succeeded',
-        finishedAt,
-        durationMs,
-        bytes: result.bytes,
-        dumpBytes: result.dumpBytes,
-        sha256: result.sha256,
-        serverVersion: server.version,
-        details: { tables: result.tables, objects: result.objects },
-      });
-      return { key, manifest };
-    });
+    return await withLock(bookkeeping, database, () =>
+      backUpLocked(ctx, { key, trigger, startedAt, client, bookkeeping, stats, abort, log, progress }),
+    );
   } catch (error) {
     const e = error as Error;
     log.error('backup failed; no object left at the key, older backups untouched', {
       error: e,
       durationMs: Date.now() - startedAt.getTime(),
     });
-    await recordBackupFinished(bookkeeping, runId, {
+    await recordBackupFinished(bookkeeping, progress.runId, {
       status: 'failed',
       finishedAt: ctx.now(),
       durationMs: Math.max(0, ctx.now().getTime() - startedAt.getTime()),
       error: e.message,
-      serverVersion,
+      serverVersion: progress.serverVersion,
     });
     if ((error as { $metadata?: unknown }).$metadata) throw s3Failure(ctx, 'backup', error);
     throw error;

@@ -91,35 +91,22 @@ export async function checkIntegrity(
   return { etag };
 }
 
-/**
- * Restores `key` into `database`.
- *
- * @example await restoreBackup(await defaultBackupContext(), { key, database: 'fm_restored' })
- */
-export async function restoreBackup(ctx: BackupContext, options: RestoreOptions): Promise<RestoreResult> {
-  const { key, database, force = false } = options;
+function assertRestoreRequest(ctx: BackupContext, { key, database }: RestoreOptions): void {
   if (!DATABASE_NAME.test(database))
     throw new ValidationError('--database expects a database name of letters, digits and _ (at most 64)');
-  const parsed = parseBackupKey(ctx.prefix, key);
-  if (parsed?.kind !== 'dump')
+  if (parseBackupKey(ctx.prefix, key)?.kind !== 'dump')
     throw new ValidationError(
       `--key expects a backup key such as ${ctx.prefix}<db>/<yyyy>/<mm>/<dd>/<db>-<timestamp>.sql.gz`,
     );
-  const log = logger.createChild({
-    persistentKeys: { backupKey: key, bucket: ctx.bucket, target: database },
-  });
-  const started = performance.now();
+}
 
-  const manifest = await getManifest(ctx, key);
-  if (!manifest)
-    throw new IntegrityError(
-      `backup ${key} has no manifest (incomplete or not ours); refusing to restore it`,
-    );
-  const client = await detectTool(ctx.mysqlPath, 'MYSQL_CLIENT_PATH');
-
-  log.info('restore: checking the object against its manifest', { bytes: manifest.bytes });
-  const { etag } = await checkIntegrity(ctx, key, manifest);
-
+/** Creates the target database; one holding anything is refused, or dropped first with `force`. */
+async function prepareTarget(
+  ctx: BackupContext,
+  database: string,
+  force: boolean,
+  log: typeof logger,
+): Promise<void> {
   const server = await openConnection(ctx.settings, undefined);
   try {
     const [exists] = await server.query<RowDataPacket[]>(
@@ -138,9 +125,40 @@ export async function restoreBackup(ctx: BackupContext, options: RestoreOptions)
   } finally {
     await server.end().catch(() => undefined);
   }
+}
 
-  log.info('restore: applying', { client: client.binary, flavour: client.flavour });
-  const { body } = await openObject(ctx, key, etag);
+/** The mysql client reading a dump on stdin, and a promise of its exit (rejects unless it exits 0). */
+function spawnClient(ctx: BackupContext, database: string, defaultsFile: string) {
+  const child = spawn(ctx.mysqlPath, restoreArgs({ database, defaultsFile }), {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const stderr = new TailBuffer();
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('error', (error) =>
+      reject(new DumpFailedError(`${ctx.mysqlPath} failed to start`, '', { cause: error })),
+    );
+    child.once('close', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new DumpFailedError(
+              `mysql ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ${database} is partially restored (re-run with --force)`,
+              stderr.toString(),
+            ),
+          ),
+    );
+  });
+  return { child, stderr, exited };
+}
+
+/** Streams `body` through sha256 and gunzip into the mysql client; resolves with what went through. */
+async function applyDump(
+  ctx: BackupContext,
+  body: Readable,
+  database: string,
+  signal: AbortSignal | undefined,
+): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
   const tap = new PassThrough();
@@ -148,30 +166,10 @@ export async function restoreBackup(ctx: BackupContext, options: RestoreOptions)
     hash.update(chunk);
     bytes += chunk.length;
   });
-
   await withDefaultsFile(ctx.settings, async (defaultsFile) => {
-    const child = spawn(ctx.mysqlPath, restoreArgs({ database, defaultsFile }), {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    const stderr = new TailBuffer();
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const exited = new Promise<void>((resolve, reject) => {
-      child.once('error', (error) =>
-        reject(new DumpFailedError(`${ctx.mysqlPath} failed to start`, '', { cause: error })),
-      );
-      child.once('close', (code, signal) =>
-        code === 0
-          ? resolve()
-          : reject(
-              new DumpFailedError(
-                `mysql ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ${database} is partially restored (re-run with --force)`,
-                stderr.toString(),
-              ),
-            ),
-      );
-    });
+    const { child, stderr, exited } = spawnClient(ctx, database, defaultsFile);
     const onAbort = () => child.kill('SIGKILL');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const [piped, ended] = await Promise.allSettled([
         pipeline(body, tap, createGunzip(), child.stdin),
@@ -187,11 +185,39 @@ export async function restoreBackup(ctx: BackupContext, options: RestoreOptions)
           },
         );
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     }
   });
+  return { sha256: hash.digest('hex'), bytes };
+}
 
-  const sha256 = hash.digest('hex');
+/**
+ * Restores `key` into `database`.
+ *
+ * @example await restoreBackup(await defaultBackupContext(), { key, database: 'fm_restored' })
+ */
+export async function restoreBackup(ctx: BackupContext, options: RestoreOptions): Promise<RestoreResult> {
+  const { key, database, force = false } = options;
+  assertRestoreRequest(ctx, options);
+  const log = logger.createChild({
+    persistentKeys: { backupKey: key, bucket: ctx.bucket, target: database },
+  });
+  const started = performance.now();
+
+  const manifest = await getManifest(ctx, key);
+  if (!manifest)
+    throw new IntegrityError(
+      `backup ${key} has no manifest (incomplete or not ours); refusing to restore it`,
+    );
+  const client = await detectTool(ctx.mysqlPath, 'MYSQL_CLIENT_PATH');
+
+  log.info('restore: checking the object against its manifest', { bytes: manifest.bytes });
+  const { etag } = await checkIntegrity(ctx, key, manifest);
+  await prepareTarget(ctx, database, force, log);
+
+  log.info('restore: applying', { client: client.binary, flavour: client.flavour });
+  const { body } = await openObject(ctx, key, etag);
+  const { sha256, bytes } = await applyDump(ctx, body, database, options.signal);
   if (sha256 !== manifest.sha256)
     throw new IntegrityError(
       `backup ${key} changed while it was being restored; ${database} must not be trusted`,

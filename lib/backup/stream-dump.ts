@@ -9,9 +9,9 @@
  * makes lib-storage abort the multipart upload (no parts left behind, no object created), kills mysqldump and
  * rejects with the tool's stderr.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -101,21 +101,17 @@ class HashingGate extends Transform {
   }
 }
 
-/**
- * Runs `command args`, gzips its stdout into `s3://bucket/key`, and resolves only when the object is complete and
- * the command exited 0 with a complete dump. On any failure no object exists afterwards.
- *
- * @example await streamDumpToS3({ s3, bucket, key, command: 'mysqldump', args, gzipLevel: 6 })
- */
-export async function streamDumpToS3(options: StreamDumpOptions): Promise<StreamDumpResult> {
-  const { s3, bucket, key, command, args, gzipLevel, signal } = options;
-  signal?.throwIfAborted();
+/** mysqldump running, its stderr's tail, and a promise of its exit (rejects unless it exits 0). */
+interface RunningDump {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  stderr: TailBuffer;
+  exited: Promise<void>;
+}
 
+function spawnDump(command: string, args: string[]): RunningDump {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = new TailBuffer();
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-
-  let failure: Error | undefined;
   const exited = new Promise<void>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -139,8 +135,55 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
         );
     });
   });
-  exited.catch(() => undefined); // observed through the gate and below
+  exited.catch(() => undefined); // observed through the gate and by the caller
+  return { child, stderr, exited };
+}
 
+/** The multipart upload of `body`, counting the parts it sends. */
+function startUpload(options: StreamDumpOptions, body: HashingGate, tap: DumpTap) {
+  const upload = new Upload({
+    client: options.s3,
+    params: {
+      Bucket: options.bucket,
+      Key: options.key,
+      Body: body,
+      ContentType: 'application/gzip',
+      ...(options.metadata ? { Metadata: options.metadata } : {}),
+    },
+    partSize: Math.max(5 * MB, options.partSize ?? 8 * MB),
+    queueSize: options.queueSize ?? 2,
+    leavePartsOnError: false,
+  });
+  const counter = { parts: 0 };
+  upload.on('httpUploadProgress', (progress) => {
+    counter.parts = Math.max(counter.parts, progress.part ?? 0);
+    options.onProgress?.({ dumpBytes: tap.bytes, bytes: body.bytes });
+  });
+  return { upload, counter };
+}
+
+/** The error that ends the backup: the first recorded failure, else mysqldump's, the stream's, the upload's. */
+function firstErrorOf(
+  failure: Error | undefined,
+  settled: PromiseSettledResult<unknown>[],
+): Error | undefined {
+  if (failure) return failure;
+  const rejected = settled.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+  return rejected?.reason as Error | undefined;
+}
+
+/**
+ * Runs `command args`, gzips its stdout into `s3://bucket/key`, and resolves only when the object is complete and
+ * the command exited 0 with a complete dump. On any failure no object exists afterwards.
+ *
+ * @example await streamDumpToS3({ s3, bucket, key, command: 'mysqldump', args, gzipLevel: 6 })
+ */
+export async function streamDumpToS3(options: StreamDumpOptions): Promise<StreamDumpResult> {
+  const { s3, bucket, key, gzipLevel, signal } = options;
+  signal?.throwIfAborted();
+  const { child, stderr, exited } = spawnDump(options.command, options.args);
+
+  let failure: Error | undefined;
   const tap = new DumpTap({ highWaterMark: 256 * 1024 });
   // Deflate runs on libuv's thread pool, on as many cores as there are, so the event loop stays free for the
   // upload and gzip stops being the slowest stage.
@@ -175,25 +218,7 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
     fail(error);
     throw error;
   });
-
-  const upload = new Upload({
-    client: s3,
-    params: {
-      Bucket: bucket,
-      Key: key,
-      Body: gate,
-      ContentType: 'application/gzip',
-      ...(options.metadata ? { Metadata: options.metadata } : {}),
-    },
-    partSize: Math.max(5 * MB, options.partSize ?? 8 * MB),
-    queueSize: options.queueSize ?? 2,
-    leavePartsOnError: false,
-  });
-  let parts = 0;
-  upload.on('httpUploadProgress', (progress) => {
-    parts = Math.max(parts, progress.part ?? 0);
-    options.onProgress?.({ dumpBytes: tap.bytes, bytes: gate.bytes });
-  });
+  const { upload, counter } = startUpload(options, gate, tap);
 
   const [uploaded, piped, ended] = await Promise.allSettled([
     upload.done().catch((error: Error) => {
@@ -211,11 +236,7 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
   ]);
   signal?.removeEventListener('abort', onAbort);
 
-  const firstError =
-    failure ??
-    (ended.status === 'rejected' ? (ended.reason as Error) : undefined) ??
-    (piped.status === 'rejected' ? (piped.reason as Error) : undefined) ??
-    (uploaded.status === 'rejected' ? (uploaded.reason as Error) : undefined);
+  const firstError = firstErrorOf(failure, [ended, piped, uploaded]);
   if (firstError) {
     if (uploaded.status === 'fulfilled') {
       // Only reachable when an abort raced the upload's last request: the object must not outlive the failure.
@@ -230,7 +251,7 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
     sha256: gate.digest,
     bytes: gate.bytes,
     dumpBytes: tap.bytes,
-    parts,
+    parts: counter.parts,
     stderr: stderr.toString(),
   };
 }

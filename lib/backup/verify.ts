@@ -24,6 +24,81 @@ export interface VerifyResult {
   durationMs: number;
 }
 
+type Manifest = Awaited<ReturnType<typeof restoreBackup>>['manifest'];
+
+interface Comparison {
+  differences: StatsDifference[];
+  manifest?: Manifest;
+  error?: Error;
+}
+
+/** Restores `key` into `scratch` and compares the copy with the backup's record; the scratch copy is then dropped. */
+async function restoreAndCompare(
+  ctx: BackupContext,
+  key: string,
+  scratch: string,
+  signal: AbortSignal | undefined,
+  log: typeof logger,
+): Promise<Comparison> {
+  const comparison: Comparison = { differences: [] };
+  try {
+    const restored = await restoreBackup(ctx, { key, database: scratch, signal });
+    comparison.manifest = restored.manifest;
+    const conn = await openConnection(ctx.settings, scratch);
+    try {
+      const actual = {
+        tables: await tableStats(conn, scratch),
+        objects: await objectInventory(conn, scratch),
+      };
+      comparison.differences = compareStats(restored.manifest, actual);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  } catch (caught) {
+    comparison.error = caught as Error;
+  } finally {
+    const server = await openConnection(ctx.settings, undefined).catch(() => undefined);
+    await server
+      ?.query(`DROP DATABASE IF EXISTS \`${scratch}\``)
+      .catch((dropError: Error) => log.warn('could not drop the scratch database', { error: dropError }));
+    await server?.end().catch(() => undefined);
+  }
+  return comparison;
+}
+
+/** The outcome in backup_runs (the dashboard's "last verified"); skipped when the database does not answer. */
+async function recordOutcome(
+  ctx: BackupContext,
+  result: VerifyResult,
+  { manifest, error, differences }: Comparison,
+): Promise<void> {
+  const bookkeeping = await openConnection(ctx.settings).catch(() => undefined);
+  if (!bookkeeping) return;
+  await recordVerification(bookkeeping, {
+    key: result.key,
+    bucket: ctx.bucket,
+    database: ctx.settings.database,
+    takenAt: parseBackupKey(ctx.prefix, result.key)?.takenAt ?? new Date(manifest?.startedAt ?? Date.now()),
+    bytes: manifest?.bytes ?? 0,
+    sha256: manifest?.sha256 ?? '',
+    serverVersion: manifest?.server.version ?? '',
+    verifiedAt: ctx.now(),
+    status: result.status,
+    details: { tables: result.tables, rows: result.rows, differences, durationMs: result.durationMs },
+    error: error?.message ?? (differences.length ? `${differences.length} difference(s)` : undefined),
+  });
+  await bookkeeping.end().catch(() => undefined);
+}
+
+function differencesError(key: string, differences: StatsDifference[]): VerifyFailedError {
+  return new VerifyFailedError(
+    `the restored copy of ${key} differs from the source's record: ${differences
+      .slice(0, 5)
+      .map((d) => `${d.what} expected ${JSON.stringify(d.expected)} got ${JSON.stringify(d.actual)}`)
+      .join('; ')}`,
+  );
+}
+
 /** Restores and checks the newest good backup (or `key`); throws VerifyFailedError after recording a failure. */
 export async function verifyBackup(
   ctx: BackupContext,
@@ -38,32 +113,8 @@ export async function verifyBackup(
   const started = performance.now();
   log.info('verify started');
 
-  let differences: StatsDifference[] = [];
-  let error: Error | undefined;
-  let manifest: Awaited<ReturnType<typeof restoreBackup>>['manifest'] | undefined;
-  try {
-    const restored = await restoreBackup(ctx, { key, database: scratch, signal });
-    manifest = restored.manifest;
-    const conn = await openConnection(ctx.settings, scratch);
-    try {
-      const actual = {
-        tables: await tableStats(conn, scratch),
-        objects: await objectInventory(conn, scratch),
-      };
-      differences = compareStats(manifest, actual);
-    } finally {
-      await conn.end().catch(() => undefined);
-    }
-  } catch (caught) {
-    error = caught as Error;
-  } finally {
-    const server = await openConnection(ctx.settings, undefined).catch(() => undefined);
-    await server
-      ?.query(`DROP DATABASE IF EXISTS \`${scratch}\``)
-      .catch((dropError: Error) => log.warn('could not drop the scratch database', { error: dropError }));
-    await server?.end().catch(() => undefined);
-  }
-
+  const comparison = await restoreAndCompare(ctx, key, scratch, signal, log);
+  const { differences, manifest, error } = comparison;
   const status = !error && differences.length === 0 ? 'passed' : 'failed';
   const durationMs = Math.round(performance.now() - started);
   const result: VerifyResult = {
@@ -75,34 +126,12 @@ export async function verifyBackup(
     differences,
     durationMs,
   };
-  const bookkeeping = await openConnection(ctx.settings).catch(() => undefined);
-  if (bookkeeping) {
-    await recordVerification(bookkeeping, {
-      key,
-      bucket: ctx.bucket,
-      database,
-      takenAt: parseBackupKey(ctx.prefix, key)?.takenAt ?? new Date(manifest?.startedAt ?? Date.now()),
-      bytes: manifest?.bytes ?? 0,
-      sha256: manifest?.sha256 ?? '',
-      serverVersion: manifest?.server.version ?? '',
-      verifiedAt: ctx.now(),
-      status,
-      details: { tables: result.tables, rows: result.rows, differences, durationMs },
-      error: error?.message ?? (differences.length ? `${differences.length} difference(s)` : undefined),
-    });
-    await bookkeeping.end().catch(() => undefined);
-  }
+  await recordOutcome(ctx, result, comparison);
 
   if (status === 'passed') {
     log.info('verify passed', { tables: result.tables, rows: result.rows, durationMs });
     return result;
   }
   log.error('verify failed', { error, differences, durationMs });
-  if (error) throw error;
-  throw new VerifyFailedError(
-    `the restored copy of ${key} differs from the source's record: ${differences
-      .slice(0, 5)
-      .map((d) => `${d.what} expected ${JSON.stringify(d.expected)} got ${JSON.stringify(d.actual)}`)
-      .join('; ')}`,
-  );
+  throw error ?? differencesError(key, differences);
 }
