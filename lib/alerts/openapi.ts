@@ -59,16 +59,101 @@ const WRITE_ERRORS = {
   '415': error('the body is not JSON'),
 };
 
-function build() {
+/** The named schemas: responses as returned (output), request bodies as accepted (input). */
+function componentSchemas(): Record<string, JsonSchema> {
   const components = z.toJSONSchema(apiRegistry, {
     uri: (id) => `#/components/schemas/${id}`,
     unrepresentable: 'any',
   }) as { schemas: Record<string, JsonSchema> };
-  // Request bodies are documented as accepted (input), responses as returned (output).
   components.schemas.CreateAlert = inputSchema(createAlertBodySchema);
   components.schemas.UpdateAlert = inputSchema(updateAlertBodySchema);
-  const schemas = Object.fromEntries(Object.entries(components.schemas).map(([k, v]) => [k, clean(v)]));
+  return Object.fromEntries(Object.entries(components.schemas).map(([k, v]) => [k, clean(v)]));
+}
+
+const jsonBody = (id: string) => ({ required: true, content: { 'application/json': { schema: ref(id) } } });
+
+/** /alerts (list, flag) and /alerts/stats. */
+function alertCollectionPaths() {
+  return {
+    '/alerts': {
+      get: {
+        operationId: 'listAlerts',
+        summary: 'Alerts, newest first, filtered, in keyset pages',
+        parameters: parameters(listAlertsQuerySchema, 'query'),
+        responses: { '200': ok('one page; follow next_cursor for the next', 'AlertList'), ...READ_ERRORS },
+      },
+      post: {
+        operationId: 'flagTransaction',
+        summary: 'An analyst flags a transaction (idempotent)',
+        requestBody: jsonBody('CreateAlert'),
+        responses: {
+          '201': ok('the new alert (Location: /alerts/{id})', 'AlertDetail'),
+          '200': ok('the same flag is already active: the request was a repeat', 'AlertDetail'),
+          ...WRITE_ERRORS,
+          '409': error('the transaction is already flagged for this reason with another risk level or note'),
+          '422': error('the transaction does not exist'),
+        },
+      },
+    },
+    '/alerts/stats': {
+      get: {
+        operationId: 'alertStats',
+        summary: 'Counts by risk level, reason, status and day over a period; the latest scan runs',
+        parameters: parameters(statsQuerySchema, 'query'),
+        responses: { '200': ok('the figures', 'AlertStats'), ...READ_ERRORS },
+      },
+    },
+  };
+}
+
+/** /alerts/{id} (read, move along the workflow). */
+function singleAlertPaths() {
   const idParam = parameters(alertIdPathSchema, 'path');
+  return {
+    '/alerts/{id}': {
+      get: {
+        operationId: 'getAlert',
+        summary: 'An alert with its evidence, transaction, account, client, related transactions and history',
+        parameters: idParam,
+        responses: { '200': ok('the alert', 'AlertDetail'), ...READ_ERRORS, '404': error('no such alert') },
+      },
+      patch: {
+        operationId: 'updateAlert',
+        summary: 'Moves an alert along open → investigating → closed (with a disposition and a note)',
+        parameters: idParam,
+        requestBody: jsonBody('UpdateAlert'),
+        responses: {
+          '200': ok('the alert after the change, history included', 'AlertDetail'),
+          ...WRITE_ERRORS,
+          '404': error('no such alert'),
+          '409': error('the transition is not allowed from the alert’s current state'),
+        },
+      },
+    },
+  };
+}
+
+/** The routes without a key. */
+const PUBLIC_PATHS = {
+  '/health': {
+    get: {
+      operationId: 'health',
+      summary: 'Database and S3 reachability (no auth)',
+      security: [],
+      responses: { '200': { description: 'both answer' }, '503': { description: 'one does not' } },
+    },
+  },
+  '/openapi.json': {
+    get: {
+      operationId: 'openapi',
+      summary: 'This document (no auth)',
+      security: [],
+      responses: { '200': { description: 'OpenAPI 3.1 JSON' } },
+    },
+  },
+};
+
+function build() {
   return {
     openapi: '3.1.0',
     info: {
@@ -81,81 +166,9 @@ function build() {
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ apiKey: [] }, { bearer: [] }],
-    paths: {
-      '/alerts': {
-        get: {
-          operationId: 'listAlerts',
-          summary: 'Alerts, newest first, filtered, in keyset pages',
-          parameters: parameters(listAlertsQuerySchema, 'query'),
-          responses: { '200': ok('one page; follow next_cursor for the next', 'AlertList'), ...READ_ERRORS },
-        },
-        post: {
-          operationId: 'flagTransaction',
-          summary: 'An analyst flags a transaction (idempotent)',
-          requestBody: { required: true, content: { 'application/json': { schema: ref('CreateAlert') } } },
-          responses: {
-            '201': ok('the new alert (Location: /alerts/{id})', 'AlertDetail'),
-            '200': ok('the same flag is already active: the request was a repeat', 'AlertDetail'),
-            ...WRITE_ERRORS,
-            '409': error(
-              'the transaction is already flagged for this reason with another risk level or note',
-            ),
-            '422': error('the transaction does not exist'),
-          },
-        },
-      },
-      '/alerts/stats': {
-        get: {
-          operationId: 'alertStats',
-          summary: 'Counts by risk level, reason, status and day over a period; the latest scan runs',
-          parameters: parameters(statsQuerySchema, 'query'),
-          responses: { '200': ok('the figures', 'AlertStats'), ...READ_ERRORS },
-        },
-      },
-      '/alerts/{id}': {
-        get: {
-          operationId: 'getAlert',
-          summary:
-            'An alert with its evidence, transaction, account, client, related transactions and history',
-          parameters: idParam,
-          responses: {
-            '200': ok('the alert', 'AlertDetail'),
-            ...READ_ERRORS,
-            '404': error('no such alert'),
-          },
-        },
-        patch: {
-          operationId: 'updateAlert',
-          summary: 'Moves an alert along open → investigating → closed (with a disposition and a note)',
-          parameters: idParam,
-          requestBody: { required: true, content: { 'application/json': { schema: ref('UpdateAlert') } } },
-          responses: {
-            '200': ok('the alert after the change, history included', 'AlertDetail'),
-            ...WRITE_ERRORS,
-            '404': error('no such alert'),
-            '409': error('the transition is not allowed from the alert’s current state'),
-          },
-        },
-      },
-      '/health': {
-        get: {
-          operationId: 'health',
-          summary: 'Database and S3 reachability (no auth)',
-          security: [],
-          responses: { '200': { description: 'both answer' }, '503': { description: 'one does not' } },
-        },
-      },
-      '/openapi.json': {
-        get: {
-          operationId: 'openapi',
-          summary: 'This document (no auth)',
-          security: [],
-          responses: { '200': { description: 'OpenAPI 3.1 JSON' } },
-        },
-      },
-    },
+    paths: { ...alertCollectionPaths(), ...singleAlertPaths(), ...PUBLIC_PATHS },
     components: {
-      schemas,
+      schemas: componentSchemas(),
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
         bearer: { type: 'http', scheme: 'bearer', description: 'the same API key as a bearer token' },

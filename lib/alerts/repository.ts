@@ -193,11 +193,10 @@ function toTransaction(row: Record<string, unknown>): AlertDetail['transaction']
   };
 }
 
-/**
- * An alert with its evidence, transaction, account, client (identifier, e-mail and phone masked unless `role` is
- * analyst), the transactions its evidence names, and its workflow history. Throws NotFoundError.
- */
-export async function getAlertDetail(id: number, role: Role, db?: Queryable): Promise<AlertDetail> {
+type Row = Record<string, unknown>;
+
+/** The alert with its transaction, account and client in one row; NotFoundError when there is none. */
+async function readAlertRow(id: number, db?: Queryable): Promise<Row> {
   const [row] = await query(
     `SELECT ${SUMMARY_COLUMNS}, a.note, a.scan_run_id, a.evidence,
        tt.type AS tx_type, t.balance_after AS tx_balance_after, t.recipient_account AS tx_recipient_account,
@@ -216,10 +215,12 @@ export async function getAlertDetail(id: number, role: Role, db?: Queryable): Pr
     db,
   );
   if (!row) throw new NotFoundError(`There is no alert ${id}`);
-  const summary = toSummary(row as SummaryRow);
-  const evidence = parseJsonColumn(row.evidence);
-  const related = relatedTransactionIds(evidence, summary.transaction_id);
-  const [relatedRows, historyRows] = await Promise.all([
+  return row;
+}
+
+/** The transactions the evidence names (oldest first) and the alert's workflow history, read at once. */
+async function readRelatedAndHistory(id: number, related: number[], db?: Queryable): Promise<[Row[], Row[]]> {
+  return Promise.all([
     related.length > 0
       ? query(
           `SELECT ${TRANSACTION_COLUMNS} FROM transactions t
@@ -236,56 +237,85 @@ export async function getAlertDetail(id: number, role: Role, db?: Queryable): Pr
       db,
     ),
   ]);
+}
+
+function alertTransaction(row: Row, summary: AlertSummary): AlertDetail['transaction'] {
+  return toTransaction({
+    id: summary.transaction_id,
+    account_id: summary.account_id,
+    type: row.tx_type,
+    date: row.transaction_date,
+    amount: row.amount,
+    currency: row.currency,
+    balance_after: row.tx_balance_after,
+    recipient_account: row.tx_recipient_account,
+    status: row.tx_status,
+    title: row.tx_title,
+  });
+}
+
+function alertAccount(row: Row, accountId: number): AlertDetail['account'] {
+  return {
+    id: accountId,
+    account_number: String(row.account_number),
+    account_type: String(row.account_type),
+    currency: String(row.account_currency),
+    balance: String(row.account_balance),
+    opening_date: String(row.account_opening_date),
+    is_active: num(row.account_is_active) === 1,
+  };
+}
+
+/** The client, identifier, e-mail and phone masked unless `role` is analyst. */
+function alertClient(row: Row, clientId: number, role: Role): AlertDetail['client'] {
+  return piiFor(
+    {
+      id: clientId,
+      first_name: String(row.first_name),
+      last_name: String(row.last_name),
+      identifier: String(row.identifier),
+      email: (row.email as string | null) ?? null,
+      phone: (row.phone as string | null) ?? null,
+      country: String(row.client_country),
+      locale: String(row.client_locale),
+      is_active: row.client_is_active === 'Yes',
+      registration_date: String(row.registration_date),
+    },
+    role,
+  );
+}
+
+function toHistoryEntry(h: Row): AlertDetail['history'][number] {
+  return {
+    changed_at: isoTime(String(h.changed_at)),
+    changed_by: String(h.changed_by),
+    from_status: (h.from_status as AlertStatus | null) ?? null,
+    to_status: h.to_status as AlertStatus,
+    disposition: (h.disposition as AlertDetail['disposition']) ?? null,
+    note: (h.note as string | null) ?? null,
+  };
+}
+
+/**
+ * An alert with its evidence, transaction, account, client (identifier, e-mail and phone masked unless `role` is
+ * analyst), the transactions its evidence names, and its workflow history. Throws NotFoundError.
+ */
+export async function getAlertDetail(id: number, role: Role, db?: Queryable): Promise<AlertDetail> {
+  const row = await readAlertRow(id, db);
+  const summary = toSummary(row as SummaryRow);
+  const evidence = parseJsonColumn(row.evidence);
+  const related = relatedTransactionIds(evidence, summary.transaction_id);
+  const [relatedRows, historyRows] = await readRelatedAndHistory(id, related, db);
   return {
     ...summary,
     note: (row.note as string | null) ?? null,
     scan_run_id: numOrNull(row.scan_run_id),
     evidence,
-    transaction: toTransaction({
-      id: summary.transaction_id,
-      account_id: summary.account_id,
-      type: row.tx_type,
-      date: row.transaction_date,
-      amount: row.amount,
-      currency: row.currency,
-      balance_after: row.tx_balance_after,
-      recipient_account: row.tx_recipient_account,
-      status: row.tx_status,
-      title: row.tx_title,
-    }),
-    account: {
-      id: summary.account_id,
-      account_number: String(row.account_number),
-      account_type: String(row.account_type),
-      currency: String(row.account_currency),
-      balance: String(row.account_balance),
-      opening_date: String(row.account_opening_date),
-      is_active: num(row.account_is_active) === 1,
-    },
-    client: piiFor(
-      {
-        id: summary.client_id,
-        first_name: String(row.first_name),
-        last_name: String(row.last_name),
-        identifier: String(row.identifier),
-        email: (row.email as string | null) ?? null,
-        phone: (row.phone as string | null) ?? null,
-        country: String(row.client_country),
-        locale: String(row.client_locale),
-        is_active: row.client_is_active === 'Yes',
-        registration_date: String(row.registration_date),
-      },
-      role,
-    ),
+    transaction: alertTransaction(row, summary),
+    account: alertAccount(row, summary.account_id),
+    client: alertClient(row, summary.client_id, role),
     related_transactions: relatedRows.map(toTransaction),
-    history: historyRows.map((h) => ({
-      changed_at: isoTime(String(h.changed_at)),
-      changed_by: String(h.changed_by),
-      from_status: (h.from_status as AlertStatus | null) ?? null,
-      to_status: h.to_status as AlertStatus,
-      disposition: (h.disposition as AlertDetail['disposition']) ?? null,
-      note: (h.note as string | null) ?? null,
-    })),
+    history: historyRows.map(toHistoryEntry),
   };
 }
 
