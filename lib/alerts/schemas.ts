@@ -13,10 +13,7 @@ export const STATUSES = ['open', 'investigating', 'closed'] as const;
 export const DISPOSITIONS = ['confirmed', 'false_positive'] as const;
 export const FLAGGED_BY = ['analyst', 'system'] as const;
 
-export type RiskLevel = (typeof RISK_LEVELS)[number];
 export type AlertStatus = (typeof STATUSES)[number];
-export type Disposition = (typeof DISPOSITIONS)[number];
-export type FlaggedBy = (typeof FLAGGED_BY)[number];
 
 /** Registry of the named schemas that become `components.schemas` in the OpenAPI document. */
 export const apiRegistry = z.registry<{ id: string; description?: string }>();
@@ -344,7 +341,6 @@ export const alertStatsSchema = z.object({
     .meta({ description: 'the scan report (`npm run scan -- --report`) over all alerts' }),
 });
 apiRegistry.add(alertStatsSchema, { id: 'AlertStats' });
-export type AlertStats = z.infer<typeof alertStatsSchema>;
 
 export const errorBodySchema = z.object({
   error: z.object({

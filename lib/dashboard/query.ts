@@ -52,5 +52,3 @@ export const figureQuerySchema = z
       (Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / 86_400_000 <= MAX_DAYS,
     { message: `the period may span at most ${MAX_DAYS} days`, path: ['to'] },
   );
-
-export type FigureQueryInput = z.input<typeof figureQuerySchema>;

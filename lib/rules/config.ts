@@ -1,7 +1,7 @@
 /**
  * Every detection threshold in one typed object: each rule's settings (its `defaults`, declared in its module) and
- * the risk scoring's. `DEFAULT_RULES_CONFIG` is what the scan uses; a run may override any part with
- * `mergeRulesConfig` (tests do; the CLI and the Lambda use the defaults). Each rule has `enabled`.
+ * the risk scoring's. `DEFAULT_RULES_CONFIG` is what the scan uses unless a run is given another (tests do; the CLI
+ * and the Lambda use the defaults). Each rule has `enabled`.
  * The whole object is stored on every scan_runs row and the relevant part on every alert's evidence, so an analyst
  * always sees the thresholds that were in force.
  */
@@ -36,17 +36,3 @@ export const DEFAULT_RULES_CONFIG: RulesConfig = {
       '\\b(house|home|flat|apartment|property|mortgage|notary|down ?payment|real estate|zaliczka|mieszkanie|dom|wohnung|haus|notar|maison|appartement|notaire|casa|piso|hipoteca|notario|huis|hypotheek|bostad|lägenhet)\\b',
   },
 };
-
-export type RulesConfigOverrides = { [K in keyof RulesConfig]?: Partial<RulesConfig[K]> };
-
-/** The defaults with some values replaced, e.g. `mergeRulesConfig({ structuring: { enabled: false } })`. */
-export function mergeRulesConfig(
-  overrides: RulesConfigOverrides = {},
-  base = DEFAULT_RULES_CONFIG,
-): RulesConfig {
-  const merged = { ...base } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(overrides)) {
-    merged[key] = { ...(base[key as keyof RulesConfig] as object), ...(value as object) };
-  }
-  return merged as unknown as RulesConfig;
-}

@@ -17,8 +17,6 @@ import { StateReader, StateWriter } from './state-codec.js';
 import { RollingSample, recipientKey } from './stats.js';
 import type { AccountInfo, EpisodeTxn, Finding, RuleContext, Txn } from './types.js';
 
-export { recipientKey } from './stats.js';
-
 /** The saved-state format: 3, with the registry's rules (another list of rules reads as another version). */
 export const STATE_VERSION = formatVersion(3, RULE_IDS);
 

@@ -19,7 +19,13 @@ import { RULES, type RuleId } from './registry.js';
 import type { Finding, Txn } from './types.js';
 
 export type RiskLevel = 'Low' | 'Medium' | 'High';
-export const RISK_LEVELS: readonly RiskLevel[] = ['Low', 'Medium', 'High'];
+
+/** A transaction's findings and the risk they make together (one alert per finding, each carrying the risk). */
+export interface ScoredTransaction {
+  txn: Pick<Txn, 'id'>;
+  risk: TransactionRisk;
+  findings: Finding[];
+}
 
 export interface TransactionRisk {
   score: number;

@@ -45,7 +45,6 @@ export interface AccountInfo {
 }
 
 export type { RuleId } from './registry.js';
-export { RULE_IDS, RULE_REASONS } from './registry.js';
 
 /** One rule's verdict on one transaction: a score (0–100) and the evidence an analyst needs to see why. */
 export interface Finding {

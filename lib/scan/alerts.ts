@@ -10,9 +10,9 @@ import { getPool, query } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import type { RulesConfig } from '../rules/config.js';
 import type { Settled } from '../rules/engine.js';
-import type { ScoredTransaction } from '../rules/index.js';
-import { assessRisk, type RiskLevel, type TransactionRisk } from '../rules/risk.js';
-import { type Finding, RULE_IDS, RULE_REASONS, type RuleId } from '../rules/types.js';
+import { RULE_IDS, RULE_REASONS, type RuleId } from '../rules/registry.js';
+import { assessRisk, type RiskLevel, type ScoredTransaction, type TransactionRisk } from '../rules/risk.js';
+import type { Finding } from '../rules/types.js';
 
 export interface AlertCounts {
   created: number;

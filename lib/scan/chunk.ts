@@ -9,9 +9,8 @@
 import type { PoolConnection } from 'mysql2/promise';
 import { logger } from '../log.js';
 import type { RulesConfig } from '../rules/config.js';
-import { ClientDetector, type Settled } from '../rules/engine.js';
-import type { ScoredTransaction } from '../rules/index.js';
-import { assessRisk } from '../rules/risk.js';
+import { ClientDetector, historyDays, type Settled } from '../rules/engine.js';
+import { assessRisk, type ScoredTransaction } from '../rules/risk.js';
 import { DAY } from '../rules/stats.js';
 import type { Finding, RuleContext, RuleId, Txn } from '../rules/types.js';
 import {
@@ -255,21 +254,6 @@ function scoreSettled(
   });
 }
 
-/** The longest history any rule looks at, in days (how far back a replayed client's history is read). */
-export function contextDays(rules: RulesConfig): number {
-  return (
-    Math.max(
-      rules['high-amount'].ownHistoryDays,
-      rules['client-baseline'].lookbackDays,
-      rules['unusual-location'].lookbackDays,
-      rules['dormant-reactivation'].lookbackDays,
-      rules.structuring.windowHours / 24,
-      rules['unusual-pattern'].windowMinutes / 1440,
-      rules['rapid-transfers'].maxGapMinutes / 1440,
-    ) + 1
-  );
-}
-
 /** The smallest of `values` (no spread: a chunk may replay tens of thousands of clients). */
 function earliestOf(values: Iterable<number>): number {
   let earliest = Number.POSITIVE_INFINITY;
@@ -300,7 +284,7 @@ async function replayHistory(
   const rows = await loadAccountHistory(
     all.map((a) => a.id),
     from,
-    formatDateTime(earliestOf(replayed.values()) - contextDays(rules) * DAY),
+    formatDateTime(earliestOf(replayed.values()) - historyDays(rules) * DAY),
     types,
   );
   const byClient = new Map<number, Txn[]>();

@@ -8,8 +8,7 @@
  * scoring's mitigation) and the IBAN of a payment abroad (the unusual-location evidence); every other recipient is
  * a country code and a hash.
  */
-import { recipientKey } from '../rules/engine.js';
-import { hasIbanCountry, normaliseIban } from '../rules/stats.js';
+import { hasIbanCountry, normaliseIban, recipientKey } from '../rules/stats.js';
 import type { Txn } from '../rules/types.js';
 import { makeTxnFrom, type ScanAccount, TXN, type TypeInfo } from './source.js';
 

@@ -37,8 +37,6 @@ import {
 } from './runs.js';
 import { loadLastTransactionId, loadTransactionTypes } from './source.js';
 
-export { SCAN_LOCK } from '../db/locks.js';
-
 export interface ScanOptions {
   mode?: ScanMode;
   rules?: RulesConfig;

@@ -8,14 +8,13 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { getPool, type Queryable, query } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import { TRANSACTION_TYPES } from '../domain/bank.js';
-import { recipientKey } from '../rules/engine.js';
 import {
   BUCKETS_PER_DECADE,
   type HistogramRow,
   monthsBetween,
   trailingMonths,
 } from '../rules/percentiles.js';
-import { ibanCountry, normaliseIban } from '../rules/stats.js';
+import { ibanCountry, normaliseIban, recipientKey } from '../rules/stats.js';
 import type { AccountInfo, Txn, TxStatus } from '../rules/types.js';
 
 export interface TypeInfo {

@@ -103,7 +103,6 @@ export const seedOptionsSchema = z
       ctx.addIssue({ code: 'custom', path: ['reset'], message: 'choose one of reset, append and if-empty' });
   });
 
-export type SeedOptionsInput = z.input<typeof seedOptionsSchema>;
 export type SeedOptions = z.output<typeof seedOptionsSchema>;
 
 /** Validates raw options (CLI flags or an event); throws a ValidationError listing every problem. */

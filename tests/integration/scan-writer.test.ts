@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { execute, query, withTransaction } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { STATE_VERSION } from '../../lib/rules/engine.js';
-import type { ScoredTransaction } from '../../lib/rules/index.js';
+import type { ScoredTransaction } from '../../lib/rules/risk.js';
 import type { Txn } from '../../lib/rules/types.js';
 import { writeAlerts } from '../../lib/scan/alerts.js';
 import { startRun } from '../../lib/scan/runs.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recipientKey } from '../../lib/rules/engine.js';
+import { recipientKey } from '../../lib/rules/stats.js';
 import { decodeRow, parseDate, parseDateTime, TXN } from '../../lib/scan/source.js';
 
 /** A row as the scan reads it (an array), its cells put where TXN says. */
