@@ -4,7 +4,7 @@
  * rhythm, and the words of titles and merchants. Change realism here, not in the generators.
  */
 import { TRANSACTION_TYPES } from '../domain/bank.js';
-import type { Random } from './random.js';
+import { type Random, WeightedTable } from './random.js';
 
 export const ACCOUNT_TYPES = ['personal', 'savings', 'business'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
@@ -108,6 +108,12 @@ export const HOUR_WEIGHTS = [
   2.5, 1.8, 1.0, 0.45,
 ];
 
+const hourTable = new WeightedTable(HOUR_WEIGHTS);
+/** A second of the day, its hour drawn by HOUR_WEIGHTS. */
+export function secondOfDay(rng: Random): number {
+  return hourTable.sample(rng) * 3600 + rng.int(0, 3599);
+}
+
 /** Relative traffic of a calendar day: weekday, payday at the start of the month, December, slow growth. */
 export function dayWeight(date: Date, progress: number): number {
   const dow = [0.45, 1.05, 1.0, 1.0, 1.02, 1.2, 0.85][date.getUTCDay()] as number;
@@ -122,6 +128,11 @@ export function dayWeight(date: Date, progress: number): number {
 export function toCents(units: number, step = 0.01): number {
   const rounded = Math.max(step, Math.round(units / step) * step);
   return Math.round(rounded * 100);
+}
+
+/** Units of a currency per euro (1 for a currency without a rate). */
+export function currencyFx(currency: string): number {
+  return FX_PER_EUR[currency] ?? 1;
 }
 
 /** Cash note used for ATM amounts in a currency. */

@@ -1,0 +1,423 @@
+/**
+ * The injected anomaly and decoy episodes: planned up front (kind, day, size), placed on an account on their day,
+ * and their amounts worked out against the account's balance when their rows are finalised (lib/seed/traffic.ts).
+ *
+ * Every choice draws from the random stream it is given, in a fixed order: the same seed gives the same episodes.
+ */
+import {
+  ANOMALY_KINDS,
+  type AnomalyKind,
+  DECOY_KINDS,
+  type DecoyKind,
+  REPORTING_THRESHOLDS,
+} from '../domain/bank.js';
+import { CITIES } from './data/cities.js';
+import { FOREIGN_IBAN_COUNTRIES, otherIban } from './iban.js';
+import {
+  ACCOUNT_TYPES,
+  cashStep,
+  currencyFx,
+  secondOfDay,
+  T_ATM,
+  T_DEPOSIT,
+  T_EXPRESS,
+  T_INCOMING,
+  T_MOBILE,
+  T_OUTGOING,
+  toCents,
+} from './model.js';
+import { type Accounts, ALL_COUNTRIES, CURRENCIES, DAY_MS } from './population.js';
+import type { Random, WeightedTable } from './random.js';
+
+export type EpisodeKind = AnomalyKind | DecoyKind;
+
+export interface Episode {
+  id: number;
+  kind: EpisodeKind;
+  day: number;
+  size: number;
+  /** Preset account (dormant reactivation), else chosen on the day from the accounts' state. */
+  account: number;
+  note: string;
+  /** Running state while its rows are finalised. */
+  totalCents: number;
+  shares: number[];
+  mules: string[];
+  country: number;
+}
+
+/** What plans episodes needs of the traffic's spec. */
+export interface EpisodePlanSpec {
+  fromDay: number;
+  toDay: number;
+  transactions: number;
+  anomalyRate: number;
+  firstEpisodeId: number;
+}
+
+/** Counters planning fills (the traffic's stats). */
+export interface EpisodeCounts {
+  episodes: Record<string, number>;
+  labelledRows: Record<string, number>;
+}
+
+/** Receives row `index` of an episode: its second of the day, type (index into TRANSACTION_TYPES), title, recipient. */
+export type EpisodeRowSink = (
+  index: number,
+  sec: number,
+  type: number,
+  title: string,
+  recipient: string | null,
+) => void;
+
+const SIZE: Readonly<Record<EpisodeKind, [number, number]>> = {
+  'amount-spike': [1, 1],
+  burst: [8, 12],
+  'rapid-drain': [4, 6],
+  'new-country': [1, 1],
+  structuring: [3, 5],
+  'dormant-reactivation': [3, 5],
+  'decoy-bonus': [1, 1],
+  'decoy-house-deposit': [1, 1],
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Planning
+
+/** Makes episodes of a kind on a random day from `minDay`, numbered from the plan's first id. */
+function episodeMaker(spec: EpisodePlanSpec, minDay: number, rng: Random): (kind: EpisodeKind) => Episode {
+  let id = spec.firstEpisodeId;
+  return (kind) => {
+    const [lo, hi] = SIZE[kind];
+    return {
+      id: id++,
+      kind,
+      day: rng.int(minDay, spec.toDay - 1),
+      size: rng.int(lo, hi),
+      account: -1,
+      note: '',
+      totalCents: 0,
+      shares: [],
+      mules: [],
+      country: -1,
+    };
+  };
+}
+
+/** Days from `minDay` on which bonuses are paid: 10–20 December or March. */
+function bonusDays(minDay: number, toDay: number): number[] {
+  const days: number[] = [];
+  for (let d = minDay; d < toDay; d++) {
+    const dt = new Date(d * DAY_MS);
+    if ((dt.getUTCMonth() === 11 || dt.getUTCMonth() === 2) && dt.getUTCDate() >= 10 && dt.getUTCDate() <= 20)
+      days.push(d);
+  }
+  return days;
+}
+
+/**
+ * Every anomaly kind in turn until the labelled rows reach anomaly-rate × transactions (at least one round), then
+ * a quarter as many decoys (at least two) — all within the rows left after the accounts' opening rows.
+ */
+function planKinds(
+  spec: EpisodePlanSpec,
+  accountCount: number,
+  make: (kind: EpisodeKind) => Episode,
+  minDay: number,
+  rng: Random,
+): Episode[] {
+  const target = Math.max(1, Math.round(spec.anomalyRate * spec.transactions));
+  const budget = spec.transactions - accountCount;
+  let rows = 0;
+  const planned: Episode[] = [];
+  for (let round = 0; rows < target || round === 0; round++) {
+    for (const kind of ANOMALY_KINDS) {
+      const e = make(kind);
+      if (rows + e.size > budget) break;
+      planned.push(e);
+      rows += e.size;
+    }
+    if (rows + 12 > budget) break;
+  }
+  const decoys = Math.max(2, Math.round(planned.length * 0.25));
+  for (let i = 0; i < decoys && rows < budget; i++) {
+    const e = make(DECOY_KINDS[i % DECOY_KINDS.length] as DecoyKind);
+    if (e.kind === 'decoy-bonus') {
+      // Bonuses are paid in December or March when the range has one.
+      const candidates = bonusDays(minDay, spec.toDay);
+      if (candidates.length > 0) e.day = rng.pick(candidates);
+    }
+    planned.push(e);
+    rows += e.size;
+  }
+  return planned;
+}
+
+/**
+ * A dormant account must be silent for a long stretch before its reactivation day: each dormant-reactivation
+ * episode moves to a day late enough and reserves an account old enough, silent from `gap` days before it.
+ */
+function reserveDormantAccounts(
+  spec: EpisodePlanSpec,
+  planned: Episode[],
+  a: Accounts,
+  startDay: Int32Array,
+  rng: Random,
+): void {
+  const days = spec.toDay - spec.fromDay;
+  const gap = Math.min(180, Math.floor(days * 0.5));
+  for (const e of planned) {
+    if (e.kind !== 'dormant-reactivation') continue;
+    if (gap < 20 || days < gap + 6) continue; // placed nowhere → counted as skipped on its day
+    e.day = rng.int(spec.fromDay + gap + 5, spec.toDay - 1);
+    const silentFrom = e.day - gap;
+    for (let t = 0; t < 400; t++) {
+      const k = rng.int(0, a.count - 1);
+      if (
+        (startDay[k] as number) <= silentFrom - 5 &&
+        (a.closeDay[k] as number) > e.day + 1 &&
+        a.dormantTo[k] === 0 &&
+        ACCOUNT_TYPES[a.type[k] as number] !== 'business'
+      ) {
+        a.dormantFrom[k] = silentFrom;
+        a.dormantTo[k] = e.day + 1;
+        a.inEpisode[k] = 1;
+        e.account = k;
+        e.note = `first activity after ${gap} silent days`;
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * Plans the episodes of the whole range (none when the anomaly rate is 0) and zeroes their counters in `counts`.
+ * `startDay` is each account's first day in the range.
+ */
+export function planEpisodes(
+  spec: EpisodePlanSpec,
+  a: Accounts,
+  startDay: Int32Array,
+  rng: Random,
+  counts: EpisodeCounts,
+): Episode[] {
+  for (const kind of [...ANOMALY_KINDS, ...DECOY_KINDS]) {
+    counts.episodes[kind] = 0;
+    counts.labelledRows[kind] = 0;
+  }
+  if (spec.anomalyRate <= 0) return [];
+  const days = spec.toDay - spec.fromDay;
+  const minDay = spec.fromDay + Math.min(30, Math.floor(days / 3));
+  const planned = planKinds(spec, a.count, episodeMaker(spec, minDay, rng), minDay, rng);
+  reserveDormantAccounts(spec, planned, a, startDay, rng);
+  return planned;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Placing on the day
+
+/** How well account `x` fits the story of an episode of `kind` (higher is better; some kinds draw at random). */
+function placementScore(kind: EpisodeKind, a: Accounts, x: number, rng: Random): number {
+  if (kind === 'rapid-drain' || kind === 'decoy-house-deposit')
+    return (a.balanceCents[x] as number) / Math.max(1, (a.income[x] as number) * 100);
+  if (kind === 'amount-spike') return (a.balanceCents[x] as number) - 8 * (a.maxDebitCents[x] as number);
+  if (kind === 'decoy-bonus' || kind === 'burst')
+    return ACCOUNT_TYPES[a.type[x] as number] === 'personal' ? 1 : 0;
+  return rng.next();
+}
+
+/** Samples accounts with some history and keeps the one that fits the story best; -1 when none is eligible. */
+function chooseAccount(
+  e: Episode,
+  a: Accounts,
+  day: number,
+  rng: Random,
+  table: WeightedTable,
+  eligible: (k: number, day: number) => boolean,
+): number {
+  let best = -1;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (let t = 0; t < 32; t++) {
+    const x = table.sample(rng);
+    if (!eligible(x, day) || (a.txCount[x] as number) < 5 || a.dormantTo[x] !== 0) continue;
+    if (a.inEpisode[x] === 1 && t < 24) continue;
+    const score = placementScore(e.kind, a, x, rng);
+    if (score > bestScore) {
+      bestScore = score;
+      best = x;
+    }
+  }
+  return best;
+}
+
+function pushBurst(e: Episode, home: string, rng: Random, push: EpisodeRowSink): void {
+  let sec = Math.min(secondOfDay(rng), 86_399 - 12 * 70);
+  const start = sec;
+  for (let i = 0; i < e.size; i++) {
+    const type = rng.pick([T_EXPRESS, T_OUTGOING, T_MOBILE]);
+    push(
+      i,
+      sec,
+      type,
+      type === T_MOBILE ? 'Mobile payment' : 'Transfer',
+      type === T_MOBILE ? null : otherIban(home, rng),
+    );
+    sec += rng.int(15, 65);
+  }
+  e.note = `${e.size} transfers within ${Math.max(1, Math.round((sec - start) / 60))} minutes`;
+}
+
+function pushRapidDrain(e: Episode, home: string, rng: Random, push: EpisodeRowSink): void {
+  const muleCount = rng.int(2, 3);
+  for (let m = 0; m < muleCount; m++)
+    e.mules.push(otherIban(rng.chance(0.6) ? rng.pick(FOREIGN_IBAN_COUNTRIES) : home, rng));
+  let sec = rng.chance(0.5) ? rng.int(0, 5 * 3600) : secondOfDay(rng);
+  sec = Math.min(sec, 86_399 - 6 * 600);
+  const weights = Array.from({ length: e.size }, () => rng.float(0.5, 1.5));
+  const sum = weights.reduce((s, w) => s + w, 0);
+  e.shares = weights.map((w) => w / sum);
+  for (let i = 0; i < e.size; i++) {
+    push(i, sec, T_EXPRESS, 'Express transfer', e.mules[i % muleCount] as string);
+    sec += rng.int(180, 600);
+  }
+  e.note = `${e.size} express transfers emptying the account to ${muleCount} mule accounts`;
+}
+
+function pushNewCountry(e: Episode, a: Accounts, k: number, rng: Random, push: EpisodeRowSink): void {
+  const seen = a.countriesSeen[k] as number;
+  const options = FOREIGN_IBAN_COUNTRIES.map((c) => ALL_COUNTRIES.indexOf(c)).filter(
+    (i) => (seen & (1 << i)) === 0 && i !== (a.usualForeign[k] as number),
+  );
+  const country = options.length > 0 ? rng.pick(options) : ALL_COUNTRIES.indexOf('AE');
+  e.country = country;
+  const code = ALL_COUNTRIES[country] as string;
+  push(0, secondOfDay(rng), T_OUTGOING, 'Transfer', otherIban(code, rng));
+  e.note = `first transfer to ${code}`;
+}
+
+function pushStructuring(e: Episode, currency: string, rng: Random, push: EpisodeRowSink): void {
+  const threshold = REPORTING_THRESHOLDS[currency] ?? 10_000;
+  let sec = rng.int(9 * 3600, 11 * 3600);
+  for (let i = 0; i < e.size; i++) {
+    push(i, sec, T_DEPOSIT, 'Cash deposit', null);
+    sec += rng.int(40 * 60, 100 * 60);
+  }
+  e.note = `${e.size} cash deposits just under the ${currency} ${threshold} reporting threshold`;
+}
+
+function pushDormantReactivation(e: Episode, home: string, rng: Random, push: EpisodeRowSink): void {
+  let sec = secondOfDay(rng);
+  sec = Math.min(sec, 86_399 - 5 * 2400);
+  for (let i = 0; i < e.size; i++) {
+    const type = i === 0 || rng.chance(0.5) ? T_EXPRESS : T_ATM;
+    push(
+      i,
+      sec,
+      type,
+      type === T_EXPRESS ? 'Express transfer' : `ATM ${rng.pick(CITIES[home] ?? []).city}`,
+      type === T_EXPRESS ? otherIban(rng.pick(FOREIGN_IBAN_COUNTRIES), rng) : null,
+    );
+    sec += rng.int(300, 2400);
+  }
+}
+
+/** The rows of an episode placed on account `k` on `day`, handed to `push` (their amounts come later). */
+function pushEpisodeRows(e: Episode, a: Accounts, k: number, day: number, rng: Random, push: EpisodeRowSink) {
+  const home = ALL_COUNTRIES[a.country[k] as number] as string;
+  const currency = CURRENCIES[a.currency[k] as number] as string;
+  switch (e.kind) {
+    case 'amount-spike':
+      push(0, secondOfDay(rng), rng.chance(0.5) ? T_OUTGOING : T_EXPRESS, 'Transfer', otherIban(home, rng));
+      break;
+    case 'burst':
+      return pushBurst(e, home, rng, push);
+    case 'rapid-drain':
+      return pushRapidDrain(e, home, rng, push);
+    case 'new-country':
+      return pushNewCountry(e, a, k, rng, push);
+    case 'structuring':
+      return pushStructuring(e, currency, rng, push);
+    case 'dormant-reactivation':
+      return pushDormantReactivation(e, home, rng, push);
+    case 'decoy-bonus': {
+      const year = new Date(day * DAY_MS).getUTCFullYear();
+      push(0, rng.int(7 * 3600, 10 * 3600), T_INCOMING, `Annual bonus ${year}`, null);
+      e.note = 'yearly bonus paid by the employer (legitimate)';
+      break;
+    }
+    case 'decoy-house-deposit':
+      push(
+        0,
+        rng.int(10 * 3600, 15 * 3600),
+        T_OUTGOING,
+        'Notary escrow - house purchase deposit',
+        otherIban(home, rng),
+      );
+      e.note = 'deposit for a house purchase to a notary escrow account (legitimate)';
+      break;
+  }
+}
+
+/**
+ * Places an episode on its day: on its reserved account (dormant reactivation) or the best fitting eligible one,
+ * whose rows then go to `push`. False when no account fits (the caller turns its rows into regular traffic).
+ */
+export function placeEpisode(
+  e: Episode,
+  a: Accounts,
+  day: number,
+  rng: Random,
+  table: WeightedTable,
+  eligible: (k: number, day: number) => boolean,
+  push: EpisodeRowSink,
+): boolean {
+  const k = e.kind === 'dormant-reactivation' ? e.account : chooseAccount(e, a, day, rng, table, eligible);
+  if (k < 0) return false;
+  e.account = k;
+  a.inEpisode[k] = 1;
+  pushEpisodeRows(e, a, k, day, rng, push);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Amounts
+
+/** The amount (positive cents) of row `index` of an episode, from the account's state at that moment. */
+export function episodeCents(e: Episode, index: number, a: Accounts, k: number, rng: Random): number {
+  const income = a.income[k] as number;
+  const balance = a.balanceCents[k] as number;
+  const currency = CURRENCIES[a.currency[k] as number] as string;
+  switch (e.kind) {
+    case 'amount-spike': {
+      // Far above the account's own largest debit, but within what the account holds when it can.
+      const largest = Math.max(100, a.maxDebitCents[k] as number);
+      const floor = largest * rng.float(4, 6);
+      const wanted = Math.max(largest * rng.float(6, 12), income * 100 * rng.float(2, 4));
+      const cents = Math.max(floor, Math.min(wanted, balance * 0.95));
+      const rounded = Math.max(10_000, Math.round(cents / 10_000) * 10_000);
+      e.note = `${(rounded / Math.max(1, largest)).toFixed(1)}x the account's largest debit so far`;
+      return rounded;
+    }
+    case 'burst':
+      return toCents(income * rng.logNormal(0.03, 0.5));
+    case 'rapid-drain': {
+      if (index === 0) e.totalCents = Math.max(balance * rng.float(0.95, 0.995), income * 100);
+      return Math.max(100, Math.round(e.totalCents * (e.shares[index] ?? 0)));
+    }
+    case 'new-country':
+      return toCents(income * rng.float(0.4, 1.6), 10);
+    case 'structuring': {
+      const threshold = REPORTING_THRESHOLDS[currency] ?? 10_000;
+      return toCents(threshold * rng.float(0.86, 0.985), 10);
+    }
+    case 'dormant-reactivation': {
+      if (index === 0)
+        return Math.max(toCents(income * 0.5), Math.round(Math.max(0, balance) * rng.float(0.4, 0.7)));
+      return toCents(rng.logNormal(250, 0.3) * currencyFx(currency), cashStep(currency));
+    }
+    case 'decoy-bonus':
+      return toCents(income * rng.float(2, 5), 10);
+    case 'decoy-house-deposit':
+      return toCents(Math.max(income * 6, (Math.max(0, balance) * rng.float(0.6, 0.85)) / 100), 100);
+  }
+}
