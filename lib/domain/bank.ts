@@ -26,6 +26,20 @@ export const LOCALES: readonly LocaleInfo[] = [
   { locale: 'de_AT', country: 'AT', countryName: 'Austria', currency: 'EUR' },
 ] as const;
 
+/** The columns of the brief's `transactions` table, in table order (what the seeder writes and the scan reads). */
+export const TRANSACTION_COLUMNS = [
+  'id',
+  'account_id',
+  'transaction_type_id',
+  'date',
+  'amount',
+  'currency',
+  'balance_after',
+  'recipient_account',
+  'status',
+  'title',
+] as const;
+
 export type Direction = 'credit' | 'debit';
 
 export interface TransactionTypeInfo {

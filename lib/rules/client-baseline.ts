@@ -6,7 +6,7 @@
  * Needs a minimum history; a new account falls back to the population: only amounts above its currency's p99 are
  * flagged, with a lower score.
  */
-import { defineRule } from './rule.js';
+import { defineRule, NO_MEMORY } from './rule.js';
 import { cents, DAY, type RollingSample } from './stats.js';
 import type { Finding, RuleContext, Txn } from './types.js';
 
@@ -67,14 +67,11 @@ export const clientBaseline = defineRule({
   reachDays: (cfg) => cfg.lookbackDays,
   debitHistory: (cfg) => ({ size: cfg.historySize, days: cfg.lookbackDays }),
   accepts: (t) => t.direction === 'debit',
-  remember: () => null,
+  ...NO_MEMORY,
   push(_memory, t, j, cfg, out) {
     const f = judgeClientBaseline(t, j.debits, j.ctx, cfg);
     if (f) out.push(f);
   },
-  isEmpty: () => true,
-  save() {},
-  restore: () => null,
 });
 
 /**

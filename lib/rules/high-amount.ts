@@ -3,7 +3,7 @@
  * same currency and direction, over a trailing window of months. Graded: beyond p99 scores more, and so does an
  * amount that is also far above the account's own median debit. Credits (money coming in) are capped low.
  */
-import { defineRule } from './rule.js';
+import { defineRule, NO_MEMORY } from './rule.js';
 import { cents, DAY, type RollingSample } from './stats.js';
 import type { Finding, RuleContext, Txn } from './types.js';
 
@@ -51,14 +51,11 @@ export const highAmount = defineRule({
   defaults: DEFAULTS,
   reachDays: (cfg) => cfg.ownHistoryDays,
   debitHistory: (cfg) => ({ size: cfg.ownHistorySize, days: cfg.ownHistoryDays }),
-  remember: () => null,
+  ...NO_MEMORY,
   push(_memory, t, j, cfg, out) {
     const f = judgeHighAmount(t, j.debits, j.ctx, cfg);
     if (f) out.push(f);
   },
-  isEmpty: () => true,
-  save() {},
-  restore: () => null,
 });
 
 /**

@@ -91,6 +91,17 @@ export interface Rule<S extends RuleSettings = RuleSettings, M = unknown> {
   restore(input: StateReader, settings: S): M;
 }
 
+/**
+ * The memory functions of a rule that keeps nothing of its own (it judges against the engine's debit samples): spread
+ * into its definition.
+ */
+export const NO_MEMORY = {
+  remember: () => null,
+  isEmpty: () => true,
+  save: () => {},
+  restore: () => null,
+};
+
 /** Declares a rule, keeping its literal id and its settings' type (the registry derives RuleId and RulesConfig). */
 export function defineRule<const Id extends string, S extends RuleSettings, M>(
   rule: Rule<S, M> & { id: Id },

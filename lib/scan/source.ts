@@ -7,7 +7,7 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { getPool, type Queryable, query } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
-import { TRANSACTION_TYPES } from '../domain/bank.js';
+import { TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../domain/bank.js';
 import {
   BUCKETS_PER_DECADE,
   type HistogramRow,
@@ -77,21 +77,9 @@ export function loadChunkAccounts(fromId: number, toId: number): Promise<ScanAcc
   );
 }
 
-/** The transaction columns the scan reads: its SELECT list, and where each column is in a row read as an array. */
-const TXN_SELECT = [
-  'id',
-  'account_id',
-  'transaction_type_id',
-  'date',
-  'amount',
-  'currency',
-  'balance_after',
-  'recipient_account',
-  'status',
-  'title',
-] as const;
-export const TXN_COLUMNS = TXN_SELECT.join(', ');
-export const TXN = columnIndex(TXN_SELECT);
+/** The transaction columns the scan reads (every column of the table): its SELECT list, and where each column is in a row read as an array. */
+export const TXN_COLUMNS = TRANSACTION_COLUMNS.join(', ');
+export const TXN = columnIndex(TRANSACTION_COLUMNS);
 
 /** The id of the last transaction (0 when there is none). */
 export async function loadLastTransactionId(): Promise<number> {

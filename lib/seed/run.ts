@@ -16,7 +16,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { acquireNamedLock, releaseNamedLock, SCAN_LOCK } from '../db/locks.js';
 import { type DbSettings, resolveDbSettings } from '../db/settings.js';
-import { ANOMALY_KINDS, DECOY_KINDS, TRANSACTION_TYPES } from '../domain/bank.js';
+import { ANOMALY_KINDS, DECOY_KINDS, TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../domain/bank.js';
 import { ConflictError, DependencyError } from '../errors.js';
 import { type LoadMethod, SeedConnection } from './load.js';
 import { dayCount, type SeedOptions } from './options.js';
@@ -31,13 +31,7 @@ import {
   populationSpec,
 } from './population.js';
 import type { Row } from './rows.js';
-import {
-  emptyTrafficStats,
-  LABEL_COLUMNS,
-  TRANSACTION_COLUMNS,
-  type TrafficStats,
-  transactionRows,
-} from './traffic.js';
+import { emptyTrafficStats, LABEL_COLUMNS, type TrafficStats, transactionRows } from './traffic.js';
 
 /** The tables the seeder writes (brief tables first), and what must exist before it runs. */
 export const SEEDED_TABLES = ['clients', 'locations', 'accounts', 'transactions', 'anomaly_labels'] as const;
