@@ -76,7 +76,8 @@ export const clientBaseline = defineRule({
 
 /**
  * One debit against the account's recent debits (`history`, which this expires to the rule's lookback; the engine
- * adds the debit afterwards). Credits and zero amounts are not judged.
+ * adds the debit afterwards): robust statistics when the history is long enough, else the population. Credits and
+ * zero amounts are not judged.
  */
 function judgeClientBaseline(
   t: Txn,
@@ -86,50 +87,75 @@ function judgeClientBaseline(
 ): Finding | undefined {
   if (t.direction !== 'debit' || t.amount === 0) return undefined;
   history.expire(t.time - cfg.lookbackDays * DAY);
+  return history.count >= cfg.minHistory
+    ? judgeOnHistory(t, history, cfg)
+    : judgeOnPopulation(t, history, ctx, cfg);
+}
+
+/** The sample the evidence describes: how many debits, from how far back, out of how many at most. */
+function windowOf(history: RollingSample, cfg: ClientBaselineConfig) {
+  return { debits: history.count, lookbackDays: cfg.lookbackDays, historySize: cfg.historySize };
+}
+
+/** A debit against the median and MAD of the account's history (at least `minHistory` debits). */
+function judgeOnHistory(t: Txn, history: RollingSample, cfg: ClientBaselineConfig): Finding | undefined {
   const abs = -t.amount;
-  const window = { debits: history.count, lookbackDays: cfg.lookbackDays, historySize: cfg.historySize };
-  if (history.count >= cfg.minHistory) {
-    const median = history.median() as number;
-    // Cheap pre-check first: most debits are nowhere near minRatio × median, so MAD is computed rarely.
-    if (!(median > 0 && abs >= cfg.minRatio * median)) return undefined;
-    const madValue = history.mad();
-    const scale = Math.max(MAD_TO_SIGMA * madValue, cfg.madFloorShare * median, 0.01);
-    const z = (abs - median) / scale;
-    if (z < cfg.zThreshold) return undefined;
-    const ratio = abs / median;
-    const largest = history.max() as number;
-    const ratioToMax = largest > 0 ? abs / largest : Number.POSITIVE_INFINITY;
-    const score =
-      ratioToMax >= cfg.maxRatio
-        ? Math.min(
-            cfg.maxScore,
-            cfg.spikeScore + cfg.scorePerDoubling * Math.log2(Math.min(1024, ratioToMax / cfg.maxRatio)),
-          )
-        : cfg.baseScore;
-    return {
-      transactionId: t.id,
-      time: t.time,
-      ruleId: 'client-baseline',
-      score: Math.round(score * 100) / 100,
-      related: [],
-      evidence: {
-        amount: t.amount,
-        currency: t.currency,
-        baseline: { ...window, median: cents(median), mad: cents(madValue), largest: cents(largest) },
-        ratioToLargest: cents(ratioToMax),
-        robustZ: cents(z),
-        ratioToMedian: cents(ratio),
-        thresholds: {
-          zThreshold: cfg.zThreshold,
-          minRatio: cfg.minRatio,
-          maxRatio: cfg.maxRatio,
-          minHistory: cfg.minHistory,
-        },
+  const median = history.median() as number;
+  // Cheap pre-check first: most debits are nowhere near minRatio × median, so MAD is computed rarely.
+  if (!(median > 0 && abs >= cfg.minRatio * median)) return undefined;
+  const madValue = history.mad();
+  const scale = Math.max(MAD_TO_SIGMA * madValue, cfg.madFloorShare * median, 0.01);
+  const z = (abs - median) / scale;
+  if (z < cfg.zThreshold) return undefined;
+  const ratio = abs / median;
+  const largest = history.max() as number;
+  const ratioToMax = largest > 0 ? abs / largest : Number.POSITIVE_INFINITY;
+  const score =
+    ratioToMax >= cfg.maxRatio
+      ? Math.min(
+          cfg.maxScore,
+          cfg.spikeScore + cfg.scorePerDoubling * Math.log2(Math.min(1024, ratioToMax / cfg.maxRatio)),
+        )
+      : cfg.baseScore;
+  return {
+    transactionId: t.id,
+    time: t.time,
+    ruleId: 'client-baseline',
+    score: Math.round(score * 100) / 100,
+    related: [],
+    evidence: {
+      amount: t.amount,
+      currency: t.currency,
+      baseline: {
+        ...windowOf(history, cfg),
+        median: cents(median),
+        mad: cents(madValue),
+        largest: cents(largest),
       },
-    };
-  }
-  // Too little history for robust statistics: compare with the population instead — and, when there is at least
-  // one past debit, with the largest of them.
+      ratioToLargest: cents(ratioToMax),
+      robustZ: cents(z),
+      ratioToMedian: cents(ratio),
+      thresholds: {
+        zThreshold: cfg.zThreshold,
+        minRatio: cfg.minRatio,
+        maxRatio: cfg.maxRatio,
+        minHistory: cfg.minHistory,
+      },
+    },
+  };
+}
+
+/**
+ * Too little history for robust statistics: a debit against the population instead — and, when there is at least
+ * one past debit, against the largest of them.
+ */
+function judgeOnPopulation(
+  t: Txn,
+  history: RollingSample,
+  ctx: RuleContext,
+  cfg: ClientBaselineConfig,
+): Finding | undefined {
+  const abs = -t.amount;
   const th = ctx.amountThresholds(t.currency, 'debit', t.time);
   const largest = history.max();
   const spike = th !== undefined && largest !== undefined && abs > th.p95 && abs >= cfg.maxRatio * largest;
@@ -144,7 +170,7 @@ function judgeClientBaseline(
       amount: t.amount,
       currency: t.currency,
       baseline: {
-        ...window,
+        ...windowOf(history, cfg),
         ...(largest === undefined ? {} : { largest: cents(largest) }),
         fallback: spike
           ? 'short history: above the population p95 and several times the largest past debit'
