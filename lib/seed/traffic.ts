@@ -13,28 +13,15 @@
  * Regular debits never overdraw (they shrink, or become a credit, when the balance is short); injected fraud may.
  */
 import { ANOMALY_KINDS, TRANSACTION_TYPES } from '../domain/bank.js';
-import { CITIES } from './data/cities.js';
+import { type Candidate, episodeCandidate, Kind, openingCandidate, regularCandidate } from './candidates.js';
 import { type Episode, episodeCents, placeEpisode, planEpisodes } from './episodes.js';
-import { otherIban } from './iban.js';
 import {
   ACCOUNT_TYPES,
   cashStep,
-  currencyFx,
   dayWeight,
   INCOMING_TITLES,
-  MERCHANTS,
-  regularAmount,
-  STANDING_ORDER_TITLES,
-  secondOfDay,
   T_ATM,
-  T_CARD,
-  T_DEPOSIT,
-  T_EXPRESS,
   T_INCOMING,
-  T_MOBILE,
-  T_OUTGOING,
-  T_STANDING,
-  TRANSFER_TITLES,
   TYPE_MIX,
   toCents,
 } from './model.js';
@@ -79,29 +66,6 @@ export function emptyTrafficStats(): TrafficStats {
 }
 
 export const LABEL_COLUMNS = ['transaction_id', 'episode_id', 'kind', 'suspicious', 'note'] as const;
-
-enum Kind {
-  Opening = 0,
-  Regular = 1,
-  Episode = 2,
-}
-
-/** One row before its amount is final. A class, so every candidate has the same hidden shape (hot path). */
-class Candidate {
-  seq = 0;
-  constructor(
-    public sec: number,
-    public acc: number,
-    public kind: Kind,
-    public type: number,
-    public units: number,
-    public title: string,
-    public recipient: string | null,
-    public salary: boolean,
-    public episode: Episode | undefined,
-    public index: number,
-  ) {}
-}
 
 const PAD2 = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
 /** 'HH:MM:SS' of a second of the day (hot path: table lookups, no Date). */
@@ -175,42 +139,13 @@ function planTraffic(spec: TrafficSpec, a: Accounts, stats: TrafficStats): Traff
   };
 }
 
-function openingCandidate(spec: TrafficSpec, a: Accounts, k: number, rng: Random): Candidate {
-  const before = (a.openDay[k] as number) < spec.fromDay;
-  return new Candidate(
-    before ? 0 : rng.int(9 * 3600, 16 * 3600),
-    k,
-    Kind.Opening,
-    T_DEPOSIT,
-    0,
-    before ? 'Balance brought forward' : 'Opening deposit',
-    null,
-    false,
-    undefined,
-    0,
-  );
-}
-
 /** Places the day's episodes; returns the rows of those that found no account, to be booked as regular traffic. */
 function placeDayEpisodes(plan: TrafficPlan, day: number, rng: Random, add: (c: Candidate) => void): number {
   const { a, stats } = plan;
   let unplaced = 0;
   for (const e of plan.episodesOf.get(day) ?? []) {
     const push = (index: number, sec: number, type: number, title: string, recipient: string | null) =>
-      add(
-        new Candidate(
-          Math.min(86_399, sec),
-          e.account,
-          Kind.Episode,
-          type,
-          0,
-          title,
-          recipient,
-          false,
-          e,
-          index,
-        ),
-      );
+      add(episodeCandidate(e, index, sec, type, title, recipient));
     if (placeEpisode(e, a, day, rng, plan.accountTable, plan.eligible, push)) {
       stats.episodes[e.kind] = (stats.episodes[e.kind] ?? 0) + 1;
     } else {
@@ -244,7 +179,7 @@ function addRegularRows(
     if (accountType === 'personal' && dom <= 4 && rng.chance(0.12)) type = T_INCOMING;
     else type = rng.weightedIndex(mix);
     const salary = type === T_INCOMING && accountType === 'personal' && dom <= 4 && rng.chance(0.7);
-    add(regularCandidate(spec, a, k, type, salary, rng, date));
+    add(regularCandidate(spec.seed, a, k, type, salary, rng, date));
   }
   return 0;
 }
@@ -282,7 +217,7 @@ export function* transactionRows(
       c.seq = seq++;
       candidates.push(c);
     };
-    for (const k of plan.openingsOf[d] ?? []) add(openingCandidate(spec, a, k, rng));
+    for (const k of plan.openingsOf[d] ?? []) add(openingCandidate(spec.fromDay, a, k, rng));
     const want = (plan.perDay[d] as number) + carry + placeDayEpisodes(plan, day, rng, add);
     carry = addRegularRows(plan, day, want, rng, add);
 
@@ -311,78 +246,6 @@ function pickEligible(rng: Random, table: WeightedTable, count: number, ok: (k: 
     if (ok(k)) return k;
   }
   return -1;
-}
-
-function transferRecipient(a: Accounts, k: number, rng: Random): string {
-  const home = ALL_COUNTRIES[a.country[k] as number] as string;
-  const r = rng.next();
-  if (r < 0.72) return otherIban(home, rng);
-  if (r < 0.86) {
-    const other = rng.int(0, a.count - 1);
-    if (other !== k) return a.iban[other] as string;
-    return otherIban(home, rng);
-  }
-  const foreign = a.usualForeign[k] as number;
-  return foreign >= 0 ? otherIban(ALL_COUNTRIES[foreign] as string, rng) : otherIban(home, rng);
-}
-
-function regularCandidate(
-  spec: TrafficSpec,
-  a: Accounts,
-  k: number,
-  type: number,
-  salary: boolean,
-  rng: Random,
-  date: Date,
-): Candidate {
-  const accountType = ACCOUNT_TYPES[a.type[k] as number] ?? 'personal';
-  const currency = CURRENCIES[a.currency[k] as number] as string;
-  const home = ALL_COUNTRIES[a.country[k] as number] as string;
-  const income = a.income[k] as number;
-  let units = regularAmount(rng, type, accountType, income, currencyFx(currency), currency);
-  let sec = secondOfDay(rng);
-  let title: string;
-  let recipient: string | null = null;
-  switch (type) {
-    case T_DEPOSIT:
-      title = 'Cash deposit';
-      break;
-    case T_INCOMING:
-      if (salary) {
-        units = income * rng.logNormal(1, 0.04);
-        sec = rng.int(6 * 3600, 9 * 3600);
-        title = `Salary ${date.toISOString().slice(0, 7)}`;
-      } else title = rng.pick(INCOMING_TITLES);
-      break;
-    case T_CARD:
-      title = `Card payment ${rng.pick(MERCHANTS[home] ?? [])}`;
-      break;
-    case T_MOBILE:
-      title = `${home === 'PL' ? 'BLIK' : 'Mobile payment'} ${rng.pick(MERCHANTS[home] ?? [])}`;
-      break;
-    case T_ATM: {
-      const cities = CITIES[home] ?? [];
-      title = `ATM ${rng.pick(cities).city}`;
-      break;
-    }
-    case T_STANDING: {
-      const which = new Random(spec.seed, 20, k).int(0, STANDING_ORDER_TITLES.length - 1);
-      title = STANDING_ORDER_TITLES[which] as string;
-      recipient = otherIban(home, new Random(spec.seed, 21, k));
-      sec = rng.int(5 * 3600, 7 * 3600);
-      break;
-    }
-    case T_OUTGOING:
-    case T_EXPRESS: {
-      const t = rng.pick(TRANSFER_TITLES);
-      title = t === 'Invoice payment' ? `Invoice ${date.getUTCFullYear()}/${rng.int(1, 999)}` : t;
-      recipient = transferRecipient(a, k, rng);
-      break;
-    }
-    default:
-      title = 'Cash withdrawal at branch';
-  }
-  return new Candidate(sec, k, Kind.Regular, type, units, title, recipient, salary, undefined, 0);
 }
 
 /** An opening deposit: some months of income (much more for savings). */

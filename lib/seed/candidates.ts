@@ -1,0 +1,169 @@
+/**
+ * The candidate rows of one day of traffic (lib/seed/traffic.ts): an account's opening row, a regular row (its type,
+ * title, recipient and amount in units) and an injected episode's row. A candidate's amount becomes final, in cents,
+ * only when it is booked against the account's running balance.
+ *
+ * Every choice draws from the random stream it is given, in a fixed order: the same seed gives the same rows.
+ */
+import { CITIES } from './data/cities.js';
+import type { Episode } from './episodes.js';
+import { otherIban } from './iban.js';
+import {
+  ACCOUNT_TYPES,
+  currencyFx,
+  INCOMING_TITLES,
+  MERCHANTS,
+  regularAmount,
+  STANDING_ORDER_TITLES,
+  secondOfDay,
+  T_ATM,
+  T_CARD,
+  T_DEPOSIT,
+  T_EXPRESS,
+  T_INCOMING,
+  T_MOBILE,
+  T_OUTGOING,
+  T_STANDING,
+  TRANSFER_TITLES,
+} from './model.js';
+import { type Accounts, ALL_COUNTRIES, CURRENCIES } from './population.js';
+import { Random } from './random.js';
+
+export enum Kind {
+  Opening = 0,
+  Regular = 1,
+  Episode = 2,
+}
+
+/** One row before its amount is final. A class, so every candidate has the same hidden shape (hot path). */
+export class Candidate {
+  seq = 0;
+  constructor(
+    public sec: number,
+    public acc: number,
+    public kind: Kind,
+    public type: number,
+    public units: number,
+    public title: string,
+    public recipient: string | null,
+    public salary: boolean,
+    public episode: Episode | undefined,
+    public index: number,
+  ) {}
+}
+
+/** Account `k`'s first row: "Balance brought forward" at midnight if it opened before `fromDay`, else its deposit. */
+export function openingCandidate(fromDay: number, a: Accounts, k: number, rng: Random): Candidate {
+  const before = (a.openDay[k] as number) < fromDay;
+  return new Candidate(
+    before ? 0 : rng.int(9 * 3600, 16 * 3600),
+    k,
+    Kind.Opening,
+    T_DEPOSIT,
+    0,
+    before ? 'Balance brought forward' : 'Opening deposit',
+    null,
+    false,
+    undefined,
+    0,
+  );
+}
+
+/** Row `index` of episode `e`, at second `sec` of the day (kept within the day). */
+export function episodeCandidate(
+  e: Episode,
+  index: number,
+  sec: number,
+  type: number,
+  title: string,
+  recipient: string | null,
+): Candidate {
+  return new Candidate(
+    Math.min(86_399, sec),
+    e.account,
+    Kind.Episode,
+    type,
+    0,
+    title,
+    recipient,
+    false,
+    e,
+    index,
+  );
+}
+
+function transferRecipient(a: Accounts, k: number, rng: Random): string {
+  const home = ALL_COUNTRIES[a.country[k] as number] as string;
+  const r = rng.next();
+  if (r < 0.72) return otherIban(home, rng);
+  if (r < 0.86) {
+    const other = rng.int(0, a.count - 1);
+    if (other !== k) return a.iban[other] as string;
+    return otherIban(home, rng);
+  }
+  const foreign = a.usualForeign[k] as number;
+  return foreign >= 0 ? otherIban(ALL_COUNTRIES[foreign] as string, rng) : otherIban(home, rng);
+}
+
+/**
+ * A regular row of `type` on account `k` on `date`: its amount in units, time, title and recipient. A standing
+ * order's title and recipient come from streams of their own (`seed`, account), so they repeat month after month.
+ */
+export function regularCandidate(
+  seed: number,
+  a: Accounts,
+  k: number,
+  type: number,
+  salary: boolean,
+  rng: Random,
+  date: Date,
+): Candidate {
+  const accountType = ACCOUNT_TYPES[a.type[k] as number] ?? 'personal';
+  const currency = CURRENCIES[a.currency[k] as number] as string;
+  const home = ALL_COUNTRIES[a.country[k] as number] as string;
+  const income = a.income[k] as number;
+  let units = regularAmount(rng, type, accountType, income, currencyFx(currency), currency);
+  let sec = secondOfDay(rng);
+  let title: string;
+  let recipient: string | null = null;
+  switch (type) {
+    case T_DEPOSIT:
+      title = 'Cash deposit';
+      break;
+    case T_INCOMING:
+      if (salary) {
+        units = income * rng.logNormal(1, 0.04);
+        sec = rng.int(6 * 3600, 9 * 3600);
+        title = `Salary ${date.toISOString().slice(0, 7)}`;
+      } else title = rng.pick(INCOMING_TITLES);
+      break;
+    case T_CARD:
+      title = `Card payment ${rng.pick(MERCHANTS[home] ?? [])}`;
+      break;
+    case T_MOBILE:
+      title = `${home === 'PL' ? 'BLIK' : 'Mobile payment'} ${rng.pick(MERCHANTS[home] ?? [])}`;
+      break;
+    case T_ATM: {
+      const cities = CITIES[home] ?? [];
+      title = `ATM ${rng.pick(cities).city}`;
+      break;
+    }
+    case T_STANDING: {
+      const which = new Random(seed, 20, k).int(0, STANDING_ORDER_TITLES.length - 1);
+      title = STANDING_ORDER_TITLES[which] as string;
+      recipient = otherIban(home, new Random(seed, 21, k));
+      sec = rng.int(5 * 3600, 7 * 3600);
+      break;
+    }
+    case T_OUTGOING:
+    case T_EXPRESS: {
+      const t = rng.pick(TRANSFER_TITLES);
+      title = t === 'Invoice payment' ? `Invoice ${date.getUTCFullYear()}/${rng.int(1, 999)}` : t;
+      recipient = transferRecipient(a, k, rng);
+      break;
+    }
+    default:
+      title = 'Cash withdrawal at branch';
+  }
+  return new Candidate(sec, k, Kind.Regular, type, units, title, recipient, salary, undefined, 0);
+}
