@@ -9,6 +9,7 @@
 import * as echarts from 'echarts';
 import { query } from '../db/pool.js';
 import { resolveDbSettings } from '../db/settings.js';
+import { escapeHtml } from '../html/escape.js';
 import { anomalyReport, type ReportRow } from '../scan/report.js';
 import { percentileFromBuckets } from './figures.js';
 import { BUCKETS_PER_DECADE, refreshAnalytics } from './refresh.js';
@@ -37,11 +38,6 @@ export const REPORT_SECTIONS = [
   'anomalies',
 ] as const;
 
-const esc = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
@@ -137,9 +133,10 @@ const RISK_SERIES = (rows: ReportRow[]) => [
 ];
 
 function table(headers: string[], rows: Array<Array<string | number>>, numeric: boolean[] = []): string {
-  return `<table><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+  return `<table><thead><tr>${headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map(
-      (r) => `<tr>${r.map((v, i) => `<td${numeric[i] ? ' class="num"' : ''}>${esc(v)}</td>`).join('')}</tr>`,
+      (r) =>
+        `<tr>${r.map((v, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(v)}</td>`).join('')}</tr>`,
     )
     .join('')}</tbody></table>`;
 }
@@ -225,9 +222,9 @@ async function readReportData(): Promise<ReportData> {
 }
 
 const section = (id: (typeof REPORT_SECTIONS)[number], title: string, body: string) =>
-  `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
+  `<section id="${id}"><h2>${escapeHtml(title)}</h2>${body}</section>`;
 const figure = (svg: string, caption: string) =>
-  `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+  `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
 
 /** The bank's tables and their row counts. */
 function overviewSection(database: string, profiles: TableProfile[], now: Date): string {
@@ -236,7 +233,7 @@ function overviewSection(database: string, profiles: TableProfile[], now: Date):
   return section(
     'overview',
     'Overview',
-    `<p>Database <strong>${esc(database)}</strong>, generated ${esc(now.toISOString())}.</p>${table(
+    `<p>Database <strong>${escapeHtml(database)}</strong>, generated ${escapeHtml(now.toISOString())}.</p>${table(
       ['table', 'rows'],
       bank.filter((t) => byName.has(t)).map((t) => [t, fmt(byName.get(t)?.rows ?? 0)]),
       [false, true],
@@ -251,7 +248,7 @@ function profilesSection(profiles: TableProfile[]): string {
     `<p class="muted">Every table of the database: its rows, and per column the share of NULLs, the distinct values and the range (JSON and text columns: NULLs only).</p>${profiles
       .map(
         (p) =>
-          `<h3 id="profile-${esc(p.table)}">${esc(p.table)} <span class="muted">(${fmt(p.rows)} rows)</span></h3>${table(
+          `<h3 id="profile-${escapeHtml(p.table)}">${escapeHtml(p.table)} <span class="muted">(${fmt(p.rows)} rows)</span></h3>${table(
             ['column', 'type', 'null %', 'distinct', 'min', 'max'],
             p.columns.map((c) => [
               c.column,
@@ -413,7 +410,7 @@ function breakdown(
 function anomaliesSection(anomalies: ReportData['anomalies']): string {
   const t = anomalies.totals;
   const lastRun = anomalies.lastRun
-    ? ` Last scan #${anomalies.lastRun.id} (${esc(anomalies.lastRun.mode)}, ${esc(anomalies.lastRun.status)}) at ${esc(anomalies.lastRun.startedAt)}.`
+    ? ` Last scan #${anomalies.lastRun.id} (${escapeHtml(anomalies.lastRun.mode)}, ${escapeHtml(anomalies.lastRun.status)}) at ${escapeHtml(anomalies.lastRun.startedAt)}.`
     : ' No scan has run yet.';
   return section(
     'anomalies',
@@ -436,7 +433,7 @@ export async function buildReport(now = new Date()): Promise<string> {
   const data = await readReportData();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Financial Monitor — exploratory report ${esc(now.toISOString().slice(0, 10))}</title><style>${CSS}</style></head>
+<title>Financial Monitor — exploratory report ${escapeHtml(now.toISOString().slice(0, 10))}</title><style>${CSS}</style></head>
 <body><h1>Financial Monitor — exploratory report</h1>
 <nav>${REPORT_SECTIONS.map((id) => `<a href="#${id}">${id.replace('-', ' ')}</a>`).join('')}</nav>
 ${overviewSection(data.database, data.profiles, now)}${profilesSection(data.profiles)}${statisticsSection(data.statistics)}${distributionsSection(data.distributions, data.statistics.buckets)}${anomaliesSection(data.anomalies)}

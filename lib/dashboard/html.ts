@@ -3,6 +3,7 @@
  * key), so it can be served without auth. Each chart is a <section> with a heading, a one-line caption saying what
  * it shows, and a chart element labelled for assistive technology.
  */
+import { escapeHtml } from '../html/escape.js';
 
 export interface ChartSlot {
   id: string;
@@ -59,12 +60,6 @@ export const CHARTS: readonly ChartSlot[] = [
     wide: true,
   },
 ];
-
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 const CSS = `
 :root { --fg:#1d2433; --muted:#5b6474; --bg:#f4f6fa; --card:#fff; --line:#d9dee7; --accent:#1f5fbf; --high:#c0392b;
@@ -138,8 +133,8 @@ summary { cursor:pointer; color:var(--accent); margin:4px 0; }
 
 function chartSection(c: ChartSlot): string {
   return `<section class="card${c.wide ? ' wide' : ''}" aria-labelledby="h-${c.id}">
-  <h2 id="h-${c.id}">${esc(c.title)}</h2>
-  <p class="caption" id="c-${c.id}">${esc(c.caption)}</p>
+  <h2 id="h-${c.id}">${escapeHtml(c.title)}</h2>
+  <p class="caption" id="c-${c.id}">${escapeHtml(c.caption)}</p>
   <div class="chart" id="chart-${c.id}" role="img" aria-labelledby="h-${c.id}" aria-describedby="c-${c.id}" tabindex="0"></div>
 </section>`;
 }
@@ -194,7 +189,7 @@ ${CHARTS.map(chartSection).join('\n')}
     </section>
   </div>
 </main>
-<script src="${esc(scriptUrl)}"></script>
+<script src="${escapeHtml(scriptUrl)}"></script>
 </body>
 </html>`;
 }

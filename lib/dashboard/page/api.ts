@@ -37,9 +37,3 @@ export function say(message: string, error = false): void {
 }
 
 export const fmt = new Intl.NumberFormat('en-GB');
-
-export const esc = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );

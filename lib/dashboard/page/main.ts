@@ -19,7 +19,8 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import world from 'world-atlas/countries-50m.json' with { type: 'json' };
-import { $, type ApiError, api, esc, fmt, KEY, say } from './api.js';
+import { escapeHtml } from '../../html/escape.js';
+import { $, type ApiError, api, fmt, KEY, say } from './api.js';
 import {
   type AlertsData,
   alertsByReasonOptions,
@@ -116,16 +117,16 @@ function renderKpis(k: Kpis): void {
   const good = k.last_successful_backup;
   const backupHtml = !backup
     ? '<div class="value">no backup yet</div><div class="sub">backups run daily; none recorded</div>'
-    : `<div class="value">${esc(backup.started_at.slice(0, 16))}</div>
-       <div class="sub">${backup.status === 'succeeded' ? 'succeeded' : `<span class="warn">${esc(backup.status)}</span>`} ·
+    : `<div class="value">${escapeHtml(backup.started_at.slice(0, 16))}</div>
+       <div class="sub">${backup.status === 'succeeded' ? 'succeeded' : `<span class="warn">${escapeHtml(backup.status)}</span>`} ·
        ${
          backup.verified
-           ? `<span class="ok">verified</span> ${esc(backup.verified_at?.slice(0, 10) ?? '')}`
+           ? `<span class="ok">verified</span> ${escapeHtml(backup.verified_at?.slice(0, 10) ?? '')}`
            : backup.verify_status === 'failed'
              ? '<span class="warn">restore test failed</span>'
              : 'not verified yet'
        }</div>
-       ${good && good !== backup && backup.status !== 'succeeded' ? `<div class="sub">last good: ${esc(good.started_at.slice(0, 16))}</div>` : ''}`;
+       ${good && good !== backup && backup.status !== 'succeeded' ? `<div class="sub">last good: ${escapeHtml(good.started_at.slice(0, 16))}</div>` : ''}`;
   const risk = k.open_alerts_by_risk;
   $('kpis').innerHTML = `
     <div class="kpi" id="kpi-clients"><h2>Clients</h2><div class="value">${fmt.format(k.clients)}</div>
@@ -136,7 +137,7 @@ function renderKpis(k: Kpis): void {
       ${k.volume_by_currency
         .map(
           (v) =>
-            `<div class="sub"><strong>${esc(fmtMoney(v.volume, v.currency))}</strong> · ${fmt.format(v.transactions)} tx</div>`,
+            `<div class="sub"><strong>${escapeHtml(fmtMoney(v.volume, v.currency))}</strong> · ${fmt.format(v.transactions)} tx</div>`,
         )
         .join('')}</div>
     <div class="kpi" id="kpi-alerts"><h2>Open alerts</h2><div class="value">${fmt.format(

@@ -4,7 +4,8 @@
  * its drill-down: the transaction, account and client, then each of its alerts (GET alerts?transaction_id=…,
  * GET alerts/{id}) with the evidence and a form to resolve it (PATCH alerts/{id}: open → investigating → closed).
  */
-import { $, ApiError, api, esc, fmt, say } from './api.js';
+import { escapeHtml } from '../../html/escape.js';
+import { $, ApiError, api, fmt, say } from './api.js';
 
 interface SuspiciousAlert {
   alert_id: number;
@@ -62,14 +63,14 @@ interface AlertDetail {
 const RISKS = ['High', 'Medium', 'Low'];
 const byRisk = (a: { risk_level: string }, b: { risk_level: string }) =>
   RISKS.indexOf(a.risk_level) - RISKS.indexOf(b.risk_level);
-const riskBadge = (risk: string) => `<span class="risk ${esc(risk)}">${esc(risk)}</span>`;
+const riskBadge = (risk: string) => `<span class="risk ${escapeHtml(risk)}">${escapeHtml(risk)}</span>`;
 
 function reasonList(r: SuspiciousRow): string {
   const items = r.reasons.map((reason) => {
     const of = r.alerts.filter((a) => a.reason === reason);
     const risk = of[0]?.risk_level ?? 'Low';
     const investigating = of.some((a) => a.status === 'investigating') ? ' · investigating' : '';
-    return `<li><span class="dot ${esc(risk)}" aria-hidden="true"></span>${esc(reason)}<span class="sr-only"> (${esc(risk)})</span>${investigating}</li>`;
+    return `<li><span class="dot ${escapeHtml(risk)}" aria-hidden="true"></span>${escapeHtml(reason)}<span class="sr-only"> (${escapeHtml(risk)})</span>${investigating}</li>`;
   });
   return `<ul class="reasons">${items.join('')}</ul>`;
 }
@@ -83,22 +84,22 @@ export async function loadSuspicious(periodQuery: string): Promise<void> {
   $('suspicious').innerHTML =
     data.rows.length === 0
       ? '<p class="caption">No transactions with open alerts in this period.</p>'
-      : `<p class="caption">${fmt.format(data.open_alerts_in_period)} open ${risk ? `${esc(risk)}-risk ` : ''}alerts in the period; the ${data.rows.length} transactions with the newest:</p>
+      : `<p class="caption">${fmt.format(data.open_alerts_in_period)} open ${risk ? `${escapeHtml(risk)}-risk ` : ''}alerts in the period; the ${data.rows.length} transactions with the newest:</p>
     <div class="table-scroll" role="region" aria-label="Suspicious transactions" tabindex="0">
     <table><thead><tr><th>Transaction</th><th>Risk</th><th>Reasons</th><th>Booked</th><th class="num">Amount</th><th>Client</th></tr></thead>
     <tbody>${data.rows
       .map(
         (r) => `<tr class="tx-row" data-transaction="${r.transaction_id}">
-        <td><button type="button" data-open-transaction="${r.transaction_id}" aria-label="Open transaction ${r.transaction_id}: ${r.alerts.length} open alert${r.alerts.length === 1 ? '' : 's'}, ${esc(r.risk_level)} risk">#${r.transaction_id}</button></td>
+        <td><button type="button" data-open-transaction="${r.transaction_id}" aria-label="Open transaction ${r.transaction_id}: ${r.alerts.length} open alert${r.alerts.length === 1 ? '' : 's'}, ${escapeHtml(r.risk_level)} risk">#${r.transaction_id}</button></td>
         <td>${riskBadge(r.risk_level)}</td><td>${reasonList(r)}</td>
-        <td class="nowrap">${esc(r.transaction_date.slice(0, 16))}</td><td class="num nowrap">${esc(r.amount)} ${esc(r.currency)}</td>
-        <td class="nowrap">${esc(r.client)} (${esc(r.country)})</td></tr>`,
+        <td class="nowrap">${escapeHtml(r.transaction_date.slice(0, 16))}</td><td class="num nowrap">${escapeHtml(r.amount)} ${escapeHtml(r.currency)}</td>
+        <td class="nowrap">${escapeHtml(r.client)} (${escapeHtml(r.country)})</td></tr>`,
       )
       .join('')}</tbody></table></div>`;
 }
 
 const dl = (pairs: Array<[string, unknown]>) =>
-  `<dl>${pairs.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
+  `<dl>${pairs.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
 
 function relatedTable(a: AlertDetail): string {
   if (a.related_transactions.length === 0) return '<p class="caption">No related transactions recorded.</p>';
@@ -108,7 +109,7 @@ function relatedTable(a: AlertDetail): string {
     ${a.related_transactions
       .map(
         (r) =>
-          `<tr${r.id === a.transaction_id ? ' aria-current="true" class="current"' : ''}><td>${r.id}</td><td class="nowrap">${esc(r.date.slice(0, 16))}</td><td>${esc(r.type)}</td><td class="num nowrap">${esc(r.amount)} ${esc(r.currency)}</td><td>${esc(r.recipient_account ?? '–')}</td></tr>`,
+          `<tr${r.id === a.transaction_id ? ' aria-current="true" class="current"' : ''}><td>${r.id}</td><td class="nowrap">${escapeHtml(r.date.slice(0, 16))}</td><td>${escapeHtml(r.type)}</td><td class="num nowrap">${escapeHtml(r.amount)} ${escapeHtml(r.currency)}</td><td>${escapeHtml(r.recipient_account ?? '–')}</td></tr>`,
       )
       .join('')}</tbody></table></div></details>`;
 }
@@ -117,17 +118,17 @@ function alertSection(a: AlertDetail): string {
   const resolve =
     a.status === 'closed'
       ? ''
-      : `<form class="resolve" data-resolve="${a.id}" data-status="${esc(a.status)}" aria-label="Resolve alert ${a.id}">
+      : `<form class="resolve" data-resolve="${a.id}" data-status="${escapeHtml(a.status)}" aria-label="Resolve alert ${a.id}">
       <label>Disposition <select id="disposition-${a.id}" name="disposition" required>
         <option value="confirmed">Confirmed (suspicious)</option><option value="false_positive">False positive</option></select></label>
       <label class="grow">Note <textarea id="note-${a.id}" name="note" required maxlength="2000" placeholder="Why"></textarea></label>
       <button type="submit" id="resolve-${a.id}">Resolve alert</button>
     </form>`;
   return `<article class="alert-card" id="alert-${a.id}" data-alert="${a.id}" aria-labelledby="h-alert-${a.id}" tabindex="-1">
-    <h4 id="h-alert-${a.id}">Alert #${a.id}: ${esc(a.reason)} ${riskBadge(a.risk_level)}</h4>
-    <p class="caption">Status <strong id="status-${a.id}">${esc(a.status)}</strong>${a.disposition ? ` (${esc(a.disposition)})` : ''} ·
-      rule ${esc(a.rule_id ?? 'analyst')} · score ${esc(a.score ?? '–')} · raised ${esc(a.alert_date)} by ${esc(a.flagged_by)}</p>
-    <pre id="evidence-${a.id}" aria-label="Evidence of alert ${a.id}">${esc(JSON.stringify(a.evidence, null, 2))}</pre>
+    <h4 id="h-alert-${a.id}">Alert #${a.id}: ${escapeHtml(a.reason)} ${riskBadge(a.risk_level)}</h4>
+    <p class="caption">Status <strong id="status-${a.id}">${escapeHtml(a.status)}</strong>${a.disposition ? ` (${escapeHtml(a.disposition)})` : ''} ·
+      rule ${escapeHtml(a.rule_id ?? 'analyst')} · score ${escapeHtml(a.score ?? '–')} · raised ${escapeHtml(a.alert_date)} by ${escapeHtml(a.flagged_by)}</p>
+    <pre id="evidence-${a.id}" aria-label="Evidence of alert ${a.id}">${escapeHtml(JSON.stringify(a.evidence, null, 2))}</pre>
     ${relatedTable(a)}${resolve}
   </article>`;
 }
@@ -181,7 +182,7 @@ export async function openTransaction(id: number, focusAlert?: number): Promise<
     );
     panel.innerHTML = transactionHtml(alerts);
   } catch (error) {
-    panel.innerHTML = `<p class="caption">Could not load transaction #${id}: ${esc((error as Error).message)}</p>`;
+    panel.innerHTML = `<p class="caption">Could not load transaction #${id}: ${escapeHtml((error as Error).message)}</p>`;
     return;
   }
   (focusAlert ? $(`alert-${focusAlert}`) : panel).focus();
