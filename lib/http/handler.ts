@@ -16,6 +16,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { ZodType } from 'zod';
 import { getConfig } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
+import { closePoolAfterLocalInvoke } from '../local-invoke.js';
 import { logger } from '../log.js';
 import { authenticate, type Permission, type Principal } from './auth.js';
 
@@ -129,6 +130,7 @@ export function httpHandler(lambda: HttpLambda, options: HttpOptions = {}) {
   const { auth, jsonBody = false, maxBodyBytes = MAX_BODY_BYTES } = options;
   getConfig(); // a bad environment fails the cold start, naming the variable
   return middy<HttpEvent, HttpResult, Error, HttpContext>()
+    .use(closePoolAfterLocalInvoke()) // `serverless invoke local` exits once the response is out
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(httpHeaderNormalizer())
     .use({

@@ -3,7 +3,8 @@
  * with a zod schema, logs start / finish / failure as structured JSON with the duration — every line carrying the
  * job's name and the Lambda context (Powertools' injectLambdaContext, keys reset after each invocation) — and
  * re-throws errors so the invocation fails visibly (EventBridge retries, CloudWatch alarms on Errors). The
- * environment is validated when the function's module loads (its cold start).
+ * environment is validated when the function's module loads (its cold start). Under `serverless invoke local` the
+ * database pool is closed after the invocation, so the CLI exits (../local-invoke.ts).
  *
  * @example export const handler = jobHandler('scan-anomalies', scanEventSchema, async (event) => runScan(event));
  */
@@ -13,19 +14,24 @@ import type { Context } from 'aws-lambda';
 import type { ZodType } from 'zod';
 import { getConfig } from '../config.js';
 import { ValidationError } from '../errors.js';
+import { closePoolAfterLocalInvoke } from '../local-invoke.js';
 import { logger } from '../log.js';
 
 export type JobLambda<E, R> = (event: E, context: Context) => Promise<R>;
 
-/** EventBridge scheduled events carry `source: 'aws.events'` and a `detail`; payload fields come from `input`. */
+/**
+ * EventBridge scheduled events carry `source: 'aws.events'` and a `detail`; payload fields come from `input`.
+ * `serverless invoke local` without `--data` passes an empty string: no payload, like an empty event.
+ */
 function payloadOf(event: unknown): unknown {
   if (event && typeof event === 'object' && (event as { source?: string }).source === 'aws.events') return {};
-  return event ?? {};
+  return event === undefined || event === null || event === '' ? {} : event;
 }
 
 export function jobHandler<E, R>(name: string, schema: ZodType<E>, job: JobLambda<E, R>) {
   getConfig(); // a bad environment fails the cold start, naming the variable
   return middy<unknown, R>()
+    .use(closePoolAfterLocalInvoke())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (rawEvent, context) => {
       const started = performance.now();
