@@ -118,6 +118,17 @@ const envSchema = z.object({
       })
       .optional(),
   ),
+  /** An S3 connection not made within this time is abandoned (and retried, see S3_MAX_ATTEMPTS). */
+  S3_CONNECT_TIMEOUT_MS: boundedInt(100, 60_000, 5_000),
+  /**
+   * An S3 request during which no byte moves, either way, for this long is abandoned (and retried): what ends a
+   * call to a server that accepts connections and never answers, or stops mid-transfer. Per request and idle time,
+   * not the whole upload; one upload part (8 MB) is written at once, so keep it above the time the link needs for
+   * one part (the default covers links faster than about 2.2 Mbit/s).
+   */
+  S3_REQUEST_TIMEOUT_MS: boundedInt(100, 600_000, 30_000),
+  /** Tries per S3 request, the first included; the standard retry mode waits a short random backoff between them. */
+  S3_MAX_ATTEMPTS: boundedInt(1, 10, 3),
   /** The mysqldump binary (a path, or a name looked up on PATH); MySQL's or MariaDB's, detected at run time. */
   MYSQLDUMP_PATH: z.preprocess(emptyToUndefined, z.string().min(1).default('mysqldump')),
   /** The mysql client binary used by restore and verify. */
@@ -126,7 +137,7 @@ const envSchema = z.object({
   BACKUP_RETENTION_DAYS: boundedInt(1, 3650, 7),
   /** gzip level of the dump (1 fastest … 9 smallest); 6 is gzip's own default. */
   BACKUP_GZIP_LEVEL: boundedInt(1, 9, 6),
-  /** A backup (dump + upload) that runs longer is killed and its upload aborted. */
+  /** A backup (bucket check, dump, upload, manifest) that runs longer is stopped and its upload aborted. */
   BACKUP_TIMEOUT_SECONDS: boundedInt(10, 86_400, 840),
   /** Record CHECKSUM TABLE of every table with each backup (what `--verify` compares); `false` records counts only. */
   BACKUP_TABLE_CHECKSUMS: z.preprocess(

@@ -4,7 +4,9 @@
  *   --prune           only prune expired backups (with --dry-run: print the decisions, delete nothing)
  *   --skip-prune      back up without pruning
  *   --list            list the backups under the prefix
- * Ctrl-C aborts a running backup cleanly (the multipart upload is aborted; no object is left).
+ * Ctrl-C, BACKUP_TIMEOUT_SECONDS or an S3 that stops answering (S3_CONNECT_TIMEOUT_MS, S3_REQUEST_TIMEOUT_MS,
+ * S3_MAX_ATTEMPTS) end a running backup cleanly: the multipart upload is aborted, no object is left, the failure is
+ * recorded in backup_runs and nothing is pruned.
  */
 import { runBackup } from '../lib/backup/backup.js';
 import { defaultBackupContext } from '../lib/backup/context.js';
@@ -34,7 +36,9 @@ const cli = defineCli({
     list: { type: 'boolean', help: 'list the backups under the prefix' },
   },
   notes: `Environment: MYSQL_URL, BACKUP_BUCKET, BACKUP_PREFIX, BACKUP_RETENTION_DAYS, BACKUP_GZIP_LEVEL,
-BACKUP_TIMEOUT_SECONDS, MYSQLDUMP_PATH, MYSQL_CLIENT_PATH, S3_ENDPOINT. LOG_LEVEL=INFO prints every step as JSON.`,
+BACKUP_TIMEOUT_SECONDS (the whole run, bucket check included), MYSQLDUMP_PATH, MYSQL_CLIENT_PATH, S3_ENDPOINT,
+S3_CONNECT_TIMEOUT_MS, S3_REQUEST_TIMEOUT_MS, S3_MAX_ATTEMPTS. A failed backup is recorded in backup_runs and
+prunes nothing. LOG_LEVEL=INFO prints every step as JSON.`,
 });
 
 await runCli(async () => {

@@ -1,7 +1,9 @@
 /**
  * `npm run restore -- --key <key> --database <target> [--force]`: checks the backup's sha256 against its manifest,
  * then streams it S3 → gunzip → mysql into the target. Refuses a non-empty target unless --force (which drops and
- * recreates it). The server and credentials are MYSQL_URL's; only the database name changes.
+ * recreates it). The server and credentials are MYSQL_URL's; only the database name changes. A key with nothing
+ * under it is answered with the newest backups of the same database; an S3 that stops answering fails the restore
+ * within S3_CONNECT_TIMEOUT_MS / S3_REQUEST_TIMEOUT_MS per try, S3_MAX_ATTEMPTS tries.
  */
 import { defaultBackupContext, openConnection } from '../lib/backup/context.js';
 import { restoreBackup } from '../lib/backup/restore.js';
@@ -28,8 +30,10 @@ const cli = defineCli({
       help: 'replace a target that already holds tables, views, routines, triggers or events',
     },
   },
-  notes:
-    "The object's sha256 is checked against its manifest before anything is applied; a mismatch leaves the target untouched.",
+  notes: `The object's sha256 is checked against its manifest before anything is applied; a mismatch leaves the
+target untouched. A key with nothing under it gets "no backup under that key" and the newest backups of its database.
+Environment: MYSQL_URL, BACKUP_BUCKET, BACKUP_PREFIX, MYSQL_CLIENT_PATH, S3_ENDPOINT, S3_CONNECT_TIMEOUT_MS,
+S3_REQUEST_TIMEOUT_MS, S3_MAX_ATTEMPTS.`,
 });
 
 await runCli(async () => {

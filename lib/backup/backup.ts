@@ -1,12 +1,13 @@
 /**
  * One backup run: mysqldump of the database, gzipped and streamed to S3 under the backup prefix, then its manifest
  * (sha256, sizes, duration, server version, row counts and checksums per table, object inventory), then a row in
- * backup_runs. Two runs never overlap (a named lock on the database); a failed run leaves no object behind and
- * touches no older backup.
+ * backup_runs. Two runs never overlap (a named lock on the database); a failed run leaves no object behind,
+ * touches no older backup and is recorded as failed in backup_runs (when the database can take the row). The time
+ * limit covers the whole run, the bucket check included.
  */
 import type { Connection } from 'mysql2/promise';
 import { acquireNamedLock, lockName, releaseNamedLock } from '../db/locks.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, DependencyError } from '../errors.js';
 import { logger } from '../log.js';
 import { type BackupContext, openConnection } from './context.js';
 import { objectInventory, serverInfo, startSnapshot, tableStats } from './database-stats.js';
@@ -40,26 +41,84 @@ type Log = typeof logger;
 type ServerInfo = Awaited<ReturnType<typeof serverInfo>>;
 type DumpOutcome = StreamDumpResult & Pick<BackupManifest, 'tables' | 'objects'> & { args: string[] };
 
+/** What the backup_runs row of a run needs, filled in as the run goes. */
+interface RunRecord {
+  key: string;
+  trigger: BackupTrigger;
+  startedAt: Date;
+  runId?: number;
+  serverVersion?: string;
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+/**
+ * The run's limit: one signal that aborts on Ctrl-C (the caller's `signal`) or when `timeoutMs` has passed, with a
+ * reason that says which.
+ */
+function runLimit(timeoutMs: number, signal?: AbortSignal): { abort: AbortSignal; clear: () => void } {
+  const limit = new AbortController();
+  const timer = setTimeout(
+    () => limit.abort(new Error(`it ran past its time limit of ${seconds(timeoutMs)}`)),
+    timeoutMs,
+  );
+  return {
+    abort: signal ? AbortSignal.any([signal, limit.signal]) : limit.signal,
+    clear: () => clearTimeout(timer),
+  };
+}
+
+/** The error to report: when the limit (or Ctrl-C) cut the run, say so first. */
+function explainAbort(error: Error, abort: AbortSignal): Error {
+  if (!abort.aborted || error.message.startsWith('backup aborted')) return error;
+  const reason = abort.reason instanceof Error ? abort.reason.message : 'aborted';
+  return new DependencyError(`backup aborted: ${reason}; ${error.message}`, { cause: error });
+}
+
+/** The failed run in backup_runs (its row is created here when the run failed before writing one). */
+async function recordFailure(
+  ctx: BackupContext,
+  bookkeeping: Connection,
+  run: RunRecord,
+  error: Error,
+): Promise<void> {
+  const { key, trigger, startedAt } = run;
+  const database = ctx.settings.database;
+  const runId =
+    run.runId ??
+    (await recordBackupStarted(bookkeeping, { key, bucket: ctx.bucket, database, trigger, startedAt }));
+  await recordBackupFinished(bookkeeping, runId, {
+    status: 'failed',
+    finishedAt: ctx.now(),
+    durationMs: Math.max(0, ctx.now().getTime() - startedAt.getTime()),
+    error: error.message,
+    serverVersion: run.serverVersion,
+  });
+}
+
 /**
  * Independent preflights at once: the tool's flavour, the bucket (listing our own folder is all IAM allows; fail
- * before dumping anything when it does not answer), and the two connections. On any failure nothing is left open.
+ * before dumping anything when it does not answer, within the run's limit), and the two connections. On any
+ * failure the run is recorded as failed (when the bookkeeping connection opened) and nothing is left open.
  */
 async function preflight(
   ctx: BackupContext,
-  log: Log,
+  run: { record: RunRecord; abort: AbortSignal; log: Log },
 ): Promise<{ client: ToolInfo; bookkeeping: Connection; stats: Connection }> {
   const [tool, bucketCheck, bookkeepingConn, statsConn] = await Promise.allSettled([
     detectTool(ctx.mysqldumpPath, 'MYSQLDUMP_PATH'),
-    listObjects(ctx, databasePrefix(ctx.prefix, ctx.settings.database)),
+    listObjects(ctx, databasePrefix(ctx.prefix, ctx.settings.database), run.abort),
     openConnection(ctx.settings),
     openConnection(ctx.settings),
   ]);
   const failed = [tool, bucketCheck, bookkeepingConn, statsConn].find((r) => r.status === 'rejected');
   if (failed) {
+    const error = explainAbort((failed as PromiseRejectedResult).reason as Error, run.abort);
+    run.log.error('backup preflight failed; nothing dumped, nothing deleted', { error });
+    if (bookkeepingConn.status === 'fulfilled')
+      await recordFailure(ctx, bookkeepingConn.value, run.record, error);
     for (const conn of [bookkeepingConn, statsConn])
       if (conn.status === 'fulfilled') await conn.value.end().catch(() => undefined);
-    const error = (failed as PromiseRejectedResult).reason as Error;
-    log.error('backup preflight failed; nothing dumped, nothing deleted', { error });
     throw error;
   }
   return {
@@ -99,6 +158,7 @@ async function dumpAndDescribe(
       args,
       gzipLevel: ctx.gzipLevel,
       signal: run.abort,
+      cleanupTimeoutMs: ctx.cleanupTimeoutMs,
       partSize: ctx.partSize,
       queueSize: ctx.queueSize,
       metadata: { database, 'server-version': server.version, 'started-at': run.startedAt.toISOString() },
@@ -116,7 +176,7 @@ async function dumpAndDescribe(
     if (streamed.status === 'rejected') throw streamed.reason;
     if (inventory.status === 'rejected') {
       // The dump is complete but cannot be described: remove it so it never passes for a good backup.
-      await deleteObject(ctx, key).catch(() => undefined);
+      await deleteObject(ctx, key, AbortSignal.timeout(ctx.cleanupTimeoutMs)).catch(() => undefined);
       throw inventory.reason;
     }
     return {
@@ -161,11 +221,15 @@ function manifestOf(
 }
 
 /** Writes the dump's manifest; without it the dump cannot be checked, so a failure removes the dump too. */
-async function storeManifest(ctx: BackupContext, manifest: BackupManifest): Promise<void> {
+async function storeManifest(
+  ctx: BackupContext,
+  manifest: BackupManifest,
+  abort: AbortSignal,
+): Promise<void> {
   try {
-    await putManifest(ctx, manifest);
+    await putManifest(ctx, manifest, abort);
   } catch (error) {
-    await deleteObject(ctx, manifest.key).catch(() => undefined);
+    await deleteObject(ctx, manifest.key, AbortSignal.timeout(ctx.cleanupTimeoutMs)).catch(() => undefined);
     throw error;
   }
 }
@@ -174,25 +238,23 @@ async function storeManifest(ctx: BackupContext, manifest: BackupManifest): Prom
 async function backUpLocked(
   ctx: BackupContext,
   run: {
-    key: string;
-    trigger: BackupTrigger;
-    startedAt: Date;
+    /** Filled in as soon as known, for the failure record. */
+    record: RunRecord;
     client: ToolInfo;
     bookkeeping: Connection;
     stats: Connection;
     abort: AbortSignal;
     log: Log;
-    /** Filled in as soon as known, for the failure record. */
-    progress: { runId?: number; serverVersion?: string };
   },
 ): Promise<BackupResult> {
-  const { key, trigger, startedAt, client, bookkeeping, log } = run;
+  const { record, client, bookkeeping, log } = run;
+  const { key, trigger, startedAt } = record;
   const { bucket } = ctx;
   const database = ctx.settings.database;
   const server = await serverInfo(run.stats);
-  run.progress.serverVersion = server.version;
+  record.serverVersion = server.version;
   const runId = await recordBackupStarted(bookkeeping, { key, bucket, database, trigger, startedAt });
-  run.progress.runId = runId;
+  record.runId = runId;
   const started = performance.now();
   log.info('backup started', {
     trigger,
@@ -202,11 +264,11 @@ async function backUpLocked(
     timeoutMs: ctx.timeoutMs,
   });
 
-  const result = await dumpAndDescribe(ctx, { ...run, server });
+  const result = await dumpAndDescribe(ctx, { ...run, key, startedAt, server });
   const finishedAt = ctx.now();
   const durationMs = Math.round(performance.now() - started);
   const manifest = manifestOf(ctx, { key, startedAt, finishedAt, durationMs, server, client, result });
-  await storeManifest(ctx, manifest);
+  await storeManifest(ctx, manifest, run.abort);
   if (result.stderr) log.warn('mysqldump wrote to stderr', { stderr: result.stderr });
   log.info('backup completed', {
     bytes: result.bytes,
@@ -231,7 +293,8 @@ async function backUpLocked(
 }
 
 /**
- * Takes a backup now.
+ * Takes a backup now. Fails within `ctx.timeoutMs` (plus `ctx.cleanupTimeoutMs` to abort the upload) whatever S3
+ * does, and records a failure in backup_runs.
  *
  * @example const { key, manifest } = await runBackup(await defaultBackupContext(), { trigger: 'manual' });
  */
@@ -244,31 +307,29 @@ export async function runBackup(
   const startedAt = ctx.now();
   const key = backupKey(ctx.prefix, database, startedAt);
   const log = logger.createChild({ persistentKeys: { backupKey: key, bucket, database } });
-  const { client, bookkeeping, stats } = await preflight(ctx, log);
-  const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  const progress: { runId?: number; serverVersion?: string } = {};
+  const record: RunRecord = { key, trigger, startedAt };
+  const { abort, clear } = runLimit(ctx.timeoutMs, signal);
   try {
-    return await withLock(bookkeeping, database, () =>
-      backUpLocked(ctx, { key, trigger, startedAt, client, bookkeeping, stats, abort, log, progress }),
-    );
-  } catch (error) {
-    const e = error as Error;
-    log.error('backup failed; no object left at the key, older backups untouched', {
-      error: e,
-      durationMs: Date.now() - startedAt.getTime(),
-    });
-    await recordBackupFinished(bookkeeping, progress.runId, {
-      status: 'failed',
-      finishedAt: ctx.now(),
-      durationMs: Math.max(0, ctx.now().getTime() - startedAt.getTime()),
-      error: e.message,
-      serverVersion: progress.serverVersion,
-    });
-    if ((error as { $metadata?: unknown }).$metadata) throw s3Failure(ctx, 'backup', error);
-    throw error;
+    const { client, bookkeeping, stats } = await preflight(ctx, { record, abort, log });
+    try {
+      return await withLock(bookkeeping, database, () =>
+        backUpLocked(ctx, { record, client, bookkeeping, stats, abort, log }),
+      );
+    } catch (caught) {
+      const error = explainAbort(caught as Error, abort);
+      log.error('backup failed; no object left at the key, older backups untouched', {
+        error,
+        durationMs: Date.now() - startedAt.getTime(),
+      });
+      // A run refused because another is going has nothing to record: the other run's row tells the story.
+      if (!(error instanceof ConflictError)) await recordFailure(ctx, bookkeeping, record, error);
+      if ((error as { $metadata?: unknown }).$metadata) throw s3Failure(ctx, 'backup', error);
+      throw error;
+    } finally {
+      await stats.end().catch(() => undefined);
+      await bookkeeping.end().catch(() => undefined);
+    }
   } finally {
-    await stats.end().catch(() => undefined);
-    await bookkeeping.end().catch(() => undefined);
+    clear();
   }
 }

@@ -17,7 +17,13 @@ export interface BackupContext extends BackupStore {
   mysqlPath: string;
   gzipLevel: number;
   retentionDays: number;
+  /** The whole run — bucket check, dump, upload, manifest — is stopped after this long. */
   timeoutMs: number;
+  /**
+   * After a failure, how long S3 gets to abort the multipart upload or remove a dump that cannot be described (S3
+   * may be what failed: the cleanup must not hang in its turn).
+   */
+  cleanupTimeoutMs: number;
   /** CHECKSUM TABLE per table in the manifest (the costly part of the stats; counts are always recorded). */
   tableChecksums: boolean;
   partSize?: number;
@@ -37,6 +43,7 @@ export async function defaultBackupContext(overrides: Partial<BackupContext> = {
     gzipLevel: config.BACKUP_GZIP_LEVEL,
     retentionDays: config.BACKUP_RETENTION_DAYS,
     timeoutMs: config.BACKUP_TIMEOUT_SECONDS * 1000,
+    cleanupTimeoutMs: 10_000,
     tableChecksums: config.BACKUP_TABLE_CHECKSUMS,
     now: () => new Date(),
     ...overrides,

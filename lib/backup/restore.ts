@@ -6,6 +6,10 @@
  * which applies it, reads the same version (`If-Match` on the ETag seen by the first) and hashes again on the way.
  * A target holding any table, view, routine, trigger or event is refused unless `force`, which drops and recreates
  * it first — the restored database is then exactly the backup, nothing of the old contents mixed in.
+ *
+ * A restore has no overall time limit (a large one takes as long as it takes), but every S3 request has the
+ * client's (S3_CONNECT_TIMEOUT_MS, S3_REQUEST_TIMEOUT_MS, S3_MAX_ATTEMPTS): an S3 that stops answering fails it
+ * within those, before or while it reads, instead of leaving it waiting.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { RowDataPacket } from 'mysql2/promise';
-import { ConflictError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { logger } from '../log.js';
 import { type BackupContext, openConnection } from './context.js';
 import { isEmptyDatabase } from './database-stats.js';
@@ -22,9 +26,19 @@ import { DumpFailedError, IntegrityError } from './errors.js';
 import { parseBackupKey } from './keys.js';
 import type { BackupManifest } from './manifest.js';
 import { detectTool, restoreArgs, TailBuffer, withDefaultsFile } from './mysql-tools.js';
-import { type BackupStore, getManifest, s3Failure } from './store.js';
+import {
+  type BackupStore,
+  describeS3Error,
+  getManifest,
+  listBackups,
+  objectExists,
+  s3Failure,
+} from './store.js';
 
 export const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+
+/** How many keys "no backup under that key" offers instead. */
+const SUGGESTIONS = 5;
 
 export interface RestoreOptions {
   key: string;
@@ -47,11 +61,12 @@ export interface RestoreResult {
 async function openObject(
   store: BackupStore,
   key: string,
-  ifMatch?: string,
+  { ifMatch, signal }: { ifMatch?: string; signal?: AbortSignal } = {},
 ): Promise<{ body: Readable; etag?: string }> {
   try {
     const result = await store.s3.send(
       new GetObjectCommand({ Bucket: store.bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }),
+      { abortSignal: signal },
     );
     if (!result.Body) throw new Error('empty body');
     return { body: result.Body as Readable, etag: result.ETag };
@@ -64,13 +79,18 @@ async function openObject(
 export async function hashObject(
   store: BackupStore,
   key: string,
+  signal?: AbortSignal,
 ): Promise<{ sha256: string; bytes: number; etag?: string }> {
-  const { body, etag } = await openObject(store, key);
+  const { body, etag } = await openObject(store, key, { signal });
   const hash = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of body) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
+  try {
+    for await (const chunk of body) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  } catch (error) {
+    throw s3Failure(store, `GetObject ${key} (after ${bytes} bytes)`, error);
   }
   return { sha256: hash.digest('hex'), bytes, etag };
 }
@@ -80,8 +100,9 @@ export async function checkIntegrity(
   store: BackupStore,
   key: string,
   manifest: BackupManifest,
+  signal?: AbortSignal,
 ): Promise<{ etag?: string }> {
-  const { sha256, bytes, etag } = await hashObject(store, key);
+  const { sha256, bytes, etag } = await hashObject(store, key, signal);
   if (sha256 !== manifest.sha256 || bytes !== manifest.bytes) {
     throw new IntegrityError(
       `backup ${key} does not match its manifest (sha256 ${sha256.slice(0, 12)}… vs ${manifest.sha256.slice(0, 12)}…, ` +
@@ -170,25 +191,68 @@ async function applyDump(
     const { child, stderr, exited } = spawnClient(ctx, database, defaultsFile);
     const onAbort = () => child.kill('SIGKILL');
     signal?.addEventListener('abort', onAbort, { once: true });
+    // The object stopped coming (S3 failed, a timeout): stop the client too, so it does not take a cut dump for
+    // the end of one. A client that failed on its own is reported with its own error.
+    let cut = false;
+    const piping = pipeline(body, tap, createGunzip(), child.stdin).catch((error: Error) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        cut = true;
+        child.kill('SIGKILL');
+      }
+      throw error;
+    });
     try {
-      const [piped, ended] = await Promise.allSettled([
-        pipeline(body, tap, createGunzip(), child.stdin),
-        exited,
-      ]);
-      if (ended.status === 'rejected') throw ended.reason;
-      if (piped.status === 'rejected')
+      const [piped, ended] = await Promise.allSettled([piping, exited]);
+      if (ended.status === 'rejected' && !cut) throw ended.reason;
+      if (piped.status === 'rejected') {
+        const error = piped.reason as Error;
+        const why = error.name === 'TimeoutError' ? describeS3Error(error) : error.message;
         throw new DumpFailedError(
-          `restore stream failed: ${(piped.reason as Error).message}`,
+          `restore stream failed after ${bytes} bytes: ${why}; ${database} may be partially restored (re-run with --force)`,
           stderr.toString(),
-          {
-            cause: piped.reason,
-          },
+          { cause: error },
         );
+      }
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
   });
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * The manifest of `key`. Without one, tells a dump that exists without its manifest (refused: incomplete or not
+ * ours) from a key with nothing under it (not found, with the newest backups it could have meant).
+ */
+async function manifestOf(ctx: BackupContext, key: string, signal?: AbortSignal): Promise<BackupManifest> {
+  const manifest = await getManifest(ctx, key, signal);
+  if (manifest) return manifest;
+  if (await objectExists(ctx, key, signal))
+    throw new IntegrityError(
+      `backup ${key} has no manifest (incomplete or not ours); refusing to restore it`,
+    );
+  throw new NotFoundError(await noSuchBackup(ctx, key, signal));
+}
+
+/**
+ * "No backup under that key", and the keys it could have meant: the newest backups of the key's database, or when
+ * it has none, the newest under the prefix.
+ */
+async function noSuchBackup(ctx: BackupContext, key: string, signal?: AbortSignal): Promise<string> {
+  const database = parseBackupKey(ctx.prefix, key)?.database;
+  const where = `s3://${ctx.bucket}/${ctx.prefix}`;
+  const sameDatabase = await listBackups(ctx, { database, signal });
+  const candidates = sameDatabase.length > 0 ? sameDatabase : await listBackups(ctx, { signal });
+  const lines = [`no backup under that key: s3://${ctx.bucket}/${key}`];
+  if (candidates.length === 0) lines.push(`there are no backups under ${where} at all`);
+  else {
+    const of = sameDatabase.length > 0 ? `of ${database}` : `under ${where} (none of ${database})`;
+    lines.push(`the newest backups ${of}:`);
+    for (const backup of candidates.slice(0, SUGGESTIONS))
+      lines.push(`  ${backup.key}${backup.complete ? '' : '  (no manifest: incomplete)'}`);
+  }
+  lines.push('npm run backup -- --list shows them all');
+  return lines.join('\n');
 }
 
 /**
@@ -204,19 +268,15 @@ export async function restoreBackup(ctx: BackupContext, options: RestoreOptions)
   });
   const started = performance.now();
 
-  const manifest = await getManifest(ctx, key);
-  if (!manifest)
-    throw new IntegrityError(
-      `backup ${key} has no manifest (incomplete or not ours); refusing to restore it`,
-    );
+  const manifest = await manifestOf(ctx, key, options.signal);
   const client = await detectTool(ctx.mysqlPath, 'MYSQL_CLIENT_PATH');
 
   log.info('restore: checking the object against its manifest', { bytes: manifest.bytes });
-  const { etag } = await checkIntegrity(ctx, key, manifest);
+  const { etag } = await checkIntegrity(ctx, key, manifest, options.signal);
   await prepareTarget(ctx, database, force, log);
 
   log.info('restore: applying', { client: client.binary, flavour: client.flavour });
-  const { body } = await openObject(ctx, key, etag);
+  const { body } = await openObject(ctx, key, { ifMatch: etag, signal: options.signal });
   const { sha256, bytes } = await applyDump(ctx, body, database, options.signal);
   if (sha256 !== manifest.sha256)
     throw new IntegrityError(

@@ -6,6 +6,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
@@ -23,17 +24,33 @@ export interface BackupStore {
   prefix: string;
 }
 
-/** A short, safe description of an S3 failure (code and HTTP status, or the network error code). */
+/**
+ * A short, safe description of an S3 failure: the error and HTTP status, which timeout ran out, or the network
+ * error's code; and how many tries were made when there were several.
+ */
 export function describeS3Error(error: unknown): string {
-  const e = error as {
-    name?: string;
-    code?: string;
-    message?: string;
-    $metadata?: { httpStatusCode?: number };
-  };
+  const e = error as S3ErrorShape;
+  const attempts = e.$metadata?.attempts ?? 1;
+  return `${whatFailed(e)}${attempts > 1 ? `, ${attempts} attempts` : ''}`;
+}
+
+interface S3ErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  cause?: { code?: string };
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+function whatFailed(e: S3ErrorShape): string {
   if (e.$metadata?.httpStatusCode) return `${e.name ?? 'S3Error'} (HTTP ${e.$metadata.httpStatusCode})`;
-  const inner = (e as { cause?: { code?: string } }).cause?.code;
-  return e.code ?? inner ?? e.name ?? e.message ?? 'error';
+  if (e.name === 'AbortError') return 'cancelled before S3 answered';
+  // The HTTP handler's TimeoutErrors say which limit ran out and its value.
+  const connect = /within the configured timeout of (\d+) ms/.exec(e.message ?? '');
+  if (connect) return `no connection within ${connect[1]} ms (S3_CONNECT_TIMEOUT_MS)`;
+  const idle = /after (\d+) ms of inactivity/.exec(e.message ?? '');
+  if (idle) return `nothing sent or received for ${idle[1]} ms (S3_REQUEST_TIMEOUT_MS)`;
+  return e.code ?? e.cause?.code ?? e.name ?? e.message ?? 'error';
 }
 
 export function s3Failure(store: BackupStore, operation: string, error: unknown): DependencyError {
@@ -42,8 +59,12 @@ export function s3Failure(store: BackupStore, operation: string, error: unknown)
   });
 }
 
-/** Every object under `prefix` (paginated). */
-export async function listObjects(store: BackupStore, prefix = store.prefix): Promise<StoredObject[]> {
+/** Every object under `prefix` (paginated). `signal` cancels the listing (a time limit, Ctrl-C). */
+export async function listObjects(
+  store: BackupStore,
+  prefix = store.prefix,
+  signal?: AbortSignal,
+): Promise<StoredObject[]> {
   const objects: StoredObject[] = [];
   let token: string | undefined;
   do {
@@ -51,6 +72,7 @@ export async function listObjects(store: BackupStore, prefix = store.prefix): Pr
     try {
       page = await store.s3.send(
         new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }),
+        { abortSignal: signal },
       );
     } catch (error) {
       throw s3Failure(store, 'ListObjectsV2', error);
@@ -63,17 +85,54 @@ export async function listObjects(store: BackupStore, prefix = store.prefix): Pr
   return objects;
 }
 
-/** The newest dump of `database` that has a manifest (a complete, good backup), if any. */
-export async function newestGoodBackup(store: BackupStore, database: string): Promise<string | undefined> {
-  const objects = await listObjects(store, databasePrefix(store.prefix, database));
-  const keys = new Set(objects.map((o) => o.key));
-  return objects
-    .map((o) => parseBackupKey(store.prefix, o.key))
-    .filter((p) => p?.kind === 'dump' && p.database === database && keys.has(manifestKeyOf(p.dumpKey)))
-    .sort((a, b) => (b?.takenAt.getTime() ?? 0) - (a?.takenAt.getTime() ?? 0))[0]?.dumpKey;
+export interface StoredBackup {
+  key: string;
+  database: string;
+  takenAt: Date;
+  /** Its manifest exists: a complete, good backup. */
+  complete: boolean;
 }
 
-export async function putManifest(store: BackupStore, manifest: BackupManifest): Promise<void> {
+/** The dumps under the prefix (of one database when given), newest first. */
+export async function listBackups(
+  store: BackupStore,
+  { database, signal }: { database?: string; signal?: AbortSignal } = {},
+): Promise<StoredBackup[]> {
+  const prefix = database ? databasePrefix(store.prefix, database) : store.prefix;
+  const objects = await listObjects(store, prefix, signal);
+  const keys = new Set(objects.map((o) => o.key));
+  const backups: StoredBackup[] = [];
+  for (const object of objects) {
+    const parsed = parseBackupKey(store.prefix, object.key);
+    if (parsed?.kind !== 'dump' || (database && parsed.database !== database)) continue;
+    const complete = keys.has(manifestKeyOf(parsed.dumpKey));
+    backups.push({ key: parsed.dumpKey, database: parsed.database, takenAt: parsed.takenAt, complete });
+  }
+  return backups.sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
+}
+
+/** The newest dump of `database` that has a manifest (a complete, good backup), if any. */
+export async function newestGoodBackup(store: BackupStore, database: string): Promise<string | undefined> {
+  return (await listBackups(store, { database })).find((b) => b.complete)?.key;
+}
+
+/** Whether `key` exists (HeadObject; a 404 is `false`, any other failure throws). */
+export async function objectExists(store: BackupStore, key: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await store.s3.send(new HeadObjectCommand({ Bucket: store.bucket, Key: key }), { abortSignal: signal });
+    return true;
+  } catch (error) {
+    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return false;
+    throw s3Failure(store, 'HeadObject', error);
+  }
+}
+
+export async function putManifest(
+  store: BackupStore,
+  manifest: BackupManifest,
+  signal?: AbortSignal,
+): Promise<void> {
   try {
     await store.s3.send(
       new PutObjectCommand({
@@ -82,6 +141,7 @@ export async function putManifest(store: BackupStore, manifest: BackupManifest):
         Body: `${JSON.stringify(manifest, null, 2)}\n`,
         ContentType: 'application/json',
       }),
+      { abortSignal: signal },
     );
   } catch (error) {
     throw s3Failure(store, 'PutObject (manifest)', error);
@@ -89,11 +149,16 @@ export async function putManifest(store: BackupStore, manifest: BackupManifest):
 }
 
 /** Reads and validates `<dumpKey>.manifest.json`; `undefined` when there is none. */
-export async function getManifest(store: BackupStore, dumpKey: string): Promise<BackupManifest | undefined> {
+export async function getManifest(
+  store: BackupStore,
+  dumpKey: string,
+  signal?: AbortSignal,
+): Promise<BackupManifest | undefined> {
   let text: string;
   try {
     const result = await store.s3.send(
       new GetObjectCommand({ Bucket: store.bucket, Key: manifestKeyOf(dumpKey) }),
+      { abortSignal: signal },
     );
     text = (await result.Body?.transformToString('utf8')) ?? '';
   } catch (error) {
@@ -113,10 +178,10 @@ export async function getManifest(store: BackupStore, dumpKey: string): Promise<
   return parsed.data;
 }
 
-export async function deleteObject(store: BackupStore, key: string): Promise<void> {
+export async function deleteObject(store: BackupStore, key: string, signal?: AbortSignal): Promise<void> {
   if (!key.startsWith(store.prefix)) throw new Error(`refusing to delete ${key}: outside ${store.prefix}`);
   try {
-    await store.s3.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: key }));
+    await store.s3.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: key }), { abortSignal: signal });
   } catch (error) {
     throw s3Failure(store, 'DeleteObject', error);
   }

@@ -5,15 +5,20 @@
  * The upload is only allowed to complete once mysqldump has exited 0 and its output ended with the
  * `-- Dump completed` line: the last stream stage holds back its end-of-stream until then. A killed mysqldump
  * still produces a well-formed gzip of a truncated dump; this is what stops such a dump from becoming an object.
- * Any failure — non-zero exit, signal, missing trailer, S3 error, timeout, abort — errors the body stream, which
- * makes lib-storage abort the multipart upload (no parts left behind, no object created), kills mysqldump and
- * rejects with the tool's stderr.
+ * Any failure — non-zero exit, signal, missing trailer, S3 error, timeout, abort — errors the body stream, cancels
+ * the upload's requests in flight, kills mysqldump, aborts the multipart upload (no parts left behind, no object
+ * created; S3 gets `cleanupTimeoutMs` to answer, since S3 may be what failed) and rejects with the tool's stderr.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { DumpFailedError } from './errors.js';
 import { TailBuffer } from './mysql-tools.js';
@@ -22,6 +27,7 @@ import { describeS3Error } from './store.js';
 
 const TRAILER = '-- Dump completed';
 const MB = 1024 * 1024;
+const DEFAULT_CLEANUP_TIMEOUT_MS = 10_000;
 
 export interface StreamDumpOptions {
   s3: S3Client;
@@ -41,6 +47,8 @@ export interface StreamDumpOptions {
   queueSize?: number;
   /** Object metadata known at start (S3 fixes it when the upload begins). */
   metadata?: Record<string, string>;
+  /** After a failure, how long S3 gets to abort the multipart upload (default 10 s). */
+  cleanupTimeoutMs?: number;
   onProgress?: (progress: { dumpBytes: number; bytes: number }) => void;
 }
 
@@ -139,10 +147,83 @@ function spawnDump(command: string, args: string[]): RunningDump {
   return { child, stderr, exited };
 }
 
-/** The multipart upload of `body`, counting the parts it sends. */
-function startUpload(options: StreamDumpOptions, body: HashingGate, tap: DumpTap) {
+/**
+ * The upload's requests, under the backup's control. lib-storage passes no signal of its own, so a part stuck on a
+ * dead connection would hold the upload until that part's retries ran out (lib-storage waits for every part in
+ * flight before it gives up); through {@link UploadRequests.client} every request is cancelled on {@link stop},
+ * and the first request that fails for itself is reported at once. A CreateMultipartUpload already sent is let
+ * finish until the cleanup's time is up: its answer carries the id needed to abort the upload S3 may have created.
+ */
+class UploadRequests {
+  readonly client: S3Client;
+  /** Aborts the upload's requests. */
+  private readonly cancel = new AbortController();
+  /** Aborts what is still going `cleanupMs` after stop(): the in-flight CreateMultipartUpload, the cleanup. */
+  private readonly cleanup = new AbortController();
+  /** A CreateMultipartUpload cut by the end of the cleanup time: S3 may hold an upload whose id we never got. */
+  createCut = false;
+
+  constructor(
+    s3: S3Client,
+    private readonly cleanupMs: number,
+    onFailure: (operation: string, error: Error) => void,
+  ) {
+    const { cancel, cleanup } = this;
+    this.client = new Proxy(s3, {
+      get: (target, property, receiver) => {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return (command: Parameters<S3Client['send']>[0], options?: Parameters<S3Client['send']>[1]) => {
+          const creating = command instanceof CreateMultipartUploadCommand && !cancel.signal.aborted;
+          const abortSignal = creating ? cleanup.signal : cancel.signal;
+          return target.send(command, { ...options, abortSignal }).catch((error: Error) => {
+            if (creating && cleanup.signal.aborted) this.createCut = true;
+            if (!cancel.signal.aborted) onFailure(command.constructor.name.replace(/Command$/, ''), error);
+            throw error;
+          });
+        };
+      },
+    });
+  }
+
+  /** Cancels the requests in flight and starts the cleanup's clock. */
+  stop(reason: Error): void {
+    if (this.cancel.signal.aborted) return;
+    this.cancel.abort(reason);
+    setTimeout(() => this.cleanup.abort(), this.cleanupMs).unref();
+  }
+
+  /**
+   * Aborts the multipart upload `uploadId`, if one was started, within what is left of the cleanup time (S3 may be
+   * what failed). Returns what is left behind, if anything.
+   */
+  async abortUpload(s3: S3Client, bucket: string, key: string, uploadId: string | undefined) {
+    const leftover = `S3 keeps the parts, invisible, until the bucket's lifecycle rule removes them (AbortIncompleteMultipartUpload, 1 day)`;
+    if (!uploadId)
+      return this.createCut
+        ? `S3 did not answer CreateMultipartUpload within ${this.cleanupMs} ms of the failure; if it created the upload, ${leftover}`
+        : undefined;
+    const signal = this.cleanup.signal;
+    try {
+      await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
+        abortSignal: signal,
+      });
+      return undefined;
+    } catch (error) {
+      const why = signal.aborted ? `no answer within ${this.cleanupMs} ms` : describeS3Error(error);
+      return `its multipart upload ${uploadId} could not be aborted (${why}): ${leftover}`;
+    }
+  }
+
+  /** What is left of the cleanup time, for removing an object that must not outlive the failure. */
+  get cleanupSignal(): AbortSignal {
+    return this.cleanup.signal;
+  }
+}
+
+/** The multipart upload of `body` through `client`, counting the parts it sends. */
+function startUpload(options: StreamDumpOptions, client: S3Client, body: HashingGate, tap: DumpTap) {
   const upload = new Upload({
-    client: options.s3,
+    client,
     params: {
       Bucket: options.bucket,
       Key: options.key,
@@ -197,11 +278,28 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
       );
   });
 
+  // The upload failed on its own (S3 unreachable, not answering, access denied …): stop the dump too.
+  const uploadFailed = (operation: string, error: Error) =>
+    fail(
+      new DumpFailedError(
+        `upload to s3://${bucket}/${key} failed (${operation}): ${describeS3Error(error)}`,
+        '',
+        {
+          cause: error,
+        },
+      ),
+    );
+  const requests = new UploadRequests(
+    s3,
+    options.cleanupTimeoutMs ?? DEFAULT_CLEANUP_TIMEOUT_MS,
+    uploadFailed,
+  );
   const fail = (error: Error) => {
     if (failure) return;
     failure = error;
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    gate.destroy(error); // the upload's body errors → lib-storage aborts the multipart upload
+    gate.destroy(error); // the upload's body errors: no more parts, and no CompleteMultipartUpload
+    requests.stop(error);
   };
   const onAbort = () => {
     const reason = signal?.reason;
@@ -218,18 +316,12 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
     fail(error);
     throw error;
   });
-  const { upload, counter } = startUpload(options, gate, tap);
+  const { upload, counter } = startUpload(options, requests.client, gate, tap);
 
   const [uploaded, piped, ended] = await Promise.allSettled([
     upload.done().catch((error: Error) => {
-      // The upload failed on its own (S3 unreachable, access denied …): stop the dump too.
-      const wrapped =
-        failure ??
-        new DumpFailedError(`upload to s3://${bucket}/${key} failed: ${describeS3Error(error)}`, '', {
-          cause: error,
-        });
-      fail(wrapped);
-      throw wrapped;
+      uploadFailed('upload', error); // lib-storage's own failures (no request failed)
+      throw failure;
     }),
     plumbing,
     exited,
@@ -238,14 +330,25 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
 
   const firstError = firstErrorOf(failure, [ended, piped, uploaded]);
   if (firstError) {
+    requests.stop(firstError);
     if (uploaded.status === 'fulfilled') {
       // Only reachable when an abort raced the upload's last request: the object must not outlive the failure.
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+      await s3
+        .send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: requests.cleanupSignal })
+        .catch(() => undefined);
     }
-    if (firstError instanceof DumpFailedError) throw firstError;
-    throw new DumpFailedError(`backup stream failed: ${firstError.message}`, stderr.toString(), {
-      cause: firstError,
-    });
+    const leftover =
+      uploaded.status === 'rejected'
+        ? await requests.abortUpload(s3, bucket, key, upload.uploadId)
+        : undefined;
+    const error =
+      firstError instanceof DumpFailedError
+        ? firstError
+        : new DumpFailedError(`backup stream failed: ${firstError.message}`, stderr.toString(), {
+            cause: firstError,
+          });
+    if (leftover) error.message += `; ${leftover}`;
+    throw error;
   }
   return {
     sha256: gate.digest,

@@ -114,6 +114,8 @@ export async function verifyBackup(
   log.info('verify started');
 
   const comparison = await restoreAndCompare(ctx, key, scratch, signal, log);
+  // No backup under that key: nothing was tested, so nothing is recorded against it.
+  if (comparison.error instanceof NotFoundError) throw comparison.error;
   const { differences, manifest, error } = comparison;
   const status = !error && differences.length === 0 ? 'passed' : 'failed';
   const durationMs = Math.round(performance.now() - started);

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +14,7 @@ import type { BackupManifest } from '../../lib/backup/manifest.js';
 import { restoreBackup } from '../../lib/backup/restore.js';
 import { recordRestoredRun } from '../../lib/backup/runs.js';
 import { verifyBackup } from '../../lib/backup/verify.js';
-import { ConflictError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { getS3 } from '../../lib/s3/client.js';
 import {
   addBulk,
@@ -24,6 +28,7 @@ import {
   testContext,
 } from './backup-fixture.js';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let conn: Connection;
 let ctx: BackupContext;
 let backup: { key: string; manifest: BackupManifest };
@@ -253,6 +258,44 @@ describe('backup → restore round trip', () => {
     await expect(restoreBackup(ctx, { key, database: 'fm_never_created' })).rejects.toThrow(
       /has no manifest/,
     );
+  });
+
+  it('says there is no backup under a key with nothing there, and offers the newest backups of that database', async () => {
+    const db = ctx.settings.database;
+    const key = backupKey(ctx.prefix, db, new Date('2020-01-01T00:00:00Z'));
+    const failure = restoreBackup(ctx, { key, database: 'fm_never_created' });
+    await expect(failure).rejects.toThrow(NotFoundError);
+    const lines = ((await failure.catch((e: Error) => e)) as Error).message.split('\n');
+    // Newest first: this file's backup, the corrupted one (a minute older), the one without a manifest (two).
+    expect(lines[0]).toBe(`no backup under that key: s3://${ctx.bucket}/${key}`);
+    expect(lines[1]).toBe(`the newest backups of ${db}:`);
+    expect(lines[2]).toBe(`  ${backup.key}`);
+    expect(lines[4]).toMatch(/^ {2}\S+\.sql\.gz {2}\(no manifest: incomplete\)$/);
+    expect(lines.at(-1)).toBe('npm run backup -- --list shows them all');
+  });
+
+  it('offers the newest backups under the prefix when the key names a database that has none', async () => {
+    const key = backupKey(ctx.prefix, 'fm_no_such_db', new Date());
+    await expect(restoreBackup(ctx, { key, database: 'fm_never_created' })).rejects.toThrow(
+      `the newest backups under s3://${ctx.bucket}/${ctx.prefix} (none of fm_no_such_db):\n  ${backup.key}`,
+    );
+  });
+
+  it('npm run restore with a missing key: "no backup under that key", the candidates, exit 1', async () => {
+    const key = backupKey(ctx.prefix, ctx.settings.database, new Date('2020-01-01T00:00:00Z'));
+    const result = await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['scripts/restore.ts', '--key', key, '--database', 'fm_never_created'],
+      { cwd: root, timeout: 60_000, env: { ...process.env, BACKUP_BUCKET: ctx.bucket } },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^error: no backup under that key: s3://${ctx.bucket}/${key}\nthe newest backups of `),
+    );
+    expect(result.stderr).toContain(`\n  ${backup.key}\n`);
   });
 
   it('verifies the newest backup in a scratch database and records the result', async () => {
