@@ -4,7 +4,9 @@
  *   - an S3-compatible server (S3_ENDPOINT if it answers; else a local one on port 4569, data in .local/s3) with the
  *     backup bucket;
  *   - migrations, then the demo bank when the database is empty;
- *   - `serverless offline` with every HTTP route and schedule.
+ *   - `serverless offline` with every HTTP route and schedule, one warm module per function (serverless.yml), behind
+ *     a gate on HTTP_PORT that bounds the requests it is handed at once and answers the overflow 503 with Retry-After
+ *     (scripts/local/http-gate.ts); every function is loaded before "ready" is printed.
  * Ctrl-C stops what this command started, and only that.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -15,7 +17,8 @@ import { defineCli } from '../lib/cli/args.js';
 import { DEFAULT_MYSQL_URL } from '../lib/config.js';
 import { LOCAL_DEV_KEYS } from '../lib/http/auth.js';
 import { applyCliDefaults } from './cli.js';
-import { findOrStartDatabase, type LocalDatabase } from './local/database.js';
+import { findOrStartDatabase, freePort, type LocalDatabase } from './local/database.js';
+import { offlineRoutes, startHttpGate, warmUp } from './local/http-gate.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local/s3-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -75,6 +78,20 @@ async function s3Answers(endpoint: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function announce(port: string): void {
+  say(`ready — try: curl http://localhost:${port}/health`);
+  if (!process.env.API_KEYS) {
+    say('alerts API development keys (stage local only; set API_KEYS to use your own):');
+    for (const k of LOCAL_DEV_KEYS) say(`  ${k.role.padEnd(8)} x-api-key: ${k.key}`);
+    const analyst = LOCAL_DEV_KEYS.find((k) => k.role === 'analyst')?.key;
+    say(`  curl -H 'x-api-key: ${analyst}' 'http://localhost:${port}/alerts?risk_level=High&limit=5'`);
+    say(`  curl http://localhost:${port}/openapi.json`);
+  }
+  say(
+    'routes and schedules are listed above (GET | …, Scheduling […]); Ctrl-C stops everything this started',
+  );
 }
 
 async function main() {
@@ -139,27 +156,35 @@ async function main() {
   await runStep('scanning new transactions for anomalies…', bin('tsx'), ['scripts/scan.ts'], env);
 
   const port = process.env.HTTP_PORT || '3000';
+  const offlinePort = await freePort();
+  const gate = await startHttpGate({ port: Number(port), target: `http://localhost:${offlinePort}` }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw error.code === 'EADDRINUSE'
+        ? new Error(`port ${port} is in use: set HTTP_PORT to another one`)
+        : error;
+    },
+  );
+  stops.push({ what: 'the HTTP gate', stop: gate.stop });
   say(`starting serverless offline on http://localhost:${port} …`);
   offline = spawn(bin('serverless'), ['offline', 'start', '--stage', 'local'], {
     cwd: root,
-    env: { ...env, HTTP_PORT: port },
+    env: { ...env, HTTP_PORT: String(offlinePort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let printed = '';
+  let ready = false;
+  // serverless offline prints its own port; clients use the gate's.
   const forward = (chunk: Buffer, stream: NodeJS.WriteStream) => {
-    const text = chunk.toString();
+    const text = chunk.toString().replaceAll(`localhost:${offlinePort}`, `localhost:${port}`);
     stream.write(text);
-    if (/Server ready/i.test(text)) {
-      say(`ready — try: curl http://localhost:${port}/health`);
-      if (!process.env.API_KEYS) {
-        say('alerts API development keys (stage local only; set API_KEYS to use your own):');
-        for (const k of LOCAL_DEV_KEYS) say(`  ${k.role.padEnd(8)} x-api-key: ${k.key}`);
-        const analyst = LOCAL_DEV_KEYS.find((k) => k.role === 'analyst')?.key;
-        say(`  curl -H 'x-api-key: ${analyst}' 'http://localhost:${port}/alerts?risk_level=High&limit=5'`);
-        say(`  curl http://localhost:${port}/openapi.json`);
-      }
-      say(
-        'routes and schedules are listed above (GET | …, Scheduling […]); Ctrl-C stops everything this started',
-      );
+    if (ready) return;
+    printed += text;
+    if (/Server ready/i.test(printed)) {
+      ready = true;
+      void warmUp(gate.url, offlineRoutes(printed)).then((problems) => {
+        for (const { route, problem } of problems) say(`warm-up: ${route} ${problem}`);
+        announce(port);
+      });
     }
   };
   offline.stdout?.on('data', (c: Buffer) => forward(c, process.stdout));

@@ -1,10 +1,18 @@
 /**
  * Runs `serverless offline --stage local` as a child process for e2e tests, on free ports, with this test file's
- * database and S3 server, and stops it afterwards.
+ * database and S3 server, and stops it afterwards; `startOfflineBehindGate` adds what `npm start` puts in front of
+ * it (scripts/local/http-gate.ts) and loads every function before the first request, as `npm start` does.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/local/database.js';
+import {
+  type HttpGate,
+  type HttpGateOptions,
+  offlineRoutes,
+  startHttpGate,
+  warmUp,
+} from '../../scripts/local/http-gate.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -60,4 +68,34 @@ export async function startOffline(
     await new Promise((r) => setTimeout(r, 200));
   }
   return { url: `http://localhost:${httpPort}`, output: () => output, stop };
+}
+
+/**
+ * serverless offline behind the same gate as under `npm start`, its functions loaded: `url` is the gate's, and
+ * `gate` overrides the gate's limits (the defaults are `npm start`'s).
+ */
+export async function startOfflineBehindGate(
+  extraEnv: Record<string, string> = {},
+  gate: Partial<Omit<HttpGateOptions, 'target'>> = {},
+): Promise<Offline & { offlineUrl: string }> {
+  const offline = await startOffline(extraEnv);
+  let front: HttpGate | undefined;
+  try {
+    front = await startHttpGate({ port: 0, ...gate, target: offline.url });
+    const problems = await warmUp(front.url, offlineRoutes(offline.output()));
+    if (problems.length > 0) throw new Error(`warm-up failed: ${JSON.stringify(problems)}`);
+    return {
+      url: front.url,
+      offlineUrl: offline.url,
+      output: offline.output,
+      stop: async () => {
+        await front?.stop();
+        await offline.stop();
+      },
+    };
+  } catch (error) {
+    await front?.stop();
+    await offline.stop();
+    throw error;
+  }
 }

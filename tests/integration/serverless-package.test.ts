@@ -77,3 +77,78 @@ describe('serverless package (stage dev)', () => {
     expect(routes).toContain('GET /health');
   });
 });
+
+/** Functions whose role may read the database secret: the ones that open database connections. */
+function readsDatabase(fn: { Properties?: Record<string, unknown> }): boolean {
+  const role = (fn.Properties as { Role: { 'Fn::GetAtt': [string, string] } }).Role['Fn::GetAtt'][0];
+  return JSON.stringify(template.Resources[role]?.Properties?.Policies ?? []).includes('/db-*');
+}
+
+const reservation = (logicalId: string) =>
+  (template.Resources[logicalId]?.Properties as { ReservedConcurrentExecutions?: number } | undefined)
+    ?.ReservedConcurrentExecutions;
+
+/** The most connections one invocation holds at once (its requests' parallel queries; a job's whole pool). */
+const CONNECTIONS_PER_INVOCATION: Record<string, number> = {
+  'financial-monitor-dev-health': 1,
+  'financial-monitor-dev-alerts-list': 1,
+  'financial-monitor-dev-alerts-create': 1,
+  'financial-monitor-dev-alerts-update': 1,
+  'financial-monitor-dev-alerts-get': 2,
+  'financial-monitor-dev-dashboard-data': 2,
+  'financial-monitor-dev-alerts-stats': 3,
+  'financial-monitor-dev-scan-anomalies': 8,
+  'financial-monitor-dev-seed-data': 8,
+  'financial-monitor-dev-backup-database': 9,
+};
+
+describe('serverless package: protections against a flood (stage dev)', () => {
+  it('reserves concurrency for every function that opens database connections, 155 connections at most in all', () => {
+    let connections = 0;
+    for (const [logicalId, fn] of functions.filter(([, f]) => readsDatabase(f))) {
+      const name = (fn.Properties as { FunctionName: string }).FunctionName;
+      const reserved = reservation(logicalId);
+      expect(reserved, `${name} has reserved concurrency`).toBeGreaterThan(0);
+      expect(
+        CONNECTIONS_PER_INVOCATION[name],
+        `${name}'s connections per invocation are known`,
+      ).toBeDefined();
+      connections += (reserved ?? 0) * (CONNECTIONS_PER_INVOCATION[name] ?? 0);
+    }
+    expect(connections).toBeLessThanOrEqual(155);
+  });
+
+  it("throttles every HTTP API route within its function's reserved concurrency", () => {
+    const stage = template.Resources.HttpApiStage as unknown as {
+      Properties: {
+        DefaultRouteSettings: { ThrottlingBurstLimit: number; ThrottlingRateLimit: number };
+        RouteSettings?: Record<string, { ThrottlingBurstLimit: number; ThrottlingRateLimit: number }>;
+      };
+      DependsOn?: string[];
+    };
+    const { DefaultRouteSettings: defaults, RouteSettings: perRoute = {} } = stage.Properties;
+    expect(defaults.ThrottlingBurstLimit).toBeGreaterThan(0);
+    expect(defaults.ThrottlingRateLimit).toBeGreaterThan(0);
+    const routes = Object.entries(template.Resources).filter(
+      ([, r]) => r.Type === 'AWS::ApiGatewayV2::Route',
+    );
+    for (const [routeId, route] of routes) {
+      const { RouteKey, Target } = route.Properties as {
+        RouteKey: string;
+        Target: { 'Fn::Join': [string, unknown[]] };
+      };
+      const integration = (Target['Fn::Join'][1][1] as { Ref: string }).Ref;
+      const uri = template.Resources[integration]?.Properties?.IntegrationUri as {
+        'Fn::GetAtt': [string, string];
+      };
+      const fn = uri['Fn::GetAtt'][0];
+      const burst = perRoute[RouteKey]?.ThrottlingBurstLimit ?? defaults.ThrottlingBurstLimit;
+      const reserved = reservation(fn);
+      if (reserved !== undefined) expect(burst, `${RouteKey}'s burst`).toBeLessThanOrEqual(reserved);
+      if (perRoute[RouteKey]) expect(stage.DependsOn, `the stage waits for ${RouteKey}`).toContain(routeId);
+    }
+    expect(Object.keys(perRoute).every((key) => routes.some(([, r]) => r.Properties?.RouteKey === key))).toBe(
+      true,
+    );
+  });
+});
