@@ -333,7 +333,7 @@ async function throughOffline(url: string, o: Options): Promise<void> {
         if (response.status !== 200)
           throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
       }
-      // Warm every worker serverless offline will start at this concurrency, then measure.
+      // The same load for a few seconds first (connections opened, the JIT warm), then measure.
       await autocannon({
         url: offline.url,
         connections: o.connections,
