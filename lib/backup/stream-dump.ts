@@ -254,6 +254,54 @@ function firstErrorOf(
 }
 
 /**
+ * After a failed dump or upload: stops the upload's requests, removes an object that completed anyway (an abort that
+ * raced the last request), aborts the multipart upload, and returns the error to throw (saying what S3 kept, if
+ * anything).
+ */
+async function cleanUpFailedUpload(
+  { s3, bucket, key }: StreamDumpOptions,
+  requests: UploadRequests,
+  uploadId: string | undefined,
+  completed: boolean,
+  failure: { error: Error; stderr: string },
+): Promise<DumpFailedError> {
+  requests.stop(failure.error);
+  if (completed) {
+    await s3
+      .send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: requests.cleanupSignal })
+      .catch(() => undefined);
+  }
+  const leftover = completed ? undefined : await requests.abortUpload(s3, bucket, key, uploadId);
+  const error =
+    failure.error instanceof DumpFailedError
+      ? failure.error
+      : new DumpFailedError(`backup stream failed: ${failure.error.message}`, failure.stderr, {
+          cause: failure.error,
+        });
+  if (leftover) error.message += `; ${leftover}`;
+  return error;
+}
+
+/** Fails the dump when `signal` aborts (the run's time limit); returns how to stop watching. */
+function failOnAbort(
+  signal: AbortSignal | undefined,
+  fail: (error: Error) => void,
+  stderr: { toString(): string },
+): () => void {
+  const onAbort = () => {
+    const reason = signal?.reason;
+    fail(
+      new DumpFailedError(
+        reason instanceof Error ? `backup aborted: ${reason.message}` : 'backup aborted (timeout)',
+        stderr.toString(),
+      ),
+    );
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return () => signal?.removeEventListener('abort', onAbort);
+}
+
+/**
  * Runs `command args`, gzips its stdout into `s3://bucket/key`, and resolves only when the object is complete and
  * the command exited 0 with a complete dump. On any failure no object exists afterwards.
  *
@@ -301,16 +349,7 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
     gate.destroy(error); // the upload's body errors: no more parts, and no CompleteMultipartUpload
     requests.stop(error);
   };
-  const onAbort = () => {
-    const reason = signal?.reason;
-    fail(
-      new DumpFailedError(
-        reason instanceof Error ? `backup aborted: ${reason.message}` : 'backup aborted (timeout)',
-        stderr.toString(),
-      ),
-    );
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const unwatch = failOnAbort(signal, fail, stderr);
 
   const plumbing = pipeline(child.stdout, tap, gzip, gate).catch((error: Error) => {
     fail(error);
@@ -326,29 +365,14 @@ export async function streamDumpToS3(options: StreamDumpOptions): Promise<Stream
     plumbing,
     exited,
   ]);
-  signal?.removeEventListener('abort', onAbort);
+  unwatch();
 
   const firstError = firstErrorOf(failure, [ended, piped, uploaded]);
   if (firstError) {
-    requests.stop(firstError);
-    if (uploaded.status === 'fulfilled') {
-      // Only reachable when an abort raced the upload's last request: the object must not outlive the failure.
-      await s3
-        .send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: requests.cleanupSignal })
-        .catch(() => undefined);
-    }
-    const leftover =
-      uploaded.status === 'rejected'
-        ? await requests.abortUpload(s3, bucket, key, upload.uploadId)
-        : undefined;
-    const error =
-      firstError instanceof DumpFailedError
-        ? firstError
-        : new DumpFailedError(`backup stream failed: ${firstError.message}`, stderr.toString(), {
-            cause: firstError,
-          });
-    if (leftover) error.message += `; ${leftover}`;
-    throw error;
+    throw await cleanUpFailedUpload(options, requests, upload.uploadId, uploaded.status === 'fulfilled', {
+      error: firstError,
+      stderr: stderr.toString(),
+    });
   }
   return {
     sha256: gate.digest,
