@@ -51,9 +51,7 @@ await runCli(async () => {
     if (summary.status !== 'skipped') await refreshAnalytics();
     if (values.json) console.log(JSON.stringify(summary, null, 2));
     else if (summary.status === 'skipped') {
-      console.log(
-        `another scan is running; this one stepped aside (run #${summary.runId} recorded as skipped)`,
-      );
+      console.log(`${summary.heldBy}; this scan stepped aside (run #${summary.runId} recorded as skipped)`);
       process.exitCode = 75; // EX_TEMPFAIL
     } else {
       const { alerts } = summary;

@@ -5,7 +5,8 @@
  * original Financial Monitor's tables). When both `NNNN_x.sql` and `NNNN_x.ts` exist the module runs and may read
  * the SQL file beside it.
  *
- * A server-wide named lock keeps two `migrate` runs from interleaving.
+ * A server-wide named lock keeps two `migrate` runs from interleaving, and the scan lock keeps anomaly scans out while
+ * tables change (a scan refused meanwhile says a migration holds its lock).
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -13,9 +14,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { type RunnableMigration, Umzug, type UmzugStorage } from 'umzug';
-import { DependencyError } from '../errors.js';
 import { logger } from '../log.js';
-import { acquireNamedLock, releaseNamedLock } from './locks.js';
+import { lockHeld } from './failures.js';
+import { acquireNamedLock, findLockHolder, releaseNamedLock, SCAN_LOCK, SCAN_LOCK_JOBS } from './locks.js';
 import { connectionOptions } from './pool.js';
 import { connectionFailure, type DbSettings, resolveDbSettings } from './settings.js';
 
@@ -145,6 +146,30 @@ export async function openMigrationConnection(settings: DbSettings): Promise<Con
   return conn;
 }
 
+/** How long a migration waits for another migration, then for a running scan, before giving up. */
+const LOCK_WAIT_SECONDS = 120;
+
+/**
+ * Takes the migration lock, then (unless only looking) the scan lock, both marked as a migration's; `locks`
+ * collects what was taken, for the caller to release.
+ */
+async function lockOutOthers(conn: Connection, database: string, dryRun: boolean, locks: string[]) {
+  const wait = `waited ${LOCK_WAIT_SECONDS} s; try again when it has finished`;
+  const lock = await acquireNamedLock(conn, database, 'migrate', LOCK_WAIT_SECONDS, 'migrate');
+  if (!lock) {
+    const holder = await findLockHolder(conn, database, 'migrate');
+    throw lockHeld({ lock: 'migration lock', database, holder, asker: 'migrate' }, wait);
+  }
+  locks.push(lock);
+  if (dryRun) return;
+  const scanLock = await acquireNamedLock(conn, database, SCAN_LOCK, LOCK_WAIT_SECONDS, 'migrate');
+  if (!scanLock) {
+    const holder = await findLockHolder(conn, database, SCAN_LOCK, SCAN_LOCK_JOBS);
+    throw lockHeld({ lock: 'scan lock', database, holder, asker: 'migrate' }, wait);
+  }
+  locks.push(scanLock);
+}
+
 /**
  * Brings the database to the latest schema. Safe to run again (nothing pending ⇒ nothing changes) and from two
  * processes at once (the second waits for the first's lock).
@@ -162,10 +187,9 @@ export async function migrate({
 } = {}): Promise<MigrateResult> {
   const db = settings ?? (await resolveDbSettings());
   const conn = await openMigrationConnection(db);
-  let lock: string | undefined;
+  const locks: string[] = [];
   try {
-    lock = await acquireNamedLock(conn, db.database, 'migrate', 120);
-    if (!lock) throw new DependencyError('another migration holds the lock for over 120 s');
+    await lockOutOthers(conn, db.database, dryRun, locks);
     const storage = new MysqlStorage();
     await storage.ensure(conn);
     const context: MigrationContext = { conn, database: db.database, dir };
@@ -189,7 +213,7 @@ export async function migrate({
     const views = await applyViews(conn, viewsDir, false);
     return { database: db.database, applied, pending: [], views };
   } finally {
-    if (lock) await releaseNamedLock(conn, lock);
+    for (const lock of locks.reverse()) await releaseNamedLock(conn, lock);
     await conn.end().catch(() => undefined);
   }
 }

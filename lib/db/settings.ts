@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { type Config, getConfig } from '../config.js';
 import { DependencyError } from '../errors.js';
 import { readSecretString } from '../secrets.js';
+import { DbFailure, describeDbFailure } from './failures.js';
 
 export interface DbSettings {
   host: string;
@@ -28,27 +29,37 @@ export function settingsFromUrl(url: string): DbSettings {
   };
 }
 
-/** The server's ways of refusing a user (MariaDB answers an unknown user with the NO_PASSWORD one). */
-export const ACCESS_DENIED: ReadonlySet<string> = new Set([
-  'ER_ACCESS_DENIED_ERROR',
-  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
-  'ER_DBACCESS_DENIED_ERROR',
-]);
+/** Where this process's database settings come from, for advice in messages ("set MYSQL_URL"). */
+function configuredBy(): string {
+  try {
+    return getConfig().MYSQL_SECRET_ID ? 'the database secret (MYSQL_SECRET_ID)' : 'MYSQL_URL';
+  } catch {
+    return 'MYSQL_URL';
+  }
+}
 
 /**
- * The error a CLI reports when it cannot open a connection to `settings`: what the server said, in words that say
- * what to do (the password never appears).
+ * The error a job reports when it cannot open a connection to `settings`: what the server said, in the words of
+ * lib/db/failures.ts (the password never appears).
  */
 export function connectionFailure(settings: DbSettings, error: unknown): DependencyError {
-  const code = (error as { code?: string }).code ?? 'error';
-  const where = `${settings.host}:${settings.port}`;
-  const message =
-    code === 'ER_BAD_DB_ERROR'
-      ? `database ${settings.database} does not exist on ${where} yet; npm run migrate creates it and its tables (npm start does it too)`
-      : ACCESS_DENIED.has(code)
-        ? `MySQL at ${where} refused user ${settings.user} (${code}); check the user and password of MYSQL_URL`
-        : `cannot reach MySQL at ${where} as ${settings.user} (${code}); start the server or set MYSQL_URL`;
-  return new DependencyError(message, { cause: error });
+  return (
+    describeDbFailure(error, settings, configuredBy()) ??
+    new DependencyError(
+      `cannot open a connection to MySQL at ${settings.host}:${settings.port} as ${settings.user}: ${(error as Error).message ?? error}`,
+      { cause: error },
+    )
+  );
+}
+
+/**
+ * `error` in words (lib/db/failures.ts) when it is a database failure of a known kind, with this process's
+ * settings; otherwise `error` itself. What CLIs print and jobs log.
+ */
+export async function explainDbError(error: unknown): Promise<unknown> {
+  if (error instanceof DbFailure) return error;
+  const settings = await resolveDbSettings().catch(() => undefined);
+  return (settings && describeDbFailure(error, settings, configuredBy())) ?? error;
 }
 
 const secretSchema = z.object({

@@ -90,12 +90,11 @@ export async function finishRun(
   ]);
 }
 
-/** A run that found the lock taken: recorded so operators see overlaps. */
-export async function recordSkippedRun(mode: ScanMode): Promise<number> {
+/** A run that found the lock taken: recorded so operators see overlaps, with who held it (`error`). */
+export async function recordSkippedRun(mode: ScanMode, heldBy: string): Promise<number> {
   const result = await execute(
-    `INSERT INTO scan_runs (mode, status, started_at, finished_at, error)
-     VALUES (?, 'skipped', NOW(3), NOW(3), 'another scan held the lock')`,
-    [mode],
+    `INSERT INTO scan_runs (mode, status, started_at, finished_at, error) VALUES (?, 'skipped', NOW(3), NOW(3), ?)`,
+    [mode, heldBy],
   );
   return result.insertId;
 }

@@ -13,13 +13,17 @@
  *   client from an empty memory and saves its state; existing alerts are kept (duplicates are skipped); the
  *   watermarks move to the end with the last commit.
  *
- * A server-wide named lock keeps two scans from overlapping: the second one records a `skipped` run and returns.
+ * A server-wide named lock keeps two scans from overlapping, and scans from running while a seed or a migration changes
+ * the tables (they take the same lock): a scan that finds it held records a `skipped` run naming the holder, and
+ * returns. A database failure is thrown in the words of lib/db/failures.ts, which the CLI prints and the Lambda logs.
  * Cancelled transactions are read but never judged and never count as history (no money moved); pending ones are
  * judged like completed ones (an alert on a pending transfer is the most useful one — it can still be stopped).
  */
 
-import { SCAN_LOCK } from '../db/locks.js';
-import { withNamedLock } from '../db/pool.js';
+import { lockHeldWords } from '../db/failures.js';
+import { findLockHolder, SCAN_LOCK, SCAN_LOCK_JOBS } from '../db/locks.js';
+import { getPool, withNamedLock } from '../db/pool.js';
+import { explainDbError, resolveDbSettings } from '../db/settings.js';
 import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
 import { type AlertCounts, emptyCounts } from './alerts.js';
@@ -62,6 +66,8 @@ export interface ScanSummary {
   chunks: number;
   alerts: AlertCounts;
   durationMs: number;
+  /** Skipped runs: who held the scan lock, in words ("a seed is running on database fm (connection 42 …)"). */
+  heldBy?: string;
 }
 
 /**
@@ -70,14 +76,23 @@ export interface ScanSummary {
  * @example const summary = await runScan(); // incremental, default thresholds
  */
 export async function runScan(options: ScanOptions = {}): Promise<ScanSummary> {
+  try {
+    return await scanOrStepAside(options);
+  } catch (error) {
+    throw await explainDbError(error);
+  }
+}
+
+async function scanOrStepAside(options: ScanOptions): Promise<ScanSummary> {
   const mode = options.mode ?? 'incremental';
   const started = performance.now();
   const locked = await withNamedLock(SCAN_LOCK, () => scanLocked(mode, options, started), {
     waitSeconds: options.lockWaitSeconds ?? 0,
   });
   if (locked.acquired && locked.result) return locked.result;
-  const runId = await recordSkippedRun(mode);
-  logger.warn('another anomaly scan holds the lock; this run stepped aside', { runId, mode });
+  const heldBy = await whoHoldsTheScanLock();
+  const runId = await recordSkippedRun(mode, heldBy);
+  logger.warn(`${heldBy}; this scan stepped aside`, { runId, mode });
   return {
     status: 'skipped',
     runId,
@@ -88,7 +103,15 @@ export async function runScan(options: ScanOptions = {}): Promise<ScanSummary> {
     chunks: 0,
     alerts: emptyCounts(),
     durationMs: Math.round(performance.now() - started),
+    heldBy,
   };
+}
+
+/** Another scan, a seed or a migration, in words (the holder's marker, lib/db/locks.ts). */
+async function whoHoldsTheScanLock(): Promise<string> {
+  const { database } = await resolveDbSettings();
+  const holder = await findLockHolder(await getPool(), database, SCAN_LOCK, SCAN_LOCK_JOBS);
+  return lockHeldWords({ lock: 'scan lock', database, holder, asker: SCAN_LOCK });
 }
 
 async function scanLocked(requested: ScanMode, options: ScanOptions, started: number): Promise<ScanSummary> {

@@ -12,9 +12,22 @@
  *
  * Load order: clients, locations, transactions (generated day by day; final balances accumulate in memory),
  * accounts (with those balances), anomaly_labels, then seed_runs.
+ *
+ * Reproducible to the byte: every row the seeder writes carries its id (labels included — server-assigned ids would
+ * carry on from a bank replaced or a run rolled back), so the same options give the same tables after a fresh seed
+ * or any number of resets. After the commit, the AUTO_INCREMENT counters of the tables it emptied or filled start
+ * again after their highest id, so later rows (a scan's runs and alerts) are numbered as on a fresh database too:
+ * that is DDL, which would commit the open transaction, so it cannot run inside it.
  */
 import type { RowDataPacket } from 'mysql2/promise';
-import { acquireNamedLock, releaseNamedLock, SCAN_LOCK } from '../db/locks.js';
+import { lockHeld, notMigrated } from '../db/failures.js';
+import {
+  acquireNamedLock,
+  findLockHolder,
+  releaseNamedLock,
+  SCAN_LOCK,
+  SCAN_LOCK_JOBS,
+} from '../db/locks.js';
 import { type DbSettings, resolveDbSettings } from '../db/settings.js';
 import { ANOMALY_KINDS, DECOY_KINDS, TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../domain/bank.js';
 import { ConflictError, DependencyError } from '../errors.js';
@@ -31,17 +44,11 @@ import {
   populationSpec,
 } from './population.js';
 import type { Row } from './rows.js';
+import { emptyTables, resetTables, restartAutoIncrements, SEEDED_TABLES } from './tables.js';
 import { emptyTrafficStats, LABEL_COLUMNS, type TrafficStats, transactionRows } from './traffic.js';
 
-/** The tables the seeder writes (brief tables first), and what must exist before it runs. */
-export const SEEDED_TABLES = ['clients', 'locations', 'accounts', 'transactions', 'anomaly_labels'] as const;
+/** What must exist before the seeder runs. */
 const REQUIRED_TABLES = [...SEEDED_TABLES, 'transaction_types', 'seed_runs'];
-/**
- * Tables derived from the seeded data without a foreign key to it, emptied by --reset too: the scan's state
- * (`scan_runs`, `scan_watermarks`, `scan_amount_histogram` …) — a watermark or histogram kept across a reset would
- * describe transactions that no longer exist.
- */
-const isDerivedTable = (table: string) => table.startsWith('scan_');
 
 export type SeedMode = 'fresh' | 'reset' | 'append';
 
@@ -60,8 +67,11 @@ export interface SeedHooks {
   /** mysql2 capability flags for the connection (tests: `['-LOCAL_FILES']`). */
   connectionFlags?: string[];
   onProgress?: (progress: SeedProgress) => void;
-  /** Called once the load method is known and the transaction is open (tests use it to kill the connection). */
-  onStarted?: (info: { threadId: number; method: LoadMethod }) => void;
+  /**
+   * Called once the load method is known, the transaction open and --reset's old bank deleted in it; the run waits
+   * for it (tests use it to kill the connection, or to hold the locks while they look).
+   */
+  onStarted?: (info: { threadId: number; method: LoadMethod }) => void | Promise<void>;
   /** Test hook: throw after this many transaction rows were generated (the run must then leave no trace). */
   failAfterTransactions?: number;
   /** How long to wait for a running anomaly scan to finish before refusing (default 60 s). */
@@ -98,39 +108,6 @@ async function existingCounts(seed: SeedConnection): Promise<Record<string, numb
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
 }
 
-/** Tables that (transitively) reference the seeded tables, children first, for --reset. */
-async function resetOrder(seed: SeedConnection, database: string): Promise<string[]> {
-  const [edges] = await seed.conn.query<RowDataPacket[]>(
-    `SELECT TABLE_NAME AS child, REFERENCED_TABLE_NAME AS parent
-       FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`,
-    [database],
-  );
-  const children = new Map<string, Set<string>>();
-  for (const e of edges) {
-    const set = children.get(String(e.parent)) ?? new Set<string>();
-    set.add(String(e.child));
-    children.set(String(e.parent), set);
-  }
-  const order: string[] = [];
-  const visiting = new Set<string>();
-  const visit = (table: string) => {
-    if (order.includes(table) || visiting.has(table)) return;
-    visiting.add(table);
-    for (const child of children.get(table) ?? []) if (child !== table) visit(child);
-    order.push(table);
-  };
-  for (const t of ['clients', 'locations', 'accounts', 'transactions', 'anomaly_labels']) visit(t);
-  const [present] = await seed.conn.query<RowDataPacket[]>(
-    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
-    [database],
-  );
-  const names = new Set(present.map((r) => String(r.name)));
-  return [
-    ...order.filter((t) => t !== 'transaction_types'),
-    ...[...names].filter((t) => isDerivedTable(t) && !order.includes(t)).sort(),
-  ];
-}
-
 async function ensureTransactionTypes(seed: SeedConnection): Promise<number[]> {
   await seed.conn.query('INSERT IGNORE INTO transaction_types (type, description) VALUES ?', [
     TRANSACTION_TYPES.map((t) => [t.type, t.description]),
@@ -144,6 +121,12 @@ async function ensureTransactionTypes(seed: SeedConnection): Promise<number[]> {
   });
 }
 
+/** Label rows with their ids, from `firstId` on, in the order they were generated. */
+function* numbered(rows: readonly Row[], firstId: number): Generator<Row> {
+  let id = firstId;
+  for (const row of rows) yield [id++, ...row];
+}
+
 function* failingAfter(rows: Iterable<Row>, limit: number | undefined): Generator<Row> {
   let n = 0;
   for (const row of rows) {
@@ -153,36 +136,43 @@ function* failingAfter(rows: Iterable<Row>, limit: number | undefined): Generato
   }
 }
 
-/** Holds the seed lock, then waits for a running scan (`locks` collects what was taken, for the caller to release). */
+/**
+ * Holds the seed lock, then waits for a running scan or migration (`locks` collects what was taken, for the caller
+ * to release). Both are marked as the seed's, so a scan refused meanwhile can say a seed holds its lock.
+ */
 async function lockOutOthers(
   seed: SeedConnection,
   database: string,
   scanLockWaitSeconds: number,
   locks: string[],
 ): Promise<void> {
-  const seedLock = await acquireNamedLock(seed.conn, database, 'seed');
-  if (!seedLock) throw new ConflictError(`another seed is running on database ${database}`);
+  const seedLock = await acquireNamedLock(seed.conn, database, 'seed', 0, 'seed');
+  if (!seedLock) {
+    const holder = await findLockHolder(seed.conn, database, 'seed');
+    throw lockHeld({ lock: 'seed lock', database, holder, asker: 'seed' });
+  }
   locks.push(seedLock);
   // No scan may write alerts while the bank is replaced or extended (scans load alerts without per-row foreign
   // key lookups): wait for a running scan to finish, up to a minute.
-  const scanLock = await acquireNamedLock(seed.conn, database, SCAN_LOCK, scanLockWaitSeconds);
+  const scanLock = await acquireNamedLock(seed.conn, database, SCAN_LOCK, scanLockWaitSeconds, 'seed');
   if (!scanLock) {
-    throw new ConflictError(`an anomaly scan is still running on database ${database}; try again`);
+    const holder = await findLockHolder(seed.conn, database, SCAN_LOCK, SCAN_LOCK_JOBS);
+    throw lockHeld(
+      { lock: 'scan lock', database, holder, asker: 'seed' },
+      `waited ${scanLockWaitSeconds} s; try again when it has finished`,
+    );
   }
   locks.push(scanLock);
 }
 
-async function assertMigrated(seed: SeedConnection, database: string): Promise<void> {
+async function assertMigrated(seed: SeedConnection, settings: DbSettings): Promise<void> {
   const [tables] = await seed.conn.query<RowDataPacket[]>(
     'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
-    [database],
+    [settings.database],
   );
   const present = new Set(tables.map((r) => String(r.name)));
   const missing = REQUIRED_TABLES.filter((t) => !present.has(t));
-  if (missing.length > 0)
-    throw new DependencyError(
-      `database ${database} lacks ${missing.join(', ')}; run \`npm run migrate\` first`,
-    );
+  if (missing.length > 0) throw notMigrated(settings, missing);
 }
 
 /** What the run does with the bank it finds; `already-seeded` when asked to fill an empty database that is not. */
@@ -211,6 +201,7 @@ interface LastIds {
   accounts: number;
   transactions: number;
   episodes: number;
+  labels: number;
 }
 
 /** The highest ids already in the bank (0 when empty): an appended bank continues after them. */
@@ -221,7 +212,8 @@ async function lastIds(seed: SeedConnection): Promise<LastIds> {
             (SELECT COALESCE(MAX(id), 0) FROM locations) AS locations,
             (SELECT COALESCE(MAX(id), 0) FROM accounts) AS accounts,
             (SELECT COALESCE(MAX(id), 0) FROM transactions) AS transactions,
-            (SELECT COALESCE(MAX(episode_id), 0) FROM anomaly_labels) AS episodes`,
+            (SELECT COALESCE(MAX(episode_id), 0) FROM anomaly_labels) AS episodes,
+            (SELECT COALESCE(MAX(id), 0) FROM anomaly_labels) AS labels`,
   );
   return {
     clients: Number(row.clients),
@@ -229,6 +221,7 @@ async function lastIds(seed: SeedConnection): Promise<LastIds> {
     accounts: Number(row.accounts),
     transactions: Number(row.transactions),
     episodes: Number(row.episodes),
+    labels: Number(row.labels),
   };
 }
 
@@ -287,7 +280,11 @@ async function loadBank(
     failingAfter(traffic, hooks.failAfterTransactions),
   );
   rows.accounts = await load('accounts', ACCOUNT_COLUMNS, accountRows(spec, accounts));
-  rows.anomaly_labels = await load('anomaly_labels', LABEL_COLUMNS, labels);
+  rows.anomaly_labels = await load(
+    'anomaly_labels',
+    ['id', ...LABEL_COLUMNS],
+    numbered(labels, next.labels + 1),
+  );
   return { rows, stats, firstTransactionId };
 }
 
@@ -351,40 +348,50 @@ export async function runSeed(options: SeedOptions, hooks: SeedHooks = {}): Prom
   const base = { database: settings.database, seed: options.seed, from: options.from, to: options.to };
   try {
     await lockOutOthers(seed, settings.database, hooks.scanLockWaitSeconds ?? 60, locks);
-    await assertMigrated(seed, settings.database);
+    await assertMigrated(seed, settings);
     const before = await existingCounts(seed);
     const mode = seedModeFor(before, options, settings.database);
     if (mode === 'already-seeded')
       return { ...base, status: 'already-seeded', rows: before, labels: [], elapsedMs: Date.now() - started };
     const method = await loadMethodFor(seed, hooks.method);
+    const reset = mode === 'reset' ? await resetTables(seed, settings.database) : { bank: [], derived: [] };
 
     await seed.conn.query('SET SESSION foreign_key_checks = 0');
     await seed.conn.query(`SET SESSION unique_checks = ${mode === 'append' ? 1 : 0}`);
     await seed.conn.beginTransaction();
+    let bank: LoadedBank;
+    let labels: SeedSummary['labels'];
     try {
-      hooks.onStarted?.({ threadId: seed.threadId, method });
-      if (mode === 'reset')
-        for (const table of await resetOrder(seed, settings.database))
-          await seed.conn.query(`DELETE FROM \`${table}\``);
-      const bank = await loadBank(seed, method, options, hooks);
-      const labels = labelSummaryOf(bank.stats);
+      await emptyTables(seed, reset.bank);
+      await hooks.onStarted?.({ threadId: seed.threadId, method });
+      bank = await loadBank(seed, method, options, hooks);
+      labels = labelSummaryOf(bank.stats);
+      // The derived tables last: a scan that steps aside meanwhile records its skipped run in scan_runs, and that
+      // insert waits for the commit once this transaction has deleted scan_runs' rows (and the gaps between them).
+      await emptyTables(seed, reset.derived);
       await recordSeedRun(seed, { started, mode, method, options, bank, labels });
       await seed.conn.commit();
-      const { completed, pending, cancelled } = bank.stats;
-      return {
-        ...base,
-        status: 'seeded',
-        mode,
-        method,
-        rows: bank.rows,
-        transactionStatus: { completed, pending, cancelled },
-        labels,
-        elapsedMs: Date.now() - started,
-      };
     } catch (error) {
       await seed.conn.rollback().catch(() => undefined);
       throw error;
     }
+    if (mode !== 'append')
+      await restartAutoIncrements(
+        seed,
+        settings.database,
+        mode === 'reset' ? [...reset.bank, ...reset.derived] : SEEDED_TABLES,
+      );
+    const { completed, pending, cancelled } = bank.stats;
+    return {
+      ...base,
+      status: 'seeded',
+      mode,
+      method,
+      rows: bank.rows,
+      transactionStatus: { completed, pending, cancelled },
+      labels,
+      elapsedMs: Date.now() - started,
+    };
   } finally {
     for (const lock of locks.reverse()) await releaseNamedLock(seed.conn, lock);
     await seed.end();

@@ -134,7 +134,13 @@ describe('serverless invoke local', () => {
       const run = await invokeLocal('scan-anomalies', [], { MYSQL_URL: blank.url });
       expect(run.timedOut, run.stdout).toBe(false);
       expect(run.code, run.stdout).toBe(1);
-      expect(resultOf(run)).toMatchObject({ errorMessage: expect.stringContaining("doesn't exist") });
+      expect(resultOf(run)).toMatchObject({
+        errorMessage: expect.stringMatching(
+          new RegExp(
+            `^database ${blank.name} on \\S+ is not migrated: table scan_\\w+ is missing; run npm run migrate$`,
+          ),
+        ),
+      });
     } finally {
       await blank.drop();
     }

@@ -1,4 +1,4 @@
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseSeedOptions } from '../../lib/seed/options.js';
 import { runSeed } from '../../lib/seed/run.js';
@@ -68,6 +68,37 @@ describe('seed determinism', () => {
     const summary = await runSeed(OPTIONS, { settings: third.settings, connectionFlags: ['-LOCAL_FILES'] });
     expect(summary.method).toBe('insert');
     expect(await checksums(third)).toEqual(await checksums(first));
+  });
+
+  it('gives the same tables after every --reset with the same options, and numbers later rows as on a fresh database', async () => {
+    const db = await open('seeddete');
+    await runSeed(OPTIONS, { settings: db.settings });
+    const conn = await db.connect();
+    try {
+      // What a bank in use holds besides the seed: alerts and a scan run, whose ids a reset must not carry on from.
+      await conn.query(
+        "INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by) VALUES (3, 'rapid transfers', 'Medium', 'analyst')",
+      );
+      await conn.query(
+        "INSERT INTO scan_runs (mode, status, started_at) VALUES ('full', 'succeeded', NOW(3))",
+      );
+      await runSeed({ ...OPTIONS, reset: true }, { settings: db.settings });
+      const once = await checksums(db);
+      await runSeed({ ...OPTIONS, reset: true }, { settings: db.settings });
+      const twice = await checksums(db);
+      expect(twice).toEqual(once);
+      expect(twice).toEqual(await checksums(first));
+      const [[labels]] = await conn.query<RowDataPacket[]>(
+        'SELECT MIN(id) AS first, MAX(id) AS last, COUNT(*) AS n FROM anomaly_labels',
+      );
+      expect(labels).toMatchObject({ first: 1, last: Number(labels?.n) });
+      const [alert] = await conn.query<ResultSetHeader>(
+        "INSERT INTO alerts (transaction_id, reason, risk_level, flagged_by) VALUES (3, 'rapid transfers', 'Medium', 'analyst')",
+      );
+      expect(alert.insertId).toBe(1);
+    } finally {
+      await conn.end();
+    }
   });
 
   it('gives a different bank for another seed', async () => {

@@ -1,5 +1,6 @@
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { acquireNamedLock } from '../../lib/db/locks.js';
 import { query } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { DependencyError } from '../../lib/errors.js';
@@ -81,7 +82,7 @@ describe('seed failures leave the database as it was', () => {
     const settings = { ...(await resolveDbSettings()), port: 1 };
     await expect(runSeed(parseSeedOptions(BASE), { settings })).rejects.toThrow(DependencyError);
     await expect(runSeed(parseSeedOptions(BASE), { settings })).rejects.toThrow(
-      /cannot reach MySQL at 127.0.0.1:1/,
+      /^MySQL at 127\.0\.0\.1:1 refused the connection: nothing listens there \(ECONNREFUSED\); start the server/,
     );
   });
 
@@ -104,13 +105,16 @@ describe('seed failures leave the database as it was', () => {
     expect((error as Error).message).not.toContain('not-the-password');
   });
 
-  it('refuses a second seed while one holds the lock', async () => {
+  it('refuses a second seed while one holds the lock, naming the connection that holds it', async () => {
     const settings = await resolveDbSettings();
     const holder = await mysql.createConnection({ ...settings });
     try {
-      await holder.query('SELECT GET_LOCK(?, 0)', [`${settings.database}.seed`]);
+      // As runSeed takes it (waiting for the seed killed above, whose connection holds it until it has rolled back).
+      expect(await acquireNamedLock(holder, settings.database, 'seed', 30, 'seed')).toBeDefined();
       await expect(runSeed(parseSeedOptions({ ...BASE, append: true }))).rejects.toThrow(
-        /another seed is running/,
+        new RegExp(
+          `^another seed is running on database ${settings.database} \\(connection ${holder.threadId} holds the seed lock\\); try again`,
+        ),
       );
     } finally {
       await holder.end();
