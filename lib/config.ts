@@ -97,7 +97,18 @@ const envSchema = z.object({
    * for its chunk's transaction while its states are written on others, so fewer than four would leave it waiting.
    */
   MYSQL_POOL_SIZE: boundedInt(4, 64, 8),
-  MYSQL_CONNECT_TIMEOUT_MS: boundedInt(100, 60_000, 5_000),
+  /**
+   * Opening one connection (TCP connect and handshake); in the HTTP functions also the whole wait for a connection
+   * of the pool. Past it the caller gets a DependencyError (a route answers 503). With MYSQL_QUERY_TIMEOUT_MS it
+   * bounds how long a route waits for a database that does not answer.
+   */
+  MYSQL_CONNECT_TIMEOUT_MS: boundedInt(100, 60_000, 1_000),
+  /**
+   * In the HTTP functions (and the health probe), one statement's wait for its answer; a statement not answered in
+   * time is abandoned, its connection closed (never handed out again), and the route answers 503. Jobs and CLIs are
+   * not limited: their statements may run for minutes by design.
+   */
+  MYSQL_QUERY_TIMEOUT_MS: boundedInt(100, 60_000, 2_000),
   BACKUP_BUCKET: z.preprocess(emptyToUndefined, bucketName.default('financial-monitor-local-backups')),
   BACKUP_PREFIX: z.preprocess(
     emptyToUndefined,

@@ -3,6 +3,7 @@
  */
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { getConfig } from './config.js';
+import { withBoundedWaits } from './db/bounded-waits.js';
 import { query } from './db/pool.js';
 import { getS3 } from './s3/client.js';
 
@@ -20,8 +21,15 @@ export interface HealthReport {
 }
 
 function errorCode(error: unknown): string {
-  const e = error as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    code?: string;
+    name?: string;
+    $metadata?: { httpStatusCode?: number };
+    cause?: { code?: unknown };
+  };
   if (e.$metadata?.httpStatusCode) return `${e.name ?? 'S3Error'} (HTTP ${e.$metadata.httpStatusCode})`;
+  // A DependencyError's own code says only that; the driver's (its cause) says what happened.
+  if (typeof e.cause?.code === 'string') return e.cause.code;
   return e.code ?? e.name ?? 'error';
 }
 
@@ -52,9 +60,13 @@ async function timed<T>(
 export async function checkHealth({ timeoutMs = 3_000 }: { timeoutMs?: number } = {}): Promise<HealthReport> {
   const { BACKUP_BUCKET } = getConfig();
   const [db, s3] = await Promise.all([
+    // The database's own limits end the probe first (about MYSQL_CONNECT_TIMEOUT_MS + MYSQL_QUERY_TIMEOUT_MS at
+    // most), also where no request bounds them (npm start's banner), and discard a connection that froze.
     timed(async () => {
-      const [row] = await query<{ version: string; schema: string | null }>(
-        'SELECT VERSION() AS version, (SELECT MAX(name) FROM schema_migrations) AS `schema`',
+      const [row] = await withBoundedWaits(() =>
+        query<{ version: string; schema: string | null }>(
+          'SELECT VERSION() AS version, (SELECT MAX(name) FROM schema_migrations) AS `schema`',
+        ),
       );
       return row;
     }, timeoutMs),

@@ -3,6 +3,14 @@
  * repository uses: `query`, `execute`, `withTransaction`, `withNamedLock`. With MYSQL_SECRET_ID the pool checks
  * the secret again every SECRETS_MAX_AGE_SECONDS; after a rotation, new work goes to a pool with the new settings.
  *
+ * Waits are bounded where a client is waiting: inside `withBoundedWaits` (./bounded-waits.ts; every HTTP request,
+ * the health probe) a connection must come within MYSQL_CONNECT_TIMEOUT_MS and each statement's answer within
+ * MYSQL_QUERY_TIMEOUT_MS, or the call fails with a DependencyError (a route answers 503) and a connection left
+ * mid-statement is discarded, never handed out again. Jobs and CLIs run outside it: their statements may take
+ * minutes by design. Everywhere a failure of the connection (refused, reset, timed out, lost) becomes a
+ * DependencyError whose cause is the driver's error; a failure of the statement (a duplicate key, a deadlock) stays
+ * the driver's error.
+ *
  * Dates: DATETIME/DATE columns come back as strings ('YYYY-MM-DD HH:MM:SS'), never as JS Dates, so no time zone
  * can shift a bank's booking time. DECIMAL money comes back as strings; convert deliberately where arithmetic needs it.
  */
@@ -13,8 +21,9 @@ import mysql, {
   type RowDataPacket,
 } from 'mysql2/promise';
 import { getConfig } from '../config.js';
-import { DependencyError } from '../errors.js';
+import { AppError, DependencyError } from '../errors.js';
 import { logger } from '../log.js';
+import { waitLimits, within } from './bounded-waits.js';
 import { acquireNamedLock, releaseNamedLock } from './locks.js';
 import { type DbSettings, resolveDbSettings, sameSettings } from './settings.js';
 
@@ -35,6 +44,8 @@ let current: Promise<OpenPool> | undefined;
 let checkedAt = 0;
 /** Pools replaced after a rotation whose connections are still at work. */
 const retired = new Set<OpenPool>();
+/** For each connection of a pool, what to call when it will not come back (its pool's bookkeeping). */
+const gone = new WeakMap<object, () => void>();
 
 /** Options shared by the pool and one-off connections (migrations, tests). */
 export function connectionOptions(settings: DbSettings): mysql.PoolOptions {
@@ -77,6 +88,7 @@ function openPool(settings: DbSettings): OpenPool {
   pool.on('connection', (connection: NodeJS.EventEmitter) => {
     connection.once('end', () => back(connection));
     connection.once('error', () => back(connection));
+    gone.set(connection, () => back(connection));
   });
   return open;
 }
@@ -155,10 +167,34 @@ const CONNECTION_ERRORS = new Set([
   'ER_SERVER_SHUTDOWN',
 ]);
 
-/** True when an error means the connection (not the statement) failed — safe to retry an idempotent read. */
+/** Failures of a connection that was open, so a fresh one may well work (a server restart, a Lambda thaw). */
+const LOST_CONNECTION = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * `attempt()`, tried again on another connection for as long as the one it got turns out lost: at most once per
+ * connection the pool may hold, plus one. A server restart (or a Lambda thaw) loses every pooled connection at once,
+ * and the pool hears of each loss only as it comes, so the first retry may well take another lost one.
+ */
+async function onLiveConnection<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code !== 'string' || !LOST_CONNECTION.has(code) || tries > getConfig().MYSQL_POOL_SIZE)
+        throw error;
+      logger.warn('database connection found lost; retrying on another', { code, tries });
+    }
+  }
+}
+
+/**
+ * True when an error means the connection (not the statement) failed. mysql2 marks `fatal` every error after which
+ * its connection is unusable: socket errors, timeouts, a refused handshake.
+ */
 export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return typeof code === 'string' && CONNECTION_ERRORS.has(code);
+  const e = error as { code?: unknown; fatal?: unknown } | null;
+  return e?.fatal === true || (typeof e?.code === 'string' && CONNECTION_ERRORS.has(e.code));
 }
 
 function describe(error: unknown): string {
@@ -166,9 +202,90 @@ function describe(error: unknown): string {
   return e.code ?? e.message ?? String(error);
 }
 
+/** `error` as a DependencyError (cause: the driver's error) when the connection failed; otherwise unchanged. */
+function unavailable(error: unknown): unknown {
+  if (error instanceof AppError || !isConnectionError(error)) return error;
+  return new DependencyError(`database unreachable (${describe(error)})`, { cause: error });
+}
+
 /**
- * Runs a read and returns typed rows. A lost connection (Lambda thaw, server restart) is retried once on a fresh
- * connection; a second failure becomes a DependencyError.
+ * Takes a connection that stopped answering out of service for good: out of its pool, its socket closed at once
+ * (mysql2's destroy() only half-closes it, and the server at the other end no longer answers).
+ */
+function discard(conn: PoolConnection): void {
+  const core = conn.connection as unknown as { stream?: { destroy(): void } };
+  conn.destroy();
+  core.stream?.destroy();
+  gone.get(core)?.();
+}
+
+/**
+ * A connection of `pool` (the process's by default). Within withBoundedWaits the whole wait ends within
+ * MYSQL_CONNECT_TIMEOUT_MS; a connection that arrives after that goes back to the pool.
+ */
+async function acquire(pool?: Pool): Promise<PoolConnection> {
+  const pending = (async () => (pool ?? (await getPool())).getConnection())();
+  const limits = waitLimits();
+  try {
+    if (!limits) return await pending;
+    const what = `no database connection within ${limits.connectMs} ms (MYSQL_CONNECT_TIMEOUT_MS)`;
+    return await within(pending, limits.connectMs, { what, code: 'ETIMEDOUT' }, () => {
+      pending.then(
+        (late) => late.release(),
+        () => undefined,
+      );
+    });
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
+
+/**
+ * Runs one statement on `conn`. Within withBoundedWaits its answer must come within MYSQL_QUERY_TIMEOUT_MS, or the
+ * connection is discarded: mysql2 still counts that statement as running, and would queue the next one behind it.
+ * Not mysql2's own per-query `timeout`: its clock starts only when the statement leaves the connection's queue, and
+ * statements queued behind a timed-out one are never answered.
+ */
+async function onConnection<T extends RowDataPacket[] | ResultSetHeader>(
+  conn: PoolConnection,
+  sql: string,
+  params: Params,
+): Promise<T> {
+  const pending = conn.query<T>(sql, params as unknown[]).then(([result]) => result);
+  const limits = waitLimits();
+  if (!limits) return pending;
+  const what = `the database did not answer a statement within ${limits.statementMs} ms (MYSQL_QUERY_TIMEOUT_MS)`;
+  return within(pending, limits.statementMs, { what, code: 'PROTOCOL_SEQUENCE_TIMEOUT' }, () =>
+    discard(conn),
+  );
+}
+
+function isPool(db: Queryable): db is Pool {
+  return typeof (db as Partial<Pool>).getConnection === 'function';
+}
+
+/** One statement on `db` (a connection, or a pool: the process's by default). */
+async function run<T extends RowDataPacket[] | ResultSetHeader>(
+  sql: string,
+  params: Params,
+  db?: Queryable,
+): Promise<T> {
+  if (db && !isPool(db)) return onConnection<T>(db as PoolConnection, sql, params);
+  if (!waitLimits()) {
+    const [result] = await (db ?? (await getPool())).query<T>(sql, params as unknown[]);
+    return result;
+  }
+  const conn = await acquire(db);
+  try {
+    return await onConnection<T>(conn, sql, params);
+  } finally {
+    conn.release(); // (a discarded connection is no longer the pool's: nothing happens)
+  }
+}
+
+/**
+ * Runs a read and returns typed rows. A connection found lost (Lambda thaw, server restart) is replaced and the read
+ * run again (onLiveConnection); any other failure of the connection becomes a DependencyError.
  *
  * @example const rows = await query<{ id: number }>('SELECT id FROM clients WHERE country = ?', ['PL']);
  */
@@ -177,23 +294,11 @@ export async function query<T extends Row = Row>(
   params: Params = [],
   db?: Queryable,
 ): Promise<T[]> {
-  const run = async (target: Queryable) => {
-    const [rows] = await target.query<RowDataPacket[]>(sql, params as unknown[]);
-    return rows as unknown as T[];
-  };
-  if (db) return run(db);
+  const read = async () => (await run<RowDataPacket[]>(sql, params, db)) as unknown as T[];
   try {
-    return await run(await getPool());
+    return db ? await read() : await onLiveConnection(read);
   } catch (error) {
-    if (!isConnectionError(error)) throw error;
-    logger.warn('database connection lost; retrying once', { code: describe(error) });
-    try {
-      return await run(await getPool());
-    } catch (retryError) {
-      if (isConnectionError(retryError))
-        throw new DependencyError('database unreachable', { cause: retryError });
-      throw retryError;
-    }
+    throw unavailable(error);
   }
 }
 
@@ -224,41 +329,58 @@ export async function streamRows(
 
 /** Runs a write (INSERT/UPDATE/DELETE/DDL) and returns the result header. Writes are never retried blindly. */
 export async function execute(sql: string, params: Params = [], db?: Queryable): Promise<ResultSetHeader> {
-  const target = db ?? (await getPool());
   try {
-    const [result] = await target.query<ResultSetHeader>(sql, params as unknown[]);
-    return result;
+    return await run<ResultSetHeader>(sql, params, db);
   } catch (error) {
-    if (isConnectionError(error)) throw new DependencyError('database unreachable', { cause: error });
-    throw error;
+    throw unavailable(error);
   }
 }
 
 const DEADLOCK_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
+/** A connection of the pool with a transaction begun on it; one found lost before BEGIN went through is replaced. */
+async function begin(): Promise<PoolConnection> {
+  try {
+    return await onLiveConnection(async () => {
+      const conn = await acquire();
+      try {
+        await onConnection(conn, 'START TRANSACTION', []);
+        return conn;
+      } catch (error) {
+        conn.release();
+        throw error;
+      }
+    });
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
+
 /**
  * Runs `work` in one DB transaction on a dedicated connection: commits when it resolves, rolls back when it throws.
- * A deadlock is retried (up to `retries` times) because InnoDB rolled the whole transaction back already.
+ * A deadlock is retried (up to `retries` times) because InnoDB rolled the whole transaction back already; a
+ * connection found lost at BEGIN, before anything was written, is replaced. Getting the connection, BEGIN, COMMIT
+ * and ROLLBACK are bounded like any statement (withBoundedWaits).
  */
 export async function withTransaction<T>(
   work: (conn: PoolConnection) => Promise<T>,
   { retries = 2 }: { retries?: number } = {},
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const conn = await (await getPool()).getConnection();
+  for (let deadlocks = 0; ; deadlocks++) {
+    const conn = await begin();
     try {
-      await conn.beginTransaction();
       const result = await work(conn);
-      await conn.commit();
+      await onConnection(conn, 'COMMIT', []);
       return result;
     } catch (error) {
-      await conn.rollback().catch(() => undefined);
+      // (On a discarded connection this fails at once; the server rolls back as the connection closes.)
+      await onConnection(conn, 'ROLLBACK', []).catch(() => undefined);
       const code = (error as { code?: string }).code;
-      if (attempt < retries && code && DEADLOCK_CODES.has(code)) {
-        logger.warn('transaction rolled back by a deadlock; retrying', { attempt: attempt + 1, code });
+      if (deadlocks < retries && code && DEADLOCK_CODES.has(code)) {
+        logger.warn('transaction rolled back by a deadlock; retrying', { attempt: deadlocks + 1, code });
         continue;
       }
-      throw error;
+      throw unavailable(error);
     } finally {
       conn.release();
     }

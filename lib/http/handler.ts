@@ -6,6 +6,11 @@
  * Options add API-key auth (`auth: 'read' | 'write'`, see ./auth.ts) and a size-limited JSON body parser
  * (`jsonBody: true`); both run before the handler, auth first, so an unauthenticated caller learns nothing else.
  *
+ * Time: the handler runs with the database's waits bounded (withBoundedWaits, lib/db/bounded-waits.ts), so a
+ * database that refuses, never answers or freezes is a 503 within seconds; and a request still running a second
+ * before the function's timeout is answered 503 then, never left to the platform (whose timeout answer is a 500, or
+ * in serverless offline a 200 carrying a stack trace).
+ *
  * @example export const handler = httpHandler(async (event) => json(200, { ok: true }));
  * @example export const handler = httpHandler(async (event, context) => …context.principal…, { auth: 'write', jsonBody: true });
  */
@@ -15,7 +20,9 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ZodType } from 'zod';
 import { getConfig } from '../config.js';
-import { AppError, ValidationError } from '../errors.js';
+import { withBoundedWaits } from '../db/bounded-waits.js';
+import { isConnectionError } from '../db/pool.js';
+import { AppError, DependencyError, ValidationError } from '../errors.js';
 import { closePoolAfterLocalInvoke } from '../local-invoke.js';
 import { logger } from '../log.js';
 import { authenticate, type Permission, type Principal } from './auth.js';
@@ -33,21 +40,34 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
+/**
+ * The error as the API reports it: ours as it is; a failure of the database connection that arrived unwrapped (code
+ * that called the driver directly) as the DependencyError it is (503); anything else stays unexpected (500).
+ */
+function classify(error: unknown): unknown {
+  if (error instanceof AppError || !isConnectionError(error)) return error;
+  return new DependencyError('database unreachable', { cause: error });
+}
+
 /** Maps any error to a response. Only 4xx messages reach the client; 5xx say nothing but a request id. */
-export function errorResponse(error: unknown, requestId: string): HttpResult {
+export function errorResponse(raw: unknown, requestId: string): HttpResult {
+  const error = classify(raw);
   if (error instanceof AppError && error.status < 500) {
     const problems =
       error instanceof ValidationError && error.problems.length > 0 ? { problems: error.problems } : {};
     return json(error.status, { error: { code: error.code, message: error.message, ...problems } });
   }
+  return json(error instanceof AppError ? error.status : 500, { error: serverError(error, requestId) });
+}
+
+/** The `error` member of a 5xx answer: a stable code, a fixed message and the request id — nothing of the failure. */
+export function serverError(error: unknown, requestId: string) {
   const status = error instanceof AppError ? error.status : 500;
-  return json(status, {
-    error: {
-      code: error instanceof AppError ? error.code : 'internal_error',
-      message: status === 503 ? 'A dependency is unavailable; try again shortly' : 'Internal server error',
-      requestId,
-    },
-  });
+  return {
+    code: error instanceof AppError ? error.code : 'internal_error',
+    message: status === 503 ? 'A dependency is unavailable; try again shortly' : 'Internal server error',
+    requestId,
+  };
 }
 
 /**
@@ -126,16 +146,31 @@ export interface HttpOptions {
   maxBodyBytes?: number;
 }
 
+/**
+ * How long before the function's timeout a request still running is answered 503: room for Lambda (or serverless
+ * offline, whose clock starts a little before the handler's) to send the answer, on a busy machine too.
+ */
+const ANSWER_MARGIN_MS = 1_000;
+
+function outOfTime(): never {
+  throw new DependencyError(
+    `the request was still running ${ANSWER_MARGIN_MS} ms before the function's timeout`,
+  );
+}
+
 export function httpHandler(lambda: HttpLambda, options: HttpOptions = {}) {
   const { auth, jsonBody = false, maxBodyBytes = MAX_BODY_BYTES } = options;
   getConfig(); // a bad environment fails the cold start, naming the variable
-  return middy<HttpEvent, HttpResult, Error, HttpContext>()
+  return middy<HttpEvent, HttpResult, Error, HttpContext>({
+    timeoutEarlyInMillis: ANSWER_MARGIN_MS,
+    timeoutEarlyResponse: outOfTime,
+  })
     .use(closePoolAfterLocalInvoke()) // `serverless invoke local` exits once the response is out
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(httpHeaderNormalizer())
     .use({
       onError: async (request) => {
-        const { error } = request;
+        const error = classify(request.error);
         const status = error instanceof AppError ? error.status : 500;
         if (status >= 500) {
           logger.error('request failed', { error: error as Error, route: request.event.routeKey });
@@ -149,5 +184,5 @@ export function httpHandler(lambda: HttpLambda, options: HttpOptions = {}) {
         if (jsonBody) request.context.jsonBody = parseJsonBody(request.event, maxBodyBytes);
       },
     })
-    .handler(lambda);
+    .handler((event, context) => withBoundedWaits(() => lambda(event, context)));
 }

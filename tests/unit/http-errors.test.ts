@@ -40,6 +40,25 @@ describe('errorResponse', () => {
     expect(r.body).not.toContain('10.0.0.5');
   });
 
+  it('maps a failed database connection that arrives unwrapped to the same 503, and a failed statement to 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:3306'), {
+      code: 'ECONNREFUSED',
+      fatal: true,
+    });
+    const r = errorResponse(refused, 'req-4');
+    expect(r.statusCode).toBe(503);
+    expect(bodyOf(r).error).toEqual({
+      code: 'dependency_unavailable',
+      message: 'A dependency is unavailable; try again shortly',
+      requestId: 'req-4',
+    });
+    const duplicate = Object.assign(new Error("Duplicate entry '7' for key 'PRIMARY'"), {
+      code: 'ER_DUP_ENTRY',
+      sqlState: '23000',
+    });
+    expect(errorResponse(duplicate, 'req-5').statusCode).toBe(500);
+  });
+
   it('answers 500 for an error that is not one of ours, whatever status it claims', () => {
     const error = Object.assign(new Error('Invalid or malformed JSON was provided'), {
       statusCode: 415,
