@@ -114,8 +114,15 @@ describe('seed and scan exclusion', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const first = withNamedLock(SCAN_LOCK, () => held);
-    await new Promise((r) => setTimeout(r, 200));
+    let taken!: () => void;
+    const holding = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
+    const first = withNamedLock(SCAN_LOCK, () => {
+      taken();
+      return held;
+    });
+    await holding; // the first scan holds the lock before the second one asks
     const second = await runScan();
     release();
     await first;
