@@ -23,6 +23,7 @@ import { getConfig } from '../lib/config.js';
 import { settingsFromUrl } from '../lib/db/settings.js';
 import { LOCAL_DEV_KEYS } from '../lib/http/auth.js';
 import { freePort } from '../scripts/local/database.js';
+import { stopProcessGroup } from '../scripts/local/process-group.js';
 import { percentile } from './lib.js';
 
 export const description =
@@ -221,12 +222,7 @@ async function startStack(checkout: string, mysqlUrl: string): Promise<Stack> {
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid, 'SIGINT');
-    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
+    await stopProcessGroup(child, 20_000);
     file.end();
   };
   const deadline = Date.now() + 300_000;

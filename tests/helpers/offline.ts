@@ -13,6 +13,7 @@ import {
   startHttpGate,
   warmUp,
 } from '../../scripts/local/http-gate.js';
+import { stopProcessGroup } from '../../scripts/local/process-group.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -50,14 +51,7 @@ export async function startOffline(
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid, 'SIGINT');
-    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopProcessGroup(child, 5_000);
   const deadline = Date.now() + timeoutMs;
   while (!/Server ready/.test(output)) {
     if (child.exitCode !== null) throw new Error(`serverless offline exited (${child.exitCode}):\n${output}`);
