@@ -4,6 +4,7 @@
  */
 import { clientBaseline } from './client-baseline.js';
 import { dormantReactivation } from './dormant-reactivation.js';
+import { fanOut } from './fan-out.js';
 import { highAmount } from './high-amount.js';
 import { rapidTransfers } from './rapid-transfers.js';
 import type { Rule, RuleSettings } from './rule.js';
@@ -19,6 +20,7 @@ export const RULES = [
   unusualLocation,
   structuring,
   dormantReactivation,
+  fanOut,
 ] as const;
 
 type Registered = (typeof RULES)[number];

@@ -53,6 +53,7 @@ describe('detection engine', () => {
         'structuring',
         'unusual-location',
         'dormant-reactivation',
+        'fan-out',
       ]),
     );
     for (const cuts of [[41], [43, 44], [50], [48, 49, 50, 51], [53]]) {
