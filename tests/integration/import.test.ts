@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { query } from '../../lib/db/pool.js';
+import { resolveDbSettings } from '../../lib/db/settings.js';
+import { readAmlsim } from '../../lib/import/amlsim.js';
+import { loadImport } from '../../lib/import/load.js';
+import { clientRow, ibanOf, importRows } from '../../lib/import/rows.js';
+
+const FIXTURES = 'tests/fixtures/import';
+const START = new Date('2025-01-01T00:00:00Z');
+
+async function counts(): Promise<Record<string, number>> {
+  const [row] = await query<Record<string, number>>(
+    `SELECT (SELECT COUNT(*) FROM clients) AS clients, (SELECT COUNT(*) FROM accounts) AS accounts,
+            (SELECT COUNT(*) FROM transactions) AS transactions, (SELECT COUNT(*) FROM anomaly_labels) AS labels`,
+  );
+  return Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v)]));
+}
+
+describe('import', () => {
+  it('names each bad AMLSim line with its file, line and reason', async () => {
+    const data = await readAmlsim(`${FIXTURES}/amlsim-bad`);
+    expect(data.bad).toEqual([
+      { file: 'transactions.csv', line: 3, reason: 'targetNodeId 9 is not in nodes.csv' },
+      { file: 'transactions.csv', line: 4, reason: 'a transfer from account 1 to itself' },
+      { file: 'transactions.csv', line: 5, reason: 'value "abc" is not a positive amount' },
+    ]);
+    expect(data.transfers).toHaveLength(2);
+  });
+
+  it('leaves the database as it was when the load fails half-way', async () => {
+    const data = await readAmlsim(`${FIXTURES}/amlsim`);
+    const before = await counts();
+    const failing = loadImport(await resolveDbSettings(), {
+      makeRows: (types) => {
+        const rows = importRows(data, START, types);
+        const good = [...rows.transactions];
+        function* halfThenFail() {
+          yield* good.slice(0, 3);
+          throw new Error('the file broke off');
+        }
+        return {
+          clients: [...data.accounts.values()].map((a) => clientRow(a, START)),
+          rows: { ...rows, transactions: { [Symbol.iterator]: halfThenFail } },
+        };
+      },
+    });
+    await expect(failing).rejects.toThrow();
+    expect(await counts()).toEqual(before);
+  });
+
+  it('loads an AMLSim folder: a debit and a credit per transfer, every fraud-account row labelled', async () => {
+    const data = await readAmlsim(`${FIXTURES}/amlsim`);
+    const loaded = await loadImport(await resolveDbSettings(), {
+      makeRows: (types) => ({
+        clients: [...data.accounts.values()].map((a) => clientRow(a, START)),
+        rows: importRows(data, START, types),
+      }),
+    });
+    expect(loaded).toEqual({ clients: 5, accounts: 5, transactions: 12, anomaly_labels: 5 });
+    const pair = await query<{ account_id: number; amount: string; type: string; recipient_account: string }>(
+      `SELECT t.account_id, t.amount, tt.type, t.recipient_account FROM transactions t
+         JOIN transaction_types tt ON tt.id = t.transaction_type_id WHERE t.id IN (1, 2) ORDER BY t.id`,
+    );
+    expect(pair).toEqual([
+      { account_id: 1, amount: '-10.00', type: 'outgoing transfer', recipient_account: ibanOf(1) },
+      { account_id: 2, amount: '10.00', type: 'incoming transfer', recipient_account: ibanOf(0) },
+    ]);
+    const episodes = await query<{ episode_id: number; kind: string; n: number }>(
+      'SELECT episode_id, kind, COUNT(*) AS n FROM anomaly_labels GROUP BY episode_id, kind ORDER BY episode_id',
+    );
+    expect(episodes.map((e) => [e.episode_id, e.kind, Number(e.n)])).toEqual([
+      [2, 'amlsim-fan-in', 3],
+      [4, 'amlsim-fan-in', 2],
+    ]);
+    const [dated] = await query<{ unordered: number }>(
+      'SELECT COUNT(*) AS unordered FROM transactions a JOIN transactions b ON b.id = a.id + 1 WHERE b.date < a.date',
+    );
+    expect(Number(dated?.unordered)).toBe(0);
+  });
+
+  it('refuses a database that already holds a bank, changing nothing', async () => {
+    const data = await readAmlsim(`${FIXTURES}/amlsim`);
+    const before = await counts();
+    await expect(
+      loadImport(await resolveDbSettings(), {
+        makeRows: (types) => ({ clients: [], rows: importRows(data, START, types) }),
+      }),
+    ).rejects.toThrow(/already holds a bank/);
+    expect(await counts()).toEqual(before);
+  });
+});
