@@ -7,6 +7,7 @@ import { dormantReactivation } from './dormant-reactivation.js';
 import { fanOut } from './fan-out.js';
 import { highAmount } from './high-amount.js';
 import { rapidTransfers } from './rapid-transfers.js';
+import { repeatedCounterparty } from './repeated-counterparty.js';
 import type { Rule, RuleSettings } from './rule.js';
 import { structuring } from './structuring.js';
 import { unusualLocation } from './unusual-location.js';
@@ -21,6 +22,7 @@ export const RULES = [
   structuring,
   dormantReactivation,
   fanOut,
+  repeatedCounterparty,
 ] as const;
 
 type Registered = (typeof RULES)[number];

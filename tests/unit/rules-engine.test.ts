@@ -54,6 +54,7 @@ describe('detection engine', () => {
         'unusual-location',
         'dormant-reactivation',
         'fan-out',
+        'repeated-counterparty',
       ]),
     );
     for (const cuts of [[41], [43, 44], [50], [48, 49, 50, 51], [53]]) {
@@ -63,7 +64,9 @@ describe('detection engine', () => {
 
   it('hands out a transaction once, with the findings of every rule, only after its burst and its series have closed', () => {
     const ctx = context(population);
-    const d = new ClientDetector(1, 'DE', rules, ctx);
+    // Without the rule that holds every payment to a recipient for its 6-hour window (the burst and series are the point).
+    const held = { ...rules['repeated-counterparty'], enabled: false };
+    const d = new ClientDetector(1, 'DE', { ...rules, 'repeated-counterparty': held }, ctx);
     d.describeAccount({ id: 1, currency: 'EUR', openedAt: T0 - DAYS });
     const settled: Settled[] = [];
     const big = txn({ amount: -5_000, minutes: 0, recipient: 'DE01' });

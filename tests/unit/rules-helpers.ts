@@ -85,7 +85,10 @@ export function findingsOf<Id extends RuleId>(
   return detectTimeline(tl, { ...context(), ...ctx }, rules as unknown as RulesConfig);
 }
 
-/** A client's year: routine debits, then a spike, a burst, a structuring day, a payment abroad, a long silence and a reactivation. */
+/**
+ * A client's year: routine debits, then a spike, a burst, a structuring day whose deposits are sent on within hours in
+ * three near-equal parts to one recipient, a payment abroad, a long silence and a reactivation.
+ */
 export function eventfulYear(): Txn[] {
   const routine = history(40, 50, { recipient: 'DE89370400440532013000' });
   const spike = txn({ amount: -5_000, days: 1, recipient: 'DE89370400440532013000' });
@@ -101,12 +104,16 @@ export function eventfulYear(): Txn[] {
   const structuring = [9_500, 9_700, 9_900].map((amount, i) =>
     txn({ amount, days: 3, minutes: 60 * i, type: 'deposit' }),
   );
+  // The structuring day's deposits sent on within hours, in three near-equal parts to one recipient.
+  const layering = [0, 1, 2].map((i) =>
+    txn({ amount: -9_600, days: 3, minutes: 240 + 30 * i, recipient: 'DE44500105175407324931' }),
+  );
   const abroad = txn({ amount: -300, days: 4, recipient: 'MT84MALT011000012345MTLCAST001S' });
   const reactivated = [
     txn({ amount: -400, days: 250, balanceAfter: 600 }),
     txn({ amount: -500, days: 251, balanceAfter: 100 }),
   ];
-  return [...routine, spike, ...burst, ...structuring, abroad, ...reactivated];
+  return [...routine, spike, ...burst, ...structuring, ...layering, abroad, ...reactivated];
 }
 
 /** Ordinary EUR debits of 10–209 in T0's month: the population the amount percentiles come from. */
