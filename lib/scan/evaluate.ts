@@ -2,10 +2,15 @@
  * Detection quality against the seeder's ground truth (table anomaly_labels: transaction_id, episode_id, kind,
  * suspicious). Only this module reads that table — the detector never does.
  *
- * A transaction's level is the highest risk_level of its system alerts. Per injected kind: recall of episodes (an
- * episode counts as caught when at least one of its transactions is at Medium or above — the analyst is led to the
- * episode) and of transactions (every labelled transaction at Medium or above). Precision of High: of all
- * transactions with a High alert, the share labelled suspicious. Decoys: their highest level (target: Low).
+ * A transaction's level is the highest risk_level of its system alerts. The kinds are those present in the table
+ * (data imported from elsewhere brings its own): a kind of ANOMALY_KINDS is suspicious and one of DECOY_KINDS is not;
+ * any other kind is suspicious when its rows say suspicious = 1. Per kind: recall of episodes (an episode counts as
+ * caught when at least one of its transactions is at Medium or above — the analyst is led to the episode), of
+ * clients (a client of an episode — the owner of one of its labelled transactions' accounts — counts as caught when
+ * one of its own labelled transactions in that episode is at Medium or above; an episode spanning several clients
+ * counts each) and of transactions (every labelled transaction at Medium or above). Precision of High and of
+ * Medium or above: of all transactions with such an alert, the share labelled suspicious. Decoys: their highest
+ * level (target: Low). Load: transactions whose highest system alert is Low, Medium or High, per 1 000 transactions.
  */
 
 import { query } from '../db/pool.js';
@@ -19,6 +24,9 @@ export interface KindQuality {
   transactions: number;
   /** Episodes with a transaction at ≥ Medium / episodes. */
   episodeRecall: number;
+  /** (episode, client) pairs, and the share with one of the client's labelled transactions at ≥ Medium. */
+  clients: number;
+  clientRecall: number;
   /** Labelled transactions at ≥ Medium / labelled transactions. */
   transactionRecall: number;
   /** Labelled transactions at High / labelled transactions. */
@@ -35,9 +43,48 @@ export interface Evaluation {
   high: { transactions: number; suspicious: number; precision: number };
   mediumOrAbove: { transactions: number; suspicious: number; precision: number };
   alertedTransactions: number;
+  /** All transactions, and those whose highest system alert is each level, per 1 000 of them. */
+  totalTransactions: number;
+  perThousand: { Low: number; Medium: number; High: number };
 }
 
 const LEVELS = ['none', 'Low', 'Medium', 'High'] as const;
+
+/** One kind's labelled transactions: highest level per episode, per (episode, client) and per transaction. */
+interface KindRows {
+  /** Some row says suspicious = 1 (decides for kinds outside ANOMALY_KINDS / DECOY_KINDS). */
+  flagged: boolean;
+  episodes: Map<string, number>;
+  clients: Map<string, number>;
+  levels: number[];
+}
+
+const ratio = (n: number, d: number) => (d === 0 ? Number.NaN : n / d);
+const atLeast = (levels: Iterable<number>, min: number) => [...levels].filter((l) => l >= min).length;
+
+/** Whether a kind is suspicious: by the known lists, else by what its rows say. */
+function isSuspicious(kind: string, flagged: boolean): boolean {
+  if ((ANOMALY_KINDS as readonly string[]).includes(kind)) return true;
+  if ((DECOY_KINDS as readonly string[]).includes(kind)) return false;
+  return flagged;
+}
+
+function kindQuality(kind: string, k: KindRows): KindQuality {
+  return {
+    kind,
+    suspicious: isSuspicious(kind, k.flagged),
+    episodes: k.episodes.size,
+    transactions: k.levels.length,
+    episodeRecall: ratio(atLeast(k.episodes.values(), 2), k.episodes.size),
+    clients: k.clients.size,
+    clientRecall: ratio(atLeast(k.clients.values(), 2), k.clients.size),
+    transactionRecall: ratio(atLeast(k.levels, 2), k.levels.length),
+    highRecall: ratio(atLeast(k.levels, 3), k.levels.length),
+    anyRecall: ratio(atLeast(k.levels, 1), k.levels.length),
+    maxRisk: LEVELS[Math.max(0, ...k.levels)] ?? 'none',
+    aboveLow: atLeast(k.levels, 2),
+  };
+}
 
 export async function evaluateDetection(): Promise<Evaluation> {
   const [table] = await query<{ n: number }>(
@@ -55,39 +102,31 @@ export async function evaluateDetection(): Promise<Evaluation> {
     kind: string;
     suspicious: number;
     episode_id: string | number;
+    client_id: string | number | null;
     level: number;
-  }>(`SELECT l.kind, l.suspicious, l.episode_id, ${levelSql} AS level FROM anomaly_labels l`);
-  const kinds = new Map<string, { suspicious: boolean; episodes: Map<string, number>; levels: number[] }>();
+  }>(
+    `SELECT l.kind, l.suspicious, l.episode_id, a.client_id, ${levelSql} AS level FROM anomaly_labels l
+       LEFT JOIN transactions t ON t.id = l.transaction_id LEFT JOIN accounts a ON a.id = t.account_id`,
+  );
+  const kinds = new Map<string, KindRows>();
   for (const row of labelled) {
     let k = kinds.get(row.kind);
     if (!k) {
-      k = { suspicious: Number(row.suspicious) === 1, episodes: new Map(), levels: [] };
+      k = { flagged: false, episodes: new Map(), clients: new Map(), levels: [] };
       kinds.set(row.kind, k);
     }
+    if (Number(row.suspicious) === 1) k.flagged = true;
     const level = Number(row.level);
     const episode = String(row.episode_id);
+    const client = `${episode}/${String(row.client_id)}`;
     k.episodes.set(episode, Math.max(k.episodes.get(episode) ?? 0, level));
+    k.clients.set(client, Math.max(k.clients.get(client) ?? 0, level));
     k.levels.push(level);
   }
   const order = [...ANOMALY_KINDS, ...DECOY_KINDS] as string[];
-  const names = [...kinds.keys()].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
-  const ratio = (n: number, d: number) => (d === 0 ? Number.NaN : n / d);
-  const result: KindQuality[] = names.map((kind) => {
-    const k = kinds.get(kind) as { suspicious: boolean; episodes: Map<string, number>; levels: number[] };
-    const episodes = [...k.episodes.values()];
-    return {
-      kind,
-      suspicious: k.suspicious,
-      episodes: episodes.length,
-      transactions: k.levels.length,
-      episodeRecall: ratio(episodes.filter((l) => l >= 2).length, episodes.length),
-      transactionRecall: ratio(k.levels.filter((l) => l >= 2).length, k.levels.length),
-      highRecall: ratio(k.levels.filter((l) => l >= 3).length, k.levels.length),
-      anyRecall: ratio(k.levels.filter((l) => l >= 1).length, k.levels.length),
-      maxRisk: LEVELS[Math.max(0, ...k.levels)] ?? 'none',
-      aboveLow: k.levels.filter((l) => l >= 2).length,
-    };
-  });
+  const rank = (kind: string) => order.indexOf(kind) + 1 || order.length + 1;
+  const names = [...kinds.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const result = names.map((kind) => kindQuality(kind, kinds.get(kind) as KindRows));
   const flagged = await query<{ level: number; suspicious: number | null }>(
     `SELECT MAX(FIELD(al.risk_level, 'Low', 'Medium', 'High')) AS level,
        (SELECT MAX(l.suspicious) FROM anomaly_labels l WHERE l.transaction_id = al.transaction_id) AS suspicious
@@ -98,11 +137,17 @@ export async function evaluateDetection(): Promise<Evaluation> {
     const suspicious = rows.filter((r) => Number(r.suspicious) === 1).length;
     return { transactions: rows.length, suspicious, precision: ratio(suspicious, rows.length) };
   };
+  const [total] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM transactions');
+  const totalTransactions = Number(total?.n ?? 0);
+  const perThousand = (level: number) =>
+    (flagged.filter((r) => Number(r.level) === level).length * 1000) / Math.max(1, totalTransactions);
   return {
     kinds: result,
     high: precisionAt(3),
     mediumOrAbove: precisionAt(2),
     alertedTransactions: flagged.length,
+    totalTransactions,
+    perThousand: { Low: perThousand(1), Medium: perThousand(2), High: perThousand(3) },
   };
 }
 
@@ -112,12 +157,12 @@ const pct = (x: number) => (Number.isNaN(x) ? '   n/a' : `${(x * 100).toFixed(1)
 export function formatEvaluation(e: Evaluation): string {
   const lines: string[] = [];
   lines.push(
-    `| kind | episodes | txns | episode recall ≥Medium | txn recall ≥Medium | txn recall High | any alert | max risk |`,
+    `| kind | episodes | clients | txns | episode recall ≥Medium | client recall ≥Medium | txn recall ≥Medium | txn recall High | any alert | max risk |`,
   );
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const k of e.kinds) {
     lines.push(
-      `| ${k.kind}${k.suspicious ? '' : ' (decoy)'} | ${k.episodes} | ${k.transactions} | ${pct(k.episodeRecall)} | ${pct(k.transactionRecall)} | ${pct(k.highRecall)} | ${pct(k.anyRecall)} | ${k.maxRisk} |`,
+      `| ${k.kind}${k.suspicious ? '' : ' (decoy)'} | ${k.episodes} | ${k.clients} | ${k.transactions} | ${pct(k.episodeRecall)} | ${pct(k.clientRecall)} | ${pct(k.transactionRecall)} | ${pct(k.highRecall)} | ${pct(k.anyRecall)} | ${k.maxRisk} |`,
     );
   }
   lines.push('');
@@ -134,5 +179,9 @@ export function formatEvaluation(e: Evaluation): string {
     );
   }
   lines.push(`Transactions with any system alert: ${e.alertedTransactions}`);
+  const rate = (x: number) => x.toFixed(1);
+  lines.push(
+    `Alerted transactions per 1 000 (by highest system alert), of ${e.totalTransactions}: Low ${rate(e.perThousand.Low)}, Medium ${rate(e.perThousand.Medium)}, High ${rate(e.perThousand.High)}`,
+  );
   return lines.join('\n');
 }
