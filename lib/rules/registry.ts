@@ -6,6 +6,7 @@ import { clientBaseline } from './client-baseline.js';
 import { dormantReactivation } from './dormant-reactivation.js';
 import { fanOut } from './fan-out.js';
 import { highAmount } from './high-amount.js';
+import { passThrough } from './pass-through.js';
 import { rapidTransfers } from './rapid-transfers.js';
 import { repeatedCounterparty } from './repeated-counterparty.js';
 import type { Rule, RuleSettings } from './rule.js';
@@ -23,6 +24,7 @@ export const RULES = [
   dormantReactivation,
   fanOut,
   repeatedCounterparty,
+  passThrough,
 ] as const;
 
 type Registered = (typeof RULES)[number];

@@ -55,6 +55,7 @@ describe('detection engine', () => {
         'dormant-reactivation',
         'fan-out',
         'repeated-counterparty',
+        'pass-through',
       ]),
     );
     for (const cuts of [[41], [43, 44], [50], [48, 49, 50, 51], [53]]) {
@@ -64,9 +65,18 @@ describe('detection engine', () => {
 
   it('hands out a transaction once, with the findings of every rule, only after its burst and its series have closed', () => {
     const ctx = context(population);
-    // Without the rule that holds every payment to a recipient for its 6-hour window (the burst and series are the point).
-    const held = { ...rules['repeated-counterparty'], enabled: false };
-    const d = new ClientDetector(1, 'DE', { ...rules, 'repeated-counterparty': held }, ctx);
+    // Without the rules that hold every payment for their windows of hours (the burst and the series are the point).
+    const off = { enabled: false };
+    const d = new ClientDetector(
+      1,
+      'DE',
+      {
+        ...rules,
+        'repeated-counterparty': { ...rules['repeated-counterparty'], ...off },
+        'pass-through': { ...rules['pass-through'], ...off },
+      },
+      ctx,
+    );
     d.describeAccount({ id: 1, currency: 'EUR', openedAt: T0 - DAYS });
     const settled: Settled[] = [];
     const big = txn({ amount: -5_000, minutes: 0, recipient: 'DE01' });

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULES_CONFIG } from '../../lib/rules/config.js';
+import type { Txn } from '../../lib/rules/types.js';
+import { context, findingsOf, population, timeline, txn } from './rules-helpers.js';
+
+const cfg = DEFAULT_RULES_CONFIG['pass-through'];
+const ctx = context(population);
+const find = (txns: Txn[], c = ctx) => findingsOf('pass-through', timeline(txns), cfg, c);
+const hours = cfg.windowHours * 60;
+/** 5 000 received, then `out` sent on in two halves, the last `lastMinutes` after the credit. */
+const layering = (out: number, lastMinutes: number, fields: Partial<Txn> = {}) => [
+  txn({ amount: 5_000, ...fields }),
+  txn({ amount: -out / 2, minutes: 30, recipient: 'DE44500105175407324931', ...fields }),
+  txn({ amount: -out / 2, minutes: lastMinutes, recipient: 'DE44500105175407324932', ...fields }),
+];
+
+describe('pass-through', () => {
+  it('finds nothing in an empty timeline or in one credit', () => {
+    expect(find([])).toEqual([]);
+    expect(find([txn({ amount: 5_000 })])).toEqual([]);
+  });
+
+  it(`flags money sent on within exactly ${cfg.windowHours} hours at exactly ${cfg.tolerance * 100} % less than received`, () => {
+    const txns = layering(5_000 * (1 - cfg.tolerance), hours);
+    const findings = find(txns);
+    expect(findings.map((f) => f.transactionId)).toEqual(txns.map((t) => t.id));
+    expect(findings[0]?.score).toBe(cfg.baseScore);
+    expect(findings[0]?.related).toEqual(txns.slice(1).map((t) => t.id));
+    expect(findings[0]?.evidence).toMatchObject({ received: 5_000, sentOn: 4_500, balanceBefore: null });
+  });
+
+  it('does not flag a little less sent on, a debit one minute outside the window, or no population to size it', () => {
+    expect(find(layering(4_490, 60))).toEqual([]);
+    expect(find(layering(5_000, hours + 1))).toEqual([]);
+    expect(find(layering(5_000, 60), context())).toEqual([]);
+  });
+
+  it('scores higher when the balance before the credit was small', () => {
+    const [credit, ...debits] = layering(5_000, 60);
+    const findings = find([{ ...(credit as Txn), balanceAfter: 5_500 }, ...debits]);
+    expect(findings[0]?.score).toBe(cfg.baseScore + cfg.lowBalanceBonus);
+    expect(findings[0]?.evidence).toMatchObject({ balanceBefore: 500 });
+    const [rich, ...rest] = layering(5_000, 60);
+    expect(find([{ ...(rich as Txn), balanceAfter: 50_000 }, ...rest])[0]?.score).toBe(cfg.baseScore);
+  });
+
+  it('does not take a sweep between the client’s own accounts for a pass-through', () => {
+    const salary = txn({ amount: 5_000, accountId: 1 });
+    const sweep = [
+      txn({ amount: -5_000, minutes: 60, accountId: 1 }),
+      txn({ amount: 5_000, minutes: 60, accountId: 2 }),
+    ];
+    expect(find([salary, ...sweep])).toEqual([]);
+  });
+
+  it('keeps currencies apart and counts ties in time', () => {
+    const mixed = layering(5_000, 0).map((t, i) => (i === 2 ? { ...t, currency: 'PLN' } : t));
+    expect(find(mixed)).toEqual([]);
+    expect(find(layering(5_000, 0))).toHaveLength(3);
+  });
+});
