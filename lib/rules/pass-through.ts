@@ -6,8 +6,9 @@
  * one account and pays out from another as readily as from the same one. Money the client moves between its own
  * accounts (a sweep: a debit on one account and a credit of the same amount on another within `ownMoveMinutes`) is
  * neither received nor sent: both sides are left out, so a sweep alone never fires. When the balance before the
- * anchor is known and at most `lowBalanceShare` of the flow (the account held little before the money came), the
- * score is higher; imported data without balances is judged on the flow alone.
+ * anchor is known: above `maxBalanceShare` of the flow the account is no conduit (nothing is found); at most
+ * `lowBalanceShare` of it (the account held little before the money came) the score is higher. Imported data without
+ * balances is judged on the flow alone.
  */
 import { defineRule, type Judging } from './rule.js';
 import { restoreTxns, type StateReader, type StateWriter, saveTxns } from './state-codec.js';
@@ -22,8 +23,10 @@ export interface PassThroughConfig {
   tolerance: number;
   /** A debit and a credit of the same amount on two of the client's accounts this close in time are one own move. */
   ownMoveMinutes: number;
-  /** The balance before the anchor is "small" at or below this share of the flow. */
+  /** The balance before the anchor is "small" at or below this share of the flow (the score is higher)… */
   lowBalanceShare: number;
+  /** …and above this share the account is no conduit (the money sent on may be its own savings): no finding. */
+  maxBalanceShare: number;
   baseScore: number;
   lowBalanceBonus: number;
 }
@@ -34,8 +37,9 @@ const DEFAULTS: PassThroughConfig = {
   tolerance: 0.1,
   ownMoveMinutes: 5,
   lowBalanceShare: 0.2,
-  baseScore: 50,
-  lowBalanceBonus: 15,
+  maxBalanceShare: 1,
+  baseScore: 45,
+  lowBalanceBonus: 20,
 };
 
 /** At most this many transactions are kept (a client booking more within a window has its oldest anchors judged early). */
@@ -117,6 +121,7 @@ class FlowWindow {
     }
     if (debits < (1 - cfg.tolerance) * credits || debits > (1 + cfg.tolerance) * credits) return;
     const before = anchor.balanceAfter === null ? null : anchor.balanceAfter - anchor.amount;
+    if (before !== null && before > cfg.maxBalanceShare * credits) return;
     const low = before !== null && before <= cfg.lowBalanceShare * credits;
     const score = cfg.baseScore + (low ? cfg.lowBalanceBonus : 0);
     const ids = members.map((i) => (this.items[i] as EpisodeTxn).id);

@@ -35,13 +35,16 @@ describe('pass-through', () => {
     expect(find(layering(5_000, 60), context())).toEqual([]);
   });
 
-  it('scores higher when the balance before the credit was small', () => {
+  it('scores higher when the balance before the credit was small, and finds nothing when it was above the flow', () => {
     const [credit, ...debits] = layering(5_000, 60);
     const findings = find([{ ...(credit as Txn), balanceAfter: 5_500 }, ...debits]);
     expect(findings[0]?.score).toBe(cfg.baseScore + cfg.lowBalanceBonus);
     expect(findings[0]?.evidence).toMatchObject({ balanceBefore: 500 });
+    const [some, ...others] = layering(5_000, 60);
+    const atMost = 5_000 + cfg.maxBalanceShare * 5_000;
+    expect(find([{ ...(some as Txn), balanceAfter: atMost }, ...others])[0]?.score).toBe(cfg.baseScore);
     const [rich, ...rest] = layering(5_000, 60);
-    expect(find([{ ...(rich as Txn), balanceAfter: 50_000 }, ...rest])[0]?.score).toBe(cfg.baseScore);
+    expect(find([{ ...(rich as Txn), balanceAfter: atMost + 0.01 }, ...rest])).toEqual([]);
   });
 
   it('does not take a sweep between the client’s own accounts for a pass-through', () => {
