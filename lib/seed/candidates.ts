@@ -1,6 +1,7 @@
 /**
  * The candidate rows of one day of traffic (lib/seed/traffic.ts): an account's opening row, a regular row (its type,
- * title, recipient and amount in units) and an injected episode's row. A candidate's amount becomes final, in cents,
+ * title, recipient and amount in units), the credit side of a transfer between two of the bank's accounts, and an
+ * injected episode's row. A candidate's amount becomes final, in cents,
  * only when it is booked against the account's running balance.
  *
  * Every choice draws from the random stream it is given, in a fixed order: the same seed gives the same rows.
@@ -25,6 +26,7 @@ import {
   T_OUTGOING,
   T_STANDING,
   TRANSFER_TITLES,
+  toCents,
 } from './model.js';
 import { type Accounts, ALL_COUNTRIES, CURRENCIES } from './population.js';
 import { Random } from './random.js';
@@ -35,9 +37,25 @@ export enum Kind {
   Episode = 2,
 }
 
-/** One row before its amount is final. A class, so every candidate has the same hidden shape (hot path). */
+/**
+ * One row before its amount is final. A class, so every candidate has the same hidden shape (hot path).
+ *
+ * A row may take its amount from another (`source`, booked before it): the credit of a transfer between two of the
+ * bank's accounts mirrors its debit, and a row that sends money on forwards part of what came in (× `factor`, in
+ * its own account's currency). An episode's row may instead pay out `share` of what the episode's `collect` rows
+ * brought in (lib/seed/network-episodes.ts).
+ */
 export class Candidate {
   seq = 0;
+  /** The bank's account this debit pays (its credit is a row of its own), or -1. */
+  peer = -1;
+  source: Candidate | null = null;
+  factor = 1;
+  share = 0;
+  collect = false;
+  /** Set when the row is finalised: its amount in cents (positive) and status. */
+  cents = 0;
+  status = '';
   constructor(
     public sec: number,
     public acc: number,
@@ -92,17 +110,64 @@ export function episodeCandidate(
   );
 }
 
-function transferRecipient(a: Accounts, k: number, rng: Random): string {
+/**
+ * The recipient of a regular transfer from account `k`: ~72 % another domestic bank, ~14 % an account of ours that
+ * may book that day (`peerOk`; it then gets the matching credit, see `mirrorCandidate`), the rest the client's usual
+ * foreign country.
+ */
+function assignRecipient(c: Candidate, a: Accounts, k: number, rng: Random, peerOk: (x: number) => boolean) {
   const home = ALL_COUNTRIES[a.country[k] as number] as string;
   const r = rng.next();
-  if (r < 0.72) return otherIban(home, rng);
-  if (r < 0.86) {
+  if (r < 0.72) c.recipient = otherIban(home, rng);
+  else if (r < 0.86) {
     const other = rng.int(0, a.count - 1);
-    if (other !== k) return a.iban[other] as string;
-    return otherIban(home, rng);
+    if (other !== k && peerOk(other)) {
+      c.peer = other;
+      c.recipient = a.iban[other] as string;
+    } else c.recipient = otherIban(home, rng);
+  } else {
+    const foreign = a.usualForeign[k] as number;
+    c.recipient = otherIban(foreign >= 0 ? (ALL_COUNTRIES[foreign] as string) : home, rng);
   }
-  const foreign = a.usualForeign[k] as number;
-  return foreign >= 0 ? otherIban(ALL_COUNTRIES[foreign] as string, rng) : otherIban(home, rng);
+}
+
+/**
+ * The credit on account `acc` of a transfer from another account of the bank (`source`, its debit): an incoming
+ * transfer at the same second, with the debit's title; its amount is the debit's, converted to `acc`'s currency.
+ */
+export function mirrorCandidate(
+  source: Candidate,
+  acc: number,
+  kind: Kind,
+  episode: Episode | undefined,
+  index: number,
+): Candidate {
+  const c = new Candidate(source.sec, acc, kind, T_INCOMING, 0, source.title, null, false, episode, index);
+  c.source = source;
+  return c;
+}
+
+/** `cents` of account `from`'s currency in account `to`'s (rounded to the cent). */
+export function convertCents(a: Accounts, from: number, to: number, cents: number): number {
+  if (a.currency[from] === a.currency[to]) return cents;
+  const rate =
+    currencyFx(CURRENCIES[a.currency[to] as number] as string) /
+    currencyFx(CURRENCIES[a.currency[from] as number] as string);
+  return Math.round(cents * rate);
+}
+
+/**
+ * The amount of a regular credit mirroring a debit (`c.source`): the debit's, converted. When the debit did not go
+ * out after all (cancelled, or turned into a credit because the balance was short) the row stays an ordinary
+ * incoming transfer from another bank (`c.source` is cleared, so its status is drawn as any regular row's).
+ */
+export function mirrorCents(a: Accounts, c: Candidate, rng: Random): number {
+  const source = c.source as Candidate;
+  if (source.peer === c.acc && source.status !== 'cancelled')
+    return Math.max(1, convertCents(a, source.acc, c.acc, source.cents));
+  c.source = null;
+  c.title = rng.pick(INCOMING_TITLES);
+  return toCents((a.income[c.acc] as number) * rng.logNormal(0.08, 1.0));
 }
 
 /**
@@ -117,6 +182,7 @@ export function regularCandidate(
   salary: boolean,
   rng: Random,
   date: Date,
+  peerOk: (x: number) => boolean,
 ): Candidate {
   const accountType = ACCOUNT_TYPES[a.type[k] as number] ?? 'personal';
   const currency = CURRENCIES[a.currency[k] as number] as string;
@@ -159,8 +225,9 @@ export function regularCandidate(
     case T_EXPRESS: {
       const t = rng.pick(TRANSFER_TITLES);
       title = t === 'Invoice payment' ? `Invoice ${date.getUTCFullYear()}/${rng.int(1, 999)}` : t;
-      recipient = transferRecipient(a, k, rng);
-      break;
+      const c = new Candidate(sec, k, Kind.Regular, type, units, title, null, salary, undefined, 0);
+      assignRecipient(c, a, k, rng, peerOk);
+      return c;
     }
     default:
       title = 'Cash withdrawal at branch';

@@ -13,8 +13,17 @@
  * Regular debits never overdraw (they shrink, or become a credit, when the balance is short); injected fraud may.
  */
 import { ANOMALY_KINDS, TRANSACTION_TYPES } from '../domain/bank.js';
-import { type Candidate, episodeCandidate, Kind, openingCandidate, regularCandidate } from './candidates.js';
+import {
+  type Candidate,
+  episodeCandidate,
+  Kind,
+  mirrorCandidate,
+  mirrorCents,
+  openingCandidate,
+  regularCandidate,
+} from './candidates.js';
 import { type Episode, episodeCents, placeEpisode, planEpisodes } from './episodes.js';
+import { otherIban } from './iban.js';
 import {
   ACCOUNT_TYPES,
   cashStep,
@@ -158,7 +167,8 @@ function placeDayEpisodes(plan: TrafficPlan, day: number, rng: Random, add: (c: 
 
 /**
  * Adds up to `want` regular rows on eligible accounts (salaries and other incoming transfers early in the month);
- * returns how many found no eligible account, to carry to the next day.
+ * returns how many found no eligible account, to carry to the next day. A transfer to another account of the bank
+ * takes two of them: its debit and the credit on the recipient's account.
  */
 function addRegularRows(
   plan: TrafficPlan,
@@ -170,6 +180,7 @@ function addRegularRows(
   const { spec, a } = plan;
   const date = new Date(day * DAY_MS);
   const dom = date.getUTCDate();
+  const peerOk = (x: number) => plan.eligible(x, day);
   for (let n = 0; n < want; n++) {
     const k = pickEligible(rng, plan.accountTable, a.count, (x) => plan.eligible(x, day));
     if (k < 0) return want - n;
@@ -179,7 +190,16 @@ function addRegularRows(
     if (accountType === 'personal' && dom <= 4 && rng.chance(0.12)) type = T_INCOMING;
     else type = rng.weightedIndex(mix);
     const salary = type === T_INCOMING && accountType === 'personal' && dom <= 4 && rng.chance(0.7);
-    add(regularCandidate(spec.seed, a, k, type, salary, rng, date));
+    const c = regularCandidate(spec.seed, a, k, type, salary, rng, date, peerOk);
+    add(c);
+    if (c.peer >= 0 && n + 1 < want) {
+      add(mirrorCandidate(c, c.peer, Kind.Regular, undefined, 0));
+      n++;
+    } else if (c.peer >= 0) {
+      // No room left today for its credit: the payee banks elsewhere.
+      c.peer = -1;
+      c.recipient = otherIban(ALL_COUNTRIES[a.country[k] as number] as string, rng);
+    }
   }
   return 0;
 }
@@ -280,12 +300,17 @@ function regularCents(a: Accounts, c: Candidate, rng: Random): number {
   c.type = T_INCOMING;
   c.title = rng.pick(INCOMING_TITLES);
   c.recipient = null;
+  c.peer = -1;
   return toCents(income * rng.logNormal(0.15, 0.6));
 }
 
-/** Pending only in the last two days, some cancelled; openings, salaries and episodes always complete. */
+/**
+ * Pending only in the last two days, some cancelled; openings, salaries and episodes always complete; the credit of
+ * a transfer between two of the bank's accounts has its debit's status.
+ */
 function rowStatus(spec: TrafficSpec, c: Candidate, day: number, rng: Random): string {
   if (c.kind !== Kind.Regular || c.salary) return 'completed';
+  if (c.source) return c.source.status;
   if (day >= spec.toDay - 2 && rng.chance(0.3)) return 'pending';
   if (rng.chance(0.012)) return 'cancelled';
   return 'completed';
@@ -324,10 +349,14 @@ function finalise(
       ? openingCents(a, k, rng)
       : c.kind === Kind.Episode && c.episode
         ? episodeCents(c.episode, c.index, a, k, rng)
-        : regularCents(a, c, rng);
+        : c.source
+          ? mirrorCents(a, c, rng)
+          : regularCents(a, c, rng);
   const cents = Math.round(rawCents);
   const signed = TRANSACTION_TYPES[c.type]?.direction === 'debit' ? -cents : cents;
   const status = rowStatus(spec, c, day, rng);
+  c.cents = cents;
+  c.status = status;
   let balanceAfter: string | null = null;
   if (status === 'completed') {
     balanceAfter = bookCompleted(a, c, cents, signed);

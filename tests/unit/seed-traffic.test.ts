@@ -92,6 +92,26 @@ describe('seed traffic', () => {
       expect(g.accounts.balanceCents[k]).toBe(running.get(k + 1) ?? 0);
   });
 
+  it('books a transfer to another account of the bank on both sides: the debit, then its credit', () => {
+    const ours = new Map(g.accounts.iban.map((iban, k) => [iban, k + 1]));
+    const sameCurrency = (x: Row, y: Row) => x[5] === y[5];
+    let internal = 0;
+    for (let i = 0; i < g.rows.length; i++) {
+      const r = g.rows[i] as Row;
+      const to = ours.get(r[7] as string);
+      if (to === undefined || r[8] === 'cancelled') continue;
+      internal++;
+      const credit = g.rows[i + 1] as Row;
+      expect(credit[1], `credit of ${r[0]}`).toBe(to);
+      expect(typeOf(credit[2] as number)).toBe('incoming transfer');
+      expect(credit[3]).toBe(r[3]);
+      expect(credit[8]).toBe(r[8]);
+      if (sameCurrency(r, credit)) expect(cents(credit[4])).toBe(-cents(r[4]));
+      else expect(cents(credit[4])).toBeGreaterThan(0);
+    }
+    expect(internal).toBeGreaterThan(100);
+  });
+
   it('signs every amount by its type: credits positive, debits negative', () => {
     for (const r of g.rows) {
       const type = TRANSACTION_TYPES[(r[2] as number) - 1];
