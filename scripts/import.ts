@@ -12,19 +12,27 @@ import { defineCli } from '../lib/cli/args.js';
 import { resolveDbSettings } from '../lib/db/settings.js';
 import { ValidationError } from '../lib/errors.js';
 import { amlsimFolder, type BadRow, readAmlsim } from '../lib/import/amlsim.js';
-import { loadImport } from '../lib/import/load.js';
+import { csvRows, readCsv, readMapping } from '../lib/import/csv.js';
+import { type LoadOptions, loadImport } from '../lib/import/load.js';
 import { clientRow, importRows } from '../lib/import/rows.js';
 import { runCli } from './cli.js';
 
 const SHOWN_BAD_ROWS = 20;
 
 const cli = defineCli({
-  usage: 'npm run import -- --format amlsim <path> [options]',
-  description: `Loads IBM AMLSim output into an empty, migrated database (MYSQL_URL, or --database): one client and one GBP
-account per AMLSim account, a debit and a credit per transfer, step s booked on day --start + s, and every
-transaction of a fraud account labelled in anomaly_labels. All or nothing. <path>: a .tgz, its folder, or nodes.csv.`,
+  usage: 'npm run import -- --format amlsim|csv <path> [--mapping FILE] [options]',
+  description: `Loads IBM AMLSim output, or any CSV through a column mapping, into an empty, migrated database (MYSQL_URL, or
+--database), with the data's labels in anomaly_labels. AMLSim: one client and one GBP account per AMLSim account, a
+debit and a credit per transfer, step s booked on day --start + s, every transaction of a fraud account labelled.
+All or nothing; it raises no alert. docs/import.md.`,
   options: {
-    format: { type: 'choice', choices: ['amlsim'], arg: '<format>', help: 'the input format (amlsim)' },
+    format: {
+      type: 'choice',
+      choices: ['amlsim', 'csv'],
+      arg: '<format>',
+      help: 'amlsim (a .tgz, its folder or nodes.csv) or csv (one file, read through --mapping)',
+    },
+    mapping: { type: 'string', arg: '<file>', help: 'csv: the JSON column mapping (docs/import.md)' },
     database: {
       type: 'string',
       arg: '<name>',
@@ -85,49 +93,78 @@ function printBadRows(bad: readonly BadRow[]): void {
   if (bad.length > SHOWN_BAD_ROWS) console.error(`  … and ${bad.length - SHOWN_BAD_ROWS} more`);
 }
 
+/** The rows of an AMLSim path (unpacking a .tgz into `scratch`), and its bad lines. */
+async function amlsimImport(path: string, start: Date, scratch: () => string) {
+  let folder = path;
+  if (/\.(tgz|tar\.gz)$/.test(path)) {
+    folder = scratch();
+    execFileSync('tar', ['-xzf', path, '-C', folder, '--wildcards', '*.csv', '*.txt']);
+  }
+  const data = await readAmlsim(amlsimFolder(folder));
+  const makeRows: LoadOptions['makeRows'] = (types) => ({
+    clients: [...data.accounts.values()].map((a) => clientRow(a, start)),
+    rows: importRows(data, start, types),
+  });
+  return { bad: data.bad, makeRows };
+}
+
+/** The rows of a CSV read through the mapping file, and its bad lines. */
+async function csvImport(path: string, mappingPath: string | undefined) {
+  if (!mappingPath) throw new ValidationError('--format csv needs --mapping <file> (docs/import.md)');
+  const mapping = readMapping(mappingPath);
+  const { bookings, bad } = await readCsv(path, mapping);
+  const makeRows: LoadOptions['makeRows'] = (types) => csvRows(bookings, types, mapping.labelKind);
+  return { bad, makeRows };
+}
+
+/** Loads with a progress bar; prints what was written. */
+async function load(makeRows: LoadOptions['makeRows'], began: number): Promise<void> {
+  const settings = await resolveDbSettings();
+  const bar = new cliProgress.SingleBar(
+    { format: 'importing [{bar}] {percentage}% | {value}/{total} rows | ETA {eta}s', noTTYOutput: false },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(1, 0);
+  const loaded = await loadImport(settings, {
+    makeRows,
+    onProgress: (done, total) => {
+      bar.setTotal(total);
+      bar.update(done);
+    },
+  }).finally(() => bar.stop());
+  const rows = Object.entries(loaded)
+    .map(([t, n]) => `${t} ${n}`)
+    .join(', ');
+  console.log(`imported into ${settings.database} in ${((Date.now() - began) / 1000).toFixed(1)} s: ${rows}`);
+  console.log('an import is history and raised no alert; now run: npm run scan -- --full');
+}
+
 await runCli(async () => {
   const { options, path } = splitPath(process.argv.slice(2));
   const values = cli.parse(options);
   if (!values) return;
-  if (!values.format) throw new ValidationError('--format is required (amlsim)');
-  if (!path) throw new ValidationError('<path> is required: an AMLSim .tgz, its folder, or its nodes.csv');
+  if (!values.format) throw new ValidationError('--format is required (amlsim or csv)');
+  if (!path) throw new ValidationError('<path> is required (see --help)');
   const start = new Date(`${values.start}T00:00:00Z`);
   if (Number.isNaN(start.getTime())) throw new ValidationError(`--start ${values.start} is not a date`);
   if (values.database) pointAt(values.database);
   const began = Date.now();
-  const unpacked = /\.(tgz|tar\.gz)$/.test(path) ? mkdtempSync(join(tmpdir(), 'fm-import-')) : undefined;
+  let scratch: string | undefined;
   try {
-    if (unpacked) execFileSync('tar', ['-xzf', path, '-C', unpacked, '--wildcards', '*.csv', '*.txt']);
-    const data = await readAmlsim(amlsimFolder(unpacked ?? path));
-    printBadRows(data.bad);
-    if (data.bad.length > (values['max-bad-rows'] ?? 0))
+    const { bad, makeRows } =
+      values.format === 'csv'
+        ? await csvImport(path, values.mapping)
+        : await amlsimImport(path, start, () => {
+            scratch = mkdtempSync(join(tmpdir(), 'fm-import-'));
+            return scratch;
+          });
+    printBadRows(bad);
+    if (bad.length > (values['max-bad-rows'] ?? 0))
       throw new ValidationError(
-        `${data.bad.length} bad line(s), more than --max-bad-rows ${values['max-bad-rows']}: nothing imported`,
+        `${bad.length} bad line(s), more than --max-bad-rows ${values['max-bad-rows']}: nothing imported`,
       );
-    const settings = await resolveDbSettings();
-    const bar = new cliProgress.SingleBar(
-      { format: 'importing [{bar}] {percentage}% | {value}/{total} rows | ETA {eta}s', noTTYOutput: false },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(1, 0);
-    const loaded = await loadImport(settings, {
-      makeRows: (types) => ({
-        clients: [...data.accounts.values()].map((a) => clientRow(a, start)),
-        rows: importRows(data, start, types),
-      }),
-      onProgress: (done, total) => {
-        bar.setTotal(total);
-        bar.update(done);
-      },
-    }).finally(() => bar.stop());
-    const rows = Object.entries(loaded)
-      .map(([t, n]) => `${t} ${n}`)
-      .join(', ');
-    console.log(
-      `imported into ${settings.database} in ${((Date.now() - began) / 1000).toFixed(1)} s: ${rows}`,
-    );
-    console.log('an import is history and raised no alert; now run: npm run scan -- --full');
+    await load(makeRows, began);
   } finally {
-    if (unpacked) rmSync(unpacked, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 });

@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { query } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { readAmlsim } from '../../lib/import/amlsim.js';
 import { loadImport } from '../../lib/import/load.js';
 import { clientRow, ibanOf, importRows } from '../../lib/import/rows.js';
+import { createTestDatabase } from '../helpers/database.js';
 
 const FIXTURES = 'tests/fixtures/import';
 const START = new Date('2025-01-01T00:00:00Z');
@@ -87,5 +91,68 @@ describe('import', () => {
       }),
     ).rejects.toThrow(/already holds a bank/);
     expect(await counts()).toEqual(before);
+  });
+
+  describe('a CSV through a mapping, from the command line', async () => {
+    const target = await createTestDatabase(inject('mysqlUrl'), { label: 'import_csv' });
+    afterAll(() => target.drop());
+    const run = async (...extra: string[]) => {
+      const args = ['scripts/import.ts', '--format', 'csv', `${FIXTURES}/csv/transactions.csv`];
+      const options = { env: { ...process.env, MYSQL_URL: target.url }, timeout: 60_000 };
+      try {
+        const { stdout, stderr } = await promisify(execFile)(
+          'node_modules/.bin/tsx',
+          [...args, ...extra],
+          options,
+        );
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        return error as { code: number; stdout: string; stderr: string };
+      }
+    };
+    const rowsIn = async () => {
+      const conn = await mysql.createConnection(target.settings);
+      const [[row]] = (await conn.query('SELECT COUNT(*) AS n FROM transactions')) as unknown as [
+        [{ n: number }],
+      ];
+      await conn.end();
+      return Number(row.n);
+    };
+
+    it('names the bad lines and imports nothing past the threshold', async () => {
+      const out = await run('--mapping', `${FIXTURES}/csv/mapping.json`);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain('transactions.csv:5: amount "50,00" is not an amount');
+      expect(out.stderr).toContain('transactions.csv:6: direction "X" is neither "D" nor "C"');
+      expect(await rowsIn()).toBe(0);
+    });
+
+    it('loads the good lines within --max-bad-rows, one account per account and currency, labels by case', async () => {
+      const out = await run('--mapping', `${FIXTURES}/csv/mapping.json`, '--max-bad-rows', '2');
+      expect(out.stdout).toContain('clients 2, accounts 3, transactions 4, anomaly_labels 2');
+      const conn = await mysql.createConnection({ ...target.settings, dateStrings: true });
+      const [rows] = await conn.query(
+        `SELECT t.id, a.account_number, t.currency, t.amount, t.date, l.kind, l.episode_id FROM transactions t
+           JOIN accounts a ON a.id = t.account_id LEFT JOIN anomaly_labels l ON l.transaction_id = t.id ORDER BY t.id`,
+      );
+      await conn.end();
+      expect(rows).toEqual([
+        expect.objectContaining({
+          id: 1,
+          amount: '50.00',
+          date: '2025-03-01 09:00:00',
+          kind: 'csv-mule',
+          episode_id: 1,
+        }),
+        expect.objectContaining({ id: 2, amount: '100.00', kind: null }),
+        expect.objectContaining({ id: 3, currency: 'USD', amount: '-20.00' }),
+        expect.objectContaining({
+          id: 4,
+          account_number: expect.stringMatching(/^GB/),
+          amount: '-5.00',
+          kind: 'csv-mule',
+        }),
+      ]);
+    });
   });
 });
