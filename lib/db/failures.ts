@@ -163,6 +163,7 @@ const JOB_NOUNS: Readonly<Record<string, string>> = {
   'anomaly-scan': 'anomaly scan',
   seed: 'seed',
   migrate: 'migration',
+  import: 'import',
 };
 
 /** 'a seed', 'an anomaly scan', 'another anomaly scan' (when `asker` is the same job), 'another session'. */

@@ -15,7 +15,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 export const SCAN_LOCK = 'anomaly-scan';
 
 /** The jobs that take the scan lock, by the `job` they mark it with. */
-export const SCAN_LOCK_JOBS: readonly string[] = [SCAN_LOCK, 'seed', 'migrate'];
+export const SCAN_LOCK_JOBS: readonly string[] = [SCAN_LOCK, 'seed', 'migrate', 'import'];
 
 /** Anything that runs a query: a connection, a pool connection or the pool. */
 type Session = Pick<Connection, 'query'>;

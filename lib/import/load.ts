@@ -112,7 +112,7 @@ export async function loadImport(
     throw connectionFailure(settings, error);
   }
   try {
-    const lock = await acquireNamedLock(conn, settings.database, SCAN_LOCK, 0, 'seed');
+    const lock = await acquireNamedLock(conn, settings.database, SCAN_LOCK, 0, 'import');
     if (!lock) {
       const holder = await findLockHolder(conn, settings.database, SCAN_LOCK, SCAN_LOCK_JOBS);
       throw lockHeld({ lock: 'scan lock', database: settings.database, holder, asker: 'import' });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { acquireNamedLock, releaseNamedLock, SCAN_LOCK } from '../../lib/db/locks.js';
 import { query } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { readAmlsim } from '../../lib/import/amlsim.js';
@@ -80,6 +81,23 @@ describe('import', () => {
       'SELECT COUNT(*) AS unordered FROM transactions a JOIN transactions b ON b.id = a.id + 1 WHERE b.date < a.date',
     );
     expect(Number(dated?.unordered)).toBe(0);
+  });
+
+  it('steps aside while a scan holds the scan lock, naming it', async () => {
+    const settings = await resolveDbSettings();
+    const scan = await mysql.createConnection(settings);
+    const lock = await acquireNamedLock(scan, settings.database, SCAN_LOCK);
+    const data = await readAmlsim(`${FIXTURES}/amlsim`);
+    try {
+      await expect(
+        loadImport(settings, {
+          makeRows: (types) => ({ clients: [], rows: importRows(data, START, types) }),
+        }),
+      ).rejects.toThrow(/an anomaly scan is running .* holds the scan lock/);
+    } finally {
+      if (lock) await releaseNamedLock(scan, lock);
+      await scan.end();
+    }
   });
 
   it('refuses a database that already holds a bank, changing nothing', async () => {
