@@ -1,7 +1,8 @@
 /**
- * `npm run import -- --format amlsim <path> [--database D]`: loads IBM AMLSim output (a .tgz, its folder, or the
- * nodes.csv + transactions.csv pair) into an empty, migrated database, all or nothing, with the data's fraud labels
- * in anomaly_labels. An import is history: it raises no alert; the user scans it afterwards. docs/import.md.
+ * `npm run import -- --format amlsim|csv <path> [--mapping FILE] [--database D]`: loads IBM AMLSim output (a .tgz,
+ * its folder, or the nodes.csv + transactions.csv pair) or any CSV through a column mapping into an empty, migrated
+ * database, all or nothing, with the data's labels in anomaly_labels. An import is history: it raises no alert; the
+ * user scans it afterwards. docs/import.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
