@@ -59,4 +59,57 @@ describe('dormant-reactivation', () => {
       findingsOf('dormant-reactivation', timeline([a, b, c]), cfg, { historySince: T0 - 20 * DAYS }),
     ).toEqual([]);
   });
+
+  it("judges silence against the account's usual gap: used every 90 days, 100 quiet days is not dormant", () => {
+    const short = { ...cfg, dormantDays: 60 };
+    const regular = [-400, -310, -220, -130].map((d) => txn({ amount: -20, days: d }));
+    const since = { historySince: T0 - 400 * DAYS };
+    const after100 = txn({ amount: -20, days: -30 });
+    const flagged = findingsOf('dormant-reactivation', timeline([...regular, after100]), short, since);
+    expect(flagged.map((f) => f.transactionId)).not.toContain(after100.id);
+    // The same silence on an account used daily is dormancy.
+    const daily = Array.from({ length: 20 }, (_, i) => txn({ amount: -20, days: -130 - i }));
+    const back = txn({ amount: -20, days: -30 });
+    const findings = findingsOf('dormant-reactivation', timeline([...daily, back]), short, since);
+    const finding = findings.find((f) => f.transactionId === back.id);
+    expect(finding?.evidence).toMatchObject({ quietDays: 100, dormantAfterDays: 60 });
+  });
+
+  it(`needs ${cfg.gapFactor}× the usual gap: flags a 30-day-gap account after exactly ${cfg.gapFactor * 30} days, not one less`, () => {
+    const short = { ...cfg, dormantDays: 60 };
+    const since = { historySince: T0 - 800 * DAYS };
+    const monthly = [-800, -770, -740, -710].map((d) => txn({ amount: -20, days: d }));
+    const at = (quiet: number) => txn({ amount: -20, days: -710 + quiet });
+    expect(
+      findingsOf('dormant-reactivation', timeline([...monthly, at(cfg.gapFactor * 30)]), short, since),
+    ).toHaveLength(1);
+    expect(
+      findingsOf('dormant-reactivation', timeline([...monthly, at(cfg.gapFactor * 30 - 1)]), short, since),
+    ).toEqual([]);
+  });
+
+  it('scores a quiet second-currency account of a client active every day weakly (activeClientScore)', () => {
+    const since = { historySince: T0 - 300 * DAYS };
+    const usd = txn({ accountId: 2, currency: 'USD', amount: -20, days: -300 });
+    const daily = Array.from({ length: 299 }, (_, i) => txn({ accountId: 1, amount: -15, days: -299 + i }));
+    const usdBack = txn({ accountId: 2, currency: 'USD', amount: -20 });
+    const [finding] = findingsOf('dormant-reactivation', timeline([usd, ...daily, usdBack]), cfg, since);
+    expect(finding?.transactionId).toBe(usdBack.id);
+    expect(finding?.score).toBe(cfg.activeClientScore);
+    expect(finding?.evidence).toMatchObject({ activeClient: true, quietDays: 300 });
+  });
+
+  it('catches a truly dormant client reactivated with several large transfers that drain the account', () => {
+    const since = { historySince: T0 - 400 * DAYS };
+    const before = Array.from({ length: 30 }, (_, i) =>
+      txn({ amount: -40, days: -390 + i * 3, balanceAfter: 9000 }),
+    );
+    const burst = [0, 1, 2, 3].map((h) =>
+      txn({ amount: -2000, minutes: h * 40, balanceAfter: 8000 - 2000 * h }),
+    );
+    const findings = findingsOf('dormant-reactivation', timeline([...before, ...burst]), cfg, since);
+    expect(findings.map((f) => f.transactionId)).toEqual(burst.map((t) => t.id));
+    expect(findings[0]?.score).toBe(cfg.baseScore + cfg.busyBonus + cfg.drainBonus);
+    expect(findings[0]?.evidence).toMatchObject({ activeClient: false, followUps: 3, drained: true });
+  });
 });
