@@ -17,6 +17,14 @@ export interface RiskConfig {
   medium: number;
   high: number;
   /**
+   * Medium or above needs a finding strong on its own (a signal scoring ≥ `strong`) or two independent signals that
+   * agree (each scoring ≥ `agree`); anything else is capped at Low, whatever the combined score. `strongByRule`
+   * overrides `strong` for a rule whose scale differs.
+   */
+  strong: number;
+  strongByRule: Record<string, number>;
+  agree: number;
+  /**
    * Titles that declare a legitimate purpose for a large one-off payment (a house deposit, a notary). When only
    * amount rules fired and the title matches, the transaction stays Low: the analyst still sees the alert.
    */
@@ -32,6 +40,10 @@ export const DEFAULT_RULES_CONFIG: RulesConfig = {
     otherWeight: 0.4,
     medium: 40,
     high: 70,
+    strong: 50,
+    // client-baseline's spike (an amount far beyond anything the account ever paid) starts at its spikeScore, 45.
+    strongByRule: { 'client-baseline': 45 },
+    agree: 25,
     declaredPurpose:
       '\\b(house|home|flat|apartment|property|mortgage|notary|down ?payment|real estate|zaliczka|mieszkanie|dom|wohnung|haus|notar|maison|appartement|notaire|casa|piso|hipoteca|notario|huis|hypotheek|bostad|lägenhet)\\b',
   },

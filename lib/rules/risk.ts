@@ -5,6 +5,9 @@
  *              scores: high-amount and client-baseline both measure the size of the amount (Rule.signal)
  *   combined = strongest signal + otherWeight × (sum of the other signals), capped at 100
  *   level    = High when combined ≥ high (70), Medium when ≥ medium (40), else Low
+ *   cap      = Medium or above only when a finding is strong on its own (score ≥ strong, 50, or its rule's
+ *              strongByRule: client-baseline 45, its spike score) or at least two signals agree (each ≥ agree, 25);
+ *              otherwise the level is capped at Low
  *
  * So one rule alone rarely reaches High, two independent red flags on the same transaction usually do (e.g. an
  * unusual pattern 50 + rapid transfers 60 → 60 + 0.4 × 50 = 80, High), and weak signals stay Low.
@@ -77,8 +80,19 @@ export function assessRisk(
   const rules = [...new Set(findings.map((f) => f.ruleId))].sort();
   let level = levelOf(score, cfg);
   let mitigation: string | undefined;
+  const strong = findings.some((f) => f.score >= (cfg.strongByRule[f.ruleId] ?? cfg.strong));
+  if (level !== 'Low' && !strong && (scores[1] ?? 0) < cfg.agree) {
+    level = 'Low';
+    mitigation = `no finding strong on its own (≥ ${cfg.strong}) and no second signal (≥ ${cfg.agree}) agreeing`;
+  }
   const amountOnly = rules.length > 0 && rules.every((r) => SIGNAL_OF.get(r) === AMOUNT);
-  if (level !== 'Low' && amountOnly && txn?.title && purposePattern(cfg.declaredPurpose).test(txn.title)) {
+  if (
+    !mitigation &&
+    level !== 'Low' &&
+    amountOnly &&
+    txn?.title &&
+    purposePattern(cfg.declaredPurpose).test(txn.title)
+  ) {
     level = 'Low';
     mitigation = `amount rules only, and the title declares a purpose: "${txn.title}"`;
   }

@@ -60,4 +60,36 @@ describe('risk scoring', () => {
       level: 'Medium',
     });
   });
+
+  describe('Medium or above needs a strong finding or two that agree', () => {
+    it(`caps one weak finding at Low: ${cfg.strong - 1} alone is Low, ${cfg.strong} alone is Medium`, () => {
+      const weak = assessRisk([f('unusual-location', cfg.strong - 1)], undefined, cfg);
+      expect(weak.level).toBe('Low');
+      expect(weak.mitigation).toMatch(/no finding strong on its own/);
+      expect(assessRisk([f('unusual-location', cfg.strong)], undefined, cfg).level).toBe('Medium');
+    });
+
+    it(`lets a second independent signal of exactly ${cfg.agree} agree, not ${cfg.agree - 1}`, () => {
+      const agree = assessRisk([f('unusual-location', 45), f('client-baseline', cfg.agree)], undefined, cfg);
+      expect(agree.level).toBe('Medium');
+      expect(agree.mitigation).toBeUndefined();
+      const tooWeak = assessRisk(
+        [f('unusual-location', 45), f('client-baseline', cfg.agree - 1)],
+        undefined,
+        cfg,
+      );
+      expect(tooWeak.level).toBe('Low');
+    });
+
+    it('does not count two rules of one signal (the amount) as agreeing', () => {
+      const amount = assessRisk([f('client-baseline', 40), f('high-amount', 30)], undefined, cfg);
+      expect(amount.level).toBe('Low');
+    });
+
+    it("takes a rule's own strong threshold (client-baseline's spike) over the global one", () => {
+      const spike = cfg.strongByRule['client-baseline'] ?? Number.NaN;
+      expect(assessRisk([f('client-baseline', spike)], undefined, cfg).level).toBe('Medium');
+      expect(assessRisk([f('client-baseline', spike - 1)], undefined, cfg).level).toBe('Low');
+    });
+  });
 });
