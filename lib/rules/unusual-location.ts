@@ -105,7 +105,7 @@ const DEFAULTS: UnusualLocationConfig = {
   addWindowDays: 90,
   habitualScore: 20,
   amountFactor: 3,
-  amountBonus: 15,
+  amountBonus: 10,
   countryRisk: FATF_LISTS,
 };
 
