@@ -5,7 +5,7 @@
  * The whole object is stored on every scan_runs row and the relevant part on every alert's evidence, so an analyst
  * always sees the thresholds that were in force.
  */
-import { RULES, type RuleSettingsById } from './registry.js';
+import { ALL_RULES, type RuleSettingsById } from './registry.js';
 
 export interface RiskConfig {
   /**
@@ -35,7 +35,7 @@ export interface RiskConfig {
 export type RulesConfig = RuleSettingsById & { risk: RiskConfig };
 
 export const DEFAULT_RULES_CONFIG: RulesConfig = {
-  ...(Object.fromEntries(RULES.map((r) => [r.id, r.defaults])) as RuleSettingsById),
+  ...(Object.fromEntries(ALL_RULES.map((r) => [r.id, r.defaults])) as RuleSettingsById),
   risk: {
     otherWeight: 0.4,
     medium: 40,

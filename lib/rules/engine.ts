@@ -11,14 +11,17 @@
  * numbers and codes only, recipients as hashes — never an IBAN) and `ClientDetector.restore` brings it back.
  */
 import type { RulesConfig } from './config.js';
-import { ENGINE_RULES, RULE_IDS } from './registry.js';
+import { ENGINE_RULES } from './registry.js';
 import type { DebitHistory, Judging, Rule, RuleSettings } from './rule.js';
 import { StateReader, StateWriter } from './state-codec.js';
 import { RollingSample, recipientKey } from './stats.js';
 import type { AccountInfo, EpisodeTxn, Finding, RuleContext, Txn } from './types.js';
 
-/** The saved-state format: 3, with the registry's rules (another list of rules reads as another version). */
-export const STATE_VERSION = formatVersion(3, RULE_IDS);
+/** The saved-state format: 4, with the registry's client rules (another list of them reads as another version). */
+export const STATE_VERSION = formatVersion(
+  4,
+  ENGINE_RULES.map((r) => r.id),
+);
 
 /** A 31-bit FNV-1a of the format number and the rule ids, in order. */
 function formatVersion(format: number, ruleIds: readonly string[]): number {

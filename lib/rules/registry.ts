@@ -1,11 +1,15 @@
 /**
  * Every detection rule, in the order the engine runs them, saves their memories and lists them in a run's settings.
- * Adding a rule: one module implementing `Rule` (rule.ts) and one line here.
+ * Adding a rule: one module implementing `Rule` (rule.ts) — or `NetworkRule` (network-rule.ts) for one that judges
+ * money moving between clients — and one line here.
  */
 import { clientBaseline } from './client-baseline.js';
+import { cycle } from './cycle.js';
 import { dormantReactivation } from './dormant-reactivation.js';
+import { fanIn } from './fan-in.js';
 import { fanOut } from './fan-out.js';
 import { highAmount } from './high-amount.js';
+import type { NetworkRule, NetworkRuleSettings } from './network-rule.js';
 import { passThrough } from './pass-through.js';
 import { rapidTransfers } from './rapid-transfers.js';
 import { repeatedCounterparty } from './repeated-counterparty.js';
@@ -27,14 +31,20 @@ export const RULES = [
   passThrough,
 ] as const;
 
-type Registered = (typeof RULES)[number];
+/** The network rules (network-rule.ts), judged by the network stage after the clients' rules. */
+export const NETWORK_RULES = [fanIn, cycle] as const;
+
+/** Every rule, client and network, for what they share: ids, reasons, settings, signals. */
+export const ALL_RULES = [...RULES, ...NETWORK_RULES] as const;
+
+type Registered = (typeof ALL_RULES)[number];
 
 /** Stable, human rule ids (stored in alerts.rule_id). */
 export type RuleId = Registered['id'];
-export const RULE_IDS: readonly RuleId[] = RULES.map((r) => r.id);
+export const RULE_IDS: readonly RuleId[] = ALL_RULES.map((r) => r.id);
 
 /** alerts.reason per rule. */
-export const RULE_REASONS = Object.fromEntries(RULES.map((r) => [r.id, r.reason])) as Readonly<
+export const RULE_REASONS = Object.fromEntries(ALL_RULES.map((r) => [r.id, r.reason])) as Readonly<
   Record<RuleId, string>
 >;
 
@@ -46,3 +56,7 @@ export const ENGINE_RULES: readonly Rule<RuleSettings, unknown>[] = RULES as unk
   RuleSettings,
   unknown
 >[];
+
+/** The network rules as the network detector drives them (each with its own settings type erased). */
+export const DRIVEN_NETWORK_RULES: readonly NetworkRule<NetworkRuleSettings>[] =
+  NETWORK_RULES as unknown as NetworkRule<NetworkRuleSettings>[];

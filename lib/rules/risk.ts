@@ -18,7 +18,7 @@
  * carries the same level; each keeps its own rule score.
  */
 import type { RiskConfig } from './config.js';
-import { RULES, type RuleId } from './registry.js';
+import { ALL_RULES, type RuleId } from './registry.js';
 import type { Finding, Txn } from './types.js';
 
 export type RiskLevel = 'Low' | 'Medium' | 'High';
@@ -39,7 +39,7 @@ export interface TransactionRisk {
 }
 
 /** Each rule's signal: rules that measure the same thing (the size of an amount) share one. */
-const SIGNAL_OF: ReadonlyMap<string, string> = new Map(RULES.map((r) => [r.id, r.signal ?? r.id]));
+const SIGNAL_OF: ReadonlyMap<string, string> = new Map(ALL_RULES.map((r) => [r.id, r.signal ?? r.id]));
 const AMOUNT = 'amount';
 
 const purposeCache = new Map<string, RegExp>();

@@ -6,13 +6,13 @@
  */
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { type BulkTarget, bulkLoad, TsvBatch, tsvText } from '../db/bulk-load.js';
-import { getPool, query } from '../db/pool.js';
+import { getPool } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import type { RulesConfig } from '../rules/config.js';
 import type { Settled } from '../rules/engine.js';
 import { RULE_IDS, RULE_REASONS, type RuleId } from '../rules/registry.js';
 import { assessRisk, type RiskLevel, type ScoredTransaction, type TransactionRisk } from '../rules/risk.js';
-import type { Finding } from '../rules/types.js';
+import type { Finding, Txn } from '../rules/types.js';
 
 export interface AlertCounts {
   created: number;
@@ -161,23 +161,129 @@ export class ExistingAlerts {
   }
 }
 
-/** The system alerts earlier runs raised on `ids` (rule and score), for scoring findings that complete an episode. */
-export async function earlierScores(
+/** A system alert a transaction has already, as scoring and raising need it. */
+interface EarlierAlert {
+  id: number;
+  ruleId: RuleId;
+  score: number;
+  level: RiskLevel;
+  status: string;
+}
+
+/** The system alerts of `ids` (read on `conn`: inside a chunk's transaction, its own writes included). */
+async function earlierAlerts(
+  conn: PoolConnection,
   ids: readonly number[],
-): Promise<Map<number, Array<{ ruleId: RuleId; score: number }>>> {
-  const byId = new Map<number, Array<{ ruleId: RuleId; score: number }>>();
+): Promise<Map<number, EarlierAlert[]>> {
+  const byId = new Map<number, EarlierAlert[]>();
   for (let i = 0; i < ids.length; i += 5_000) {
-    const rows = await query<{ transaction_id: number; rule_id: RuleId; score: string | null }>(
-      "SELECT transaction_id, rule_id, score FROM alerts WHERE transaction_id IN (?) AND flagged_by = 'system' AND rule_id IS NOT NULL",
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT id, transaction_id, rule_id, score, risk_level, status FROM alerts
+        WHERE transaction_id IN (?) AND flagged_by = 'system' AND rule_id IS NOT NULL`,
       [ids.slice(i, i + 5_000)],
     );
     for (const r of rows) {
       const list = byId.get(Number(r.transaction_id)) ?? [];
-      list.push({ ruleId: r.rule_id, score: Number(r.score ?? 0) });
+      list.push({
+        id: Number(r.id),
+        ruleId: r.rule_id as RuleId,
+        score: Number(r.score ?? 0),
+        level: r.risk_level as RiskLevel,
+        status: r.status as string,
+      });
       byId.set(Number(r.transaction_id), list);
     }
   }
   return byId;
+}
+
+/** Findings on one transaction, with the transaction when the detector saw it (its title can hold the risk down). */
+export interface TransactionFindings {
+  id: number;
+  txn?: Pick<Txn, 'title'> | undefined;
+  findings: Finding[];
+}
+
+const LEVEL_RANK: Record<RiskLevel, number> = { Low: 0, Medium: 1, High: 2 };
+
+/**
+ * Findings that arrive after their transaction may have alerts already (an episode a later chunk completes, a
+ * network finding): each transaction's risk is scored from its new findings and the alerts it has for other rules;
+ * the findings of rules it has no alert for become alerts at that level, and its open system alerts below that level
+ * are raised to it, each with an alert_history row saying why (alerts an analyst works on or closed are left as
+ * they are). Runs on `conn`, the caller's transaction; returns what it created.
+ */
+export async function writeScoredFindings(
+  conn: PoolConnection,
+  entries: readonly TransactionFindings[],
+  rules: RulesConfig,
+  runId: number,
+): Promise<AlertCounts> {
+  if (entries.length === 0) return emptyCounts();
+  const earlier = await earlierAlerts(
+    conn,
+    entries.map((e) => e.id),
+  );
+  const batch = new AlertBatch(64 * 1024);
+  const raises: Array<{ alert: EarlierAlert; level: RiskLevel; rules: RuleId[] }> = [];
+  for (const { id, txn, findings } of entries) {
+    const before = earlier.get(id) ?? [];
+    const fired = new Set(findings.map((f) => f.ruleId));
+    const others = before
+      .filter((b) => !fired.has(b.ruleId))
+      .map((b) => ({
+        transactionId: id,
+        time: 0,
+        ruleId: b.ruleId,
+        score: b.score,
+        evidence: {},
+        related: [],
+      }));
+    const risk = assessRisk([...findings, ...others], txn, rules.risk);
+    const had = new Set(before.map((b) => b.ruleId));
+    for (const f of findings) {
+      if (!had.has(f.ruleId)) batch.add(id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId);
+    }
+    for (const alert of before) {
+      if (alert.status === 'open' && LEVEL_RANK[alert.level] < LEVEL_RANK[risk.level])
+        raises.push({ alert, level: risk.level, rules: [...fired] });
+    }
+  }
+  const created = await writeAlertBatch(conn, batch, runId);
+  await raiseAlerts(conn, raises, runId);
+  return created;
+}
+
+/** Raises alerts to a higher risk level, each with a history row naming the findings that raised it. */
+async function raiseAlerts(
+  conn: PoolConnection,
+  raises: ReadonlyArray<{ alert: EarlierAlert; level: RiskLevel; rules: RuleId[] }>,
+  runId: number,
+): Promise<void> {
+  for (let i = 0; i < raises.length; i += 1_000) {
+    const slice = raises.slice(i, i + 1_000);
+    for (const level of ['Medium', 'High'] as const) {
+      const ids = slice.filter((r) => r.level === level).map((r) => r.alert.id);
+      if (ids.length)
+        await conn.query("UPDATE alerts SET risk_level = ? WHERE id IN (?) AND status = 'open'", [
+          level,
+          ids,
+        ]);
+    }
+    await conn.query(
+      'INSERT INTO alert_history (alert_id, changed_at, changed_by, from_status, to_status, note) VALUES ?',
+      [
+        slice.map((r) => [
+          r.alert.id,
+          new Date(),
+          'system',
+          'open',
+          'open',
+          `risk raised from ${r.alert.level} to ${r.level} by later findings (${r.rules.join(', ')}) in scan run ${runId}`,
+        ]),
+      ],
+    );
+  }
 }
 
 /**

@@ -10,18 +10,16 @@ import type { PoolConnection } from 'mysql2/promise';
 import { logger } from '../log.js';
 import type { RulesConfig } from '../rules/config.js';
 import { ClientDetector, historyDays, type Settled } from '../rules/engine.js';
-import { assessRisk, type ScoredTransaction } from '../rules/risk.js';
 import { DAY } from '../rules/stats.js';
-import type { Finding, RuleContext, RuleId, Txn } from '../rules/types.js';
+import type { RuleContext, Txn } from '../rules/types.js';
 import {
   AlertBatch,
   type AlertCounts,
   addCounts,
   addSettledAlerts,
-  earlierScores,
   emptyCounts,
   writeAlertBatch,
-  writeAlerts,
+  writeScoredFindings,
 } from './alerts.js';
 import {
   formatDateTime,
@@ -213,45 +211,9 @@ export class ChunkJudge {
   /** Scores the findings on earlier transactions with the alerts those have, and writes the new ones. */
   private async writeOlder(): Promise<void> {
     const { rules, runId } = this.job;
-    const earlier = await earlierScores(this.older.map((s) => s.id));
-    const scored = scoreSettled(this.older, rules, earlier);
     await this.alertWrites;
-    addCounts(this.created, await writeAlerts(this.conn, scored, runId));
+    addCounts(this.created, await writeScoredFindings(this.conn, this.older, rules, runId));
   }
-}
-
-/**
- * Settled transactions with their risk: each transaction's findings (plus the scores of the alerts it already has
- * from earlier runs) make its risk; every finding becomes one alert carrying that risk.
- */
-function scoreSettled(
-  settled: readonly Settled[],
-  rules: RulesConfig,
-  earlier?: ReadonlyMap<number, ReadonlyArray<{ ruleId: RuleId; score: number }>>,
-): ScoredTransaction[] {
-  return settled.map((entry) => {
-    let all: Finding[] = entry.findings;
-    const before = earlier?.get(entry.id);
-    if (before) {
-      const fired = new Set(all.map((f) => f.ruleId));
-      const extra = before
-        .filter((b) => !fired.has(b.ruleId))
-        .map((b) => ({
-          transactionId: entry.id,
-          time: entry.time,
-          ruleId: b.ruleId,
-          score: b.score,
-          evidence: {},
-          related: [],
-        }));
-      if (extra.length) all = [...all, ...extra];
-    }
-    return {
-      txn: entry.txn ?? { id: entry.id },
-      findings: entry.findings,
-      risk: assessRisk(all, entry.txn, rules.risk),
-    };
-  });
 }
 
 /** The smallest of `values` (no spread: a chunk may replay tens of thousands of clients). */

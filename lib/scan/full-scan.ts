@@ -14,8 +14,9 @@ import type { RulesConfig } from '../rules/config.js';
 import { ClientDetector } from '../rules/engine.js';
 import { AmountHistogram, thresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
-import { addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
+import { addCounts, addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
 import { TxnColumns } from './columns.js';
+import { scanNetworkFull } from './network-stage.js';
 import {
   HISTOGRAM_WATERMARK,
   type Progress,
@@ -103,6 +104,9 @@ export async function fullScan(
     await writer.stopped();
     throw error;
   }
+  const network = await scanNetworkFull(runId, maxId, rules);
+  addCounts(progress.counts, network);
+  phase('network', { alerts: network.created });
   const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
   progress.chunks++;
   await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });

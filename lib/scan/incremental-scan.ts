@@ -14,6 +14,7 @@ import { addToWindows, type HistogramRow, histogramOf, windowThresholdLookup } f
 import type { RuleContext, Txn } from '../rules/types.js';
 import { type AlertCounts, addCounts, emptyCounts, sumCounts } from './alerts.js';
 import { type ChunkClients, ChunkJudge, groupByClient } from './chunk.js';
+import { scanNetworkChunk } from './network-stage.js';
 import {
   HISTOGRAM_WATERMARK,
   type Progress,
@@ -211,6 +212,8 @@ async function judgeAndCommit(conn: PoolConnection, run: IncrementalRun, chunk: 
     chunk.states,
   );
   const created = await judge.judgeAll(chunk.arriving);
+  addCounts(created, await scanNetworkChunk(conn, runId, from, to, rules));
+  lap('network');
   // The watermarks move once every state is in.
   await chunk.states.written();
   lap('states', { states: chunk.states.sent });
