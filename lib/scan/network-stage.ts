@@ -68,9 +68,17 @@ function transferOf(row: unknown[]): Transfer | undefined {
 /** Booking order: time, then id. */
 const byBooking = (a: Transfer, b: Transfer) => a.time - b.time || a.id - b.id;
 
+/** The plain columns of an outgoing transfer, in booking order (joined to their accounts here, not on the server). */
+const PLAIN_COLUMNS = ['id', 'account_id', 'date', 'amount', 'currency', 'recipient_account'] as const;
+const PLAIN = columnIndex(PLAIN_COLUMNS);
+const PLAIN_TRANSFERS_SQL = `SELECT ${PLAIN_COLUMNS.join(', ')} FROM transactions
+   WHERE amount < 0 AND recipient_account IS NOT NULL AND recipient_account <> '' AND status <> 'cancelled'
+     AND id <= ? ORDER BY date, id`;
+
 /**
  * The full scan's network stage: judges every transfer up to `maxId` and writes the findings' alerts, a batch of
- * transactions per DB transaction; returns what it created.
+ * transactions per DB transaction; returns what it created. The rows stream in booking order straight into the
+ * detector and are joined to their accounts here: the same join on the server took five times the read.
  */
 export async function scanNetworkFull(
   runId: number,
@@ -79,8 +87,28 @@ export async function scanNetworkFull(
 ): Promise<AlertCounts> {
   const detector = new NetworkDetector(rules);
   if (!detector.active) return emptyCounts();
-  await streamRows(`${TRANSFERS_SQL} AND t.id <= ? ORDER BY t.date, t.id`, [maxId], (row) => {
-    const t = transferOf(row);
+  const accounts = await query<{ id: number; client_id: number; account_number: string }>(
+    'SELECT id, client_id, account_number FROM accounts',
+  );
+  const byId = new Map(accounts.map((a) => [Number(a.id), a]));
+  const byIban = new Map(accounts.map((a) => [normaliseIban(a.account_number) ?? '', a]));
+  await streamRows(PLAIN_TRANSFERS_SQL, [maxId], (row) => {
+    const from = byId.get(Number(row[PLAIN.account_id]));
+    if (!from) return;
+    const recipient = row[PLAIN.recipient_account] as string;
+    const to = byIban.get(normaliseIban(recipient) ?? '');
+    const t = transferOf([
+      row[PLAIN.id],
+      from.id,
+      from.client_id,
+      from.account_number,
+      row[PLAIN.date],
+      row[PLAIN.amount],
+      row[PLAIN.currency],
+      recipient,
+      to?.id,
+      to?.client_id,
+    ]);
     if (t) detector.push(t);
   });
   const counts = emptyCounts();
