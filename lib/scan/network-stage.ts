@@ -12,7 +12,7 @@
  * risk is scored with theirs, and an earlier alert whose level is now lower is raised to it — only while nobody
  * works on it (status open), with a row in alert_history saying why. An analyst's work is never overwritten.
  */
-import type { PoolConnection } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { query, streamRows, withTransaction } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import type { RulesConfig } from '../rules/config.js';
@@ -22,58 +22,60 @@ import { DAY, normaliseIban } from '../rules/stats.js';
 import { type AlertCounts, addCounts, emptyCounts, writeScoredFindings } from './alerts.js';
 import { formatDateTime, parseDateTime } from './source.js';
 
-const TRANSFER_COLUMNS = [
-  'id',
-  'account_id',
-  'client_id',
-  'account_number',
-  'date',
-  'amount',
-  'currency',
-  'recipient_account',
-  'to_account',
-  'to_client',
-] as const;
-const COL = columnIndex(TRANSFER_COLUMNS);
+/** An outgoing transfer's own columns; its sender and, when ours, recipient are resolved here (see Accounts). */
+const PLAIN_COLUMNS = ['id', 'account_id', 'date', 'amount', 'currency', 'recipient_account'] as const;
+const PLAIN = columnIndex(PLAIN_COLUMNS);
+/** Outgoing transfers: money left, a recipient IBAN is set, not cancelled. */
+const TRANSFERS_SQL = `SELECT ${PLAIN_COLUMNS.join(', ')} FROM transactions
+   WHERE amount < 0 AND recipient_account IS NOT NULL AND recipient_account <> '' AND status <> 'cancelled'`;
 
-/** Outgoing transfers (money left, a recipient IBAN is set, not cancelled), their sender and, if ours, recipient. */
-const TRANSFERS_SQL = `SELECT t.id, t.account_id, a.client_id, a.account_number, t.date, t.amount, t.currency,
-         t.recipient_account, r.id AS to_account, r.client_id AS to_client
-    FROM transactions t
-    JOIN accounts a ON a.id = t.account_id
-    LEFT JOIN accounts r ON r.account_number = t.recipient_account
-   WHERE t.amount < 0 AND t.recipient_account IS NOT NULL AND t.recipient_account <> ''
-     AND t.status <> 'cancelled'`;
+type AccountRow = {
+  id: number;
+  client_id: number;
+  account_number: string;
+};
 
 /** Findings (and their writes) per transaction write. */
 const WRITE_TRANSACTIONS = 2_000;
 
-function transferOf(row: unknown[]): Transfer | undefined {
-  const to = normaliseIban(row[COL.recipient_account] as string);
-  if (!to) return undefined;
-  return {
-    id: Number(row[COL.id]),
-    time: parseDateTime(row[COL.date] as string),
-    account: Number(row[COL.account_id]),
-    client: Number(row[COL.client_id]),
-    from: normaliseIban(row[COL.account_number] as string) ?? '',
-    to,
-    toAccount: Number(row[COL.to_account] ?? 0),
-    toClient: Number(row[COL.to_client] ?? 0),
-    amount: -Number(row[COL.amount]),
-    currency: row[COL.currency] as string,
-  };
+/**
+ * Accounts by id and by IBAN, to resolve a transfer's sender and recipient in memory: the same join on the server
+ * took five times the read of the transfers themselves.
+ */
+class Accounts {
+  private readonly byId = new Map<number, AccountRow>();
+  private readonly byIban = new Map<string, AccountRow>();
+
+  constructor(rows: readonly AccountRow[]) {
+    for (const a of rows) {
+      this.byId.set(Number(a.id), a);
+      this.byIban.set(normaliseIban(a.account_number) ?? '', a);
+    }
+  }
+
+  /** A row of PLAIN_COLUMNS as a Transfer (undefined when its account is unknown or it has no recipient). */
+  transfer(row: unknown[]): Transfer | undefined {
+    const sender = this.byId.get(Number(row[PLAIN.account_id]));
+    const to = normaliseIban(row[PLAIN.recipient_account] as string);
+    if (!sender || !to) return undefined;
+    const recipient = this.byIban.get(to);
+    return {
+      id: Number(row[PLAIN.id]),
+      time: parseDateTime(row[PLAIN.date] as string),
+      account: Number(sender.id),
+      client: Number(sender.client_id),
+      from: normaliseIban(sender.account_number) ?? '',
+      to,
+      toAccount: recipient ? Number(recipient.id) : 0,
+      toClient: recipient ? Number(recipient.client_id) : 0,
+      amount: -Number(row[PLAIN.amount]),
+      currency: row[PLAIN.currency] as string,
+    };
+  }
 }
 
 /** Booking order: time, then id. */
 const byBooking = (a: Transfer, b: Transfer) => a.time - b.time || a.id - b.id;
-
-/** The plain columns of an outgoing transfer, in booking order (joined to their accounts here, not on the server). */
-const PLAIN_COLUMNS = ['id', 'account_id', 'date', 'amount', 'currency', 'recipient_account'] as const;
-const PLAIN = columnIndex(PLAIN_COLUMNS);
-const PLAIN_TRANSFERS_SQL = `SELECT ${PLAIN_COLUMNS.join(', ')} FROM transactions
-   WHERE amount < 0 AND recipient_account IS NOT NULL AND recipient_account <> '' AND status <> 'cancelled'
-     AND id <= ? ORDER BY date, id`;
 
 /**
  * The full scan's network stage: judges every transfer up to `maxId` and writes the findings' alerts, a batch of
@@ -87,28 +89,11 @@ export async function scanNetworkFull(
 ): Promise<AlertCounts> {
   const detector = new NetworkDetector(rules);
   if (!detector.active) return emptyCounts();
-  const accounts = await query<{ id: number; client_id: number; account_number: string }>(
-    'SELECT id, client_id, account_number FROM accounts',
+  const accounts = new Accounts(
+    await query<AccountRow>('SELECT id, client_id, account_number FROM accounts'),
   );
-  const byId = new Map(accounts.map((a) => [Number(a.id), a]));
-  const byIban = new Map(accounts.map((a) => [normaliseIban(a.account_number) ?? '', a]));
-  await streamRows(PLAIN_TRANSFERS_SQL, [maxId], (row) => {
-    const from = byId.get(Number(row[PLAIN.account_id]));
-    if (!from) return;
-    const recipient = row[PLAIN.recipient_account] as string;
-    const to = byIban.get(normaliseIban(recipient) ?? '');
-    const t = transferOf([
-      row[PLAIN.id],
-      from.id,
-      from.client_id,
-      from.account_number,
-      row[PLAIN.date],
-      row[PLAIN.amount],
-      row[PLAIN.currency],
-      recipient,
-      to?.id,
-      to?.client_id,
-    ]);
+  await streamRows(`${TRANSFERS_SQL} AND id <= ? ORDER BY date, id`, [maxId], (row) => {
+    const t = accounts.transfer(row);
     if (t) detector.push(t);
   });
   const counts = emptyCounts();
@@ -140,22 +125,48 @@ export async function scanNetworkChunk(
     (f) => f.transactionId > from || f.related.some((r) => r > from),
   );
   if (!detector.active) return emptyCounts();
-  const fresh = await loadTransfers(`${TRANSFERS_SQL} AND t.id > ? AND t.id <= ?`, [from, to], conn);
+  const fresh = await rowsOf(`${TRANSFERS_SQL} AND id > ? AND id <= ?`, [from, to], conn);
   if (fresh.length === 0) return emptyCounts();
-  const earliest = fresh.reduce((min, t) => Math.min(min, t.time), Number.POSITIVE_INFINITY);
+  const earliest = fresh.reduce(
+    (min, row) => Math.min(min, parseDateTime(row[PLAIN.date] as string)),
+    Number.POSITIVE_INFINITY,
+  );
   const since = formatDateTime(earliest - networkReachDays(rules) * DAY);
-  const past = await loadTransfers(`${TRANSFERS_SQL} AND t.date >= ? AND t.id <= ?`, [since, from], conn);
-  for (const t of [...past, ...fresh].sort(byBooking)) detector.push(t);
+  const rows = [
+    ...(await rowsOf(`${TRANSFERS_SQL} AND date >= ? AND id <= ?`, [since, from], conn)),
+    ...fresh,
+  ];
+  const accounts = await accountsOf(rows, conn);
+  const transfers: Transfer[] = [];
+  for (const row of rows) {
+    const t = accounts.transfer(row);
+    if (t) transfers.push(t);
+  }
+  for (const t of transfers.sort(byBooking)) detector.push(t);
   const entries = [...detector.findings].map(([id, findings]) => ({ id, findings }));
   return writeScoredFindings(conn, entries, rules, runId);
 }
 
-async function loadTransfers(sql: string, params: unknown[], conn: PoolConnection): Promise<Transfer[]> {
-  const rows = await query(sql, params, conn);
-  const transfers: Transfer[] = [];
-  for (const row of rows) {
-    const t = transferOf(TRANSFER_COLUMNS.map((c) => (row as Record<string, unknown>)[c]));
-    if (t) transfers.push(t);
+async function rowsOf(sql: string, params: unknown[], conn: PoolConnection): Promise<unknown[][]> {
+  const [rows] = await conn.query<RowDataPacket[]>({ sql, values: params, rowsAsArray: true });
+  return rows as unknown as unknown[][];
+}
+
+/** The accounts the rows' senders and recipients are (by primary key and by the unique account number). */
+async function accountsOf(rows: readonly unknown[][], conn: PoolConnection): Promise<Accounts> {
+  const ids = [...new Set(rows.map((r) => Number(r[PLAIN.account_id])))];
+  const ibans = [...new Set(rows.map((r) => r[PLAIN.recipient_account] as string))];
+  const found: AccountRow[] = [];
+  for (let i = 0; i < Math.max(ids.length, ibans.length); i += 5_000) {
+    const [byId] = await conn.query<RowDataPacket[]>(
+      'SELECT id, client_id, account_number FROM accounts WHERE id IN (?)',
+      [ids.slice(i, i + 5_000).concat(0)],
+    );
+    const [byIban] = await conn.query<RowDataPacket[]>(
+      'SELECT id, client_id, account_number FROM accounts WHERE account_number IN (?)',
+      [ibans.slice(i, i + 5_000).concat('')],
+    );
+    found.push(...(byId as AccountRow[]), ...(byIban as AccountRow[]));
   }
-  return transfers;
+  return new Accounts(found);
 }
