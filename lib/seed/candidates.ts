@@ -41,18 +41,13 @@ export enum Kind {
  * One row before its amount is final. A class, so every candidate has the same hidden shape (hot path).
  *
  * A row may take its amount from another (`source`, booked before it): the credit of a transfer between two of the
- * bank's accounts mirrors its debit, and a row that sends money on forwards part of what came in (× `factor`, in
- * its own account's currency). An episode's row may instead pay out `share` of what the episode's `collect` rows
- * brought in (lib/seed/network-episodes.ts).
+ * bank's accounts mirrors its debit.
  */
 export class Candidate {
   seq = 0;
   /** The bank's account this debit pays (its credit is a row of its own), or -1. */
   peer = -1;
   source: Candidate | null = null;
-  factor = 1;
-  share = 0;
-  collect = false;
   /** Set when the row is finalised: its amount in cents (positive) and status. */
   cents = 0;
   status = '';
