@@ -23,7 +23,7 @@ import { tsvLine } from '../lib/db/bulk-load.js';
 import { migrate } from '../lib/db/migrate.js';
 import { connectionOptions } from '../lib/db/pool.js';
 import { type DbSettings, settingsFromUrl } from '../lib/db/settings.js';
-import { TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../lib/domain/bank.js';
+import { LABEL_COLUMNS, TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../lib/domain/bank.js';
 import { parseSeedOptions, type SeedOptions } from '../lib/seed/options.js';
 import {
   ACCOUNT_COLUMNS,
@@ -37,7 +37,7 @@ import {
 } from '../lib/seed/population.js';
 import type { Row } from '../lib/seed/rows.js';
 import { runSeed } from '../lib/seed/run.js';
-import { emptyTrafficStats, LABEL_COLUMNS, transactionRows } from '../lib/seed/traffic.js';
+import { emptyTrafficStats, transactionRows } from '../lib/seed/traffic.js';
 import { type Measurement, peakRssMb, printRatios } from './lib.js';
 
 export const description =

@@ -40,6 +40,9 @@ export const TRANSACTION_COLUMNS = [
   'title',
 ] as const;
 
+/** The columns of `anomaly_labels` a writer fills (its id is the table's), written by the seeder and the importer. */
+export const LABEL_COLUMNS = ['transaction_id', 'episode_id', 'kind', 'suspicious', 'note'] as const;
+
 export type Direction = 'credit' | 'debit';
 
 export interface TransactionTypeInfo {

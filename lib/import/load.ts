@@ -17,15 +17,9 @@ import {
 } from '../db/locks.js';
 import { connectionOptions } from '../db/pool.js';
 import { connectionFailure, type DbSettings } from '../db/settings.js';
-import { TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../domain/bank.js';
+import { LABEL_COLUMNS, TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../domain/bank.js';
 import { ConflictError } from '../errors.js';
-import {
-  ACCOUNT_COLUMNS,
-  CLIENT_COLUMNS,
-  type ImportRows,
-  LABEL_COLUMNS,
-  type TransferTypeIds,
-} from './rows.js';
+import { ACCOUNT_COLUMNS, CLIENT_COLUMNS, type ImportRows, type TransferTypeIds } from './rows.js';
 
 const CHUNK_ROWS = 20_000;
 const NEEDED_TABLES = ['clients', 'accounts', 'transactions', 'transaction_types', 'anomaly_labels'];

@@ -86,8 +86,6 @@ export const ACCOUNT_COLUMNS = [
   'currency',
 ] as const;
 
-export const LABEL_COLUMNS = ['transaction_id', 'episode_id', 'kind', 'suspicious', 'note'] as const;
-
 const money = (cents: number) => (cents / 100).toFixed(2);
 
 /** The rows of one import, made as they are loaded (memory holds the data, not the rows). */

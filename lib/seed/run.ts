@@ -29,7 +29,13 @@ import {
   SCAN_LOCK_JOBS,
 } from '../db/locks.js';
 import { type DbSettings, resolveDbSettings } from '../db/settings.js';
-import { ANOMALY_KINDS, DECOY_KINDS, TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../domain/bank.js';
+import {
+  ANOMALY_KINDS,
+  DECOY_KINDS,
+  LABEL_COLUMNS,
+  TRANSACTION_COLUMNS,
+  TRANSACTION_TYPES,
+} from '../domain/bank.js';
 import { ConflictError, DependencyError } from '../errors.js';
 import { type LoadMethod, SeedConnection } from './load.js';
 import { dayCount, type SeedOptions } from './options.js';
@@ -45,7 +51,7 @@ import {
 } from './population.js';
 import type { Row } from './rows.js';
 import { emptyTables, resetTables, restartAutoIncrements, SEEDED_TABLES } from './tables.js';
-import { emptyTrafficStats, LABEL_COLUMNS, type TrafficStats, transactionRows } from './traffic.js';
+import { emptyTrafficStats, type TrafficStats, transactionRows } from './traffic.js';
 
 /** What must exist before the seeder runs. */
 const REQUIRED_TABLES = [...SEEDED_TABLES, 'transaction_types', 'seed_runs'];

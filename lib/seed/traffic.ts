@@ -74,8 +74,6 @@ export function emptyTrafficStats(): TrafficStats {
   };
 }
 
-export const LABEL_COLUMNS = ['transaction_id', 'episode_id', 'kind', 'suspicious', 'note'] as const;
-
 const PAD2 = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
 /** 'HH:MM:SS' of a second of the day (hot path: table lookups, no Date). */
 function clock(sec: number): string {
