@@ -51,14 +51,18 @@ interface Payers {
   knownClients: number;
 }
 
-function payersOf(t: Transfer, window: TransferWindow, cfg: FanInConfig): Payers {
+/** Undefined for an established payee (more known senders than allowed): nothing more to count. */
+function payersOf(t: Transfer, window: TransferWindow, cfg: FanInConfig): Payers | undefined {
   const start = t.time - cfg.windowHours * HOUR;
   const known = new Set<number>();
   const fresh = new Map<number, Transfer[]>();
   for (const p of window.paidTo(t.to, start - cfg.knownDays * DAY)) {
     if (p.client === t.toClient) continue;
-    if (p.time < start) known.add(p.client);
-    else if (!known.has(p.client)) {
+    if (p.time < start) {
+      known.add(p.client);
+      // Oldest first: every known sender comes before the window's, so an established payee is known here.
+      if (known.size > cfg.maxKnownSenders) return undefined;
+    } else if (!known.has(p.client)) {
       const list = fresh.get(p.client);
       if (list) list.push(p);
       else fresh.set(p.client, [p]);
@@ -73,9 +77,11 @@ function payersOf(t: Transfer, window: TransferWindow, cfg: FanInConfig): Payers
  */
 function judgeFanIn(t: Transfer, window: TransferWindow, cfg: FanInConfig, out: Finding[]): void {
   if (t.client === t.toClient) return;
-  const { fresh, knownClients } = payersOf(t, window, cfg);
+  const payers = payersOf(t, window, cfg);
+  if (!payers) return;
+  const { fresh, knownClients } = payers;
   const mine = fresh.get(t.client);
-  if (!mine || knownClients > cfg.maxKnownSenders || fresh.size < cfg.minSenders) return;
+  if (!mine || fresh.size < cfg.minSenders) return;
   const transfers = [...fresh.values()].flat().sort((a, b) => a.time - b.time || a.id - b.id);
   const reached = fresh.size === cfg.minSenders && mine.length === 1;
   const targets = reached ? transfers : [t];
