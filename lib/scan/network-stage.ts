@@ -35,6 +35,13 @@ type AccountRow = {
   account_number: string;
 };
 
+/** An account as a transfer names it, its IBAN normalised once. */
+interface Account {
+  id: number;
+  client: number;
+  iban: string;
+}
+
 /** Findings (and their writes) per transaction write. */
 const WRITE_TRANSACTIONS = 2_000;
 
@@ -43,13 +50,18 @@ const WRITE_TRANSACTIONS = 2_000;
  * took five times the read of the transfers themselves.
  */
 class Accounts {
-  private readonly byId = new Map<number, AccountRow>();
-  private readonly byIban = new Map<string, AccountRow>();
+  private readonly byId = new Map<number, Account>();
+  private readonly byIban = new Map<string, Account>();
 
   constructor(rows: readonly AccountRow[]) {
     for (const a of rows) {
-      this.byId.set(Number(a.id), a);
-      this.byIban.set(normaliseIban(a.account_number) ?? '', a);
+      const account = {
+        id: Number(a.id),
+        client: Number(a.client_id),
+        iban: normaliseIban(a.account_number) ?? '',
+      };
+      this.byId.set(account.id, account);
+      this.byIban.set(account.iban, account);
     }
   }
 
@@ -62,12 +74,12 @@ class Accounts {
     return {
       id: Number(row[PLAIN.id]),
       time: parseDateTime(row[PLAIN.date] as string),
-      account: Number(sender.id),
-      client: Number(sender.client_id),
-      from: normaliseIban(sender.account_number) ?? '',
+      account: sender.id,
+      client: sender.client,
+      from: sender.iban,
       to,
-      toAccount: recipient ? Number(recipient.id) : 0,
-      toClient: recipient ? Number(recipient.client_id) : 0,
+      toAccount: recipient?.id ?? 0,
+      toClient: recipient?.client ?? 0,
       amount: -Number(row[PLAIN.amount]),
       currency: row[PLAIN.currency] as string,
     };
