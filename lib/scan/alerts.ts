@@ -287,9 +287,9 @@ async function raiseAlerts(
 }
 
 /**
- * Writes, on `conn` (inside the chunk's transaction), the alerts of `scored` whose (transaction, rule) has none
- * yet — one per finding, each carrying the transaction's risk level — and returns what it created, by risk level
- * and reason. Existing alerts are looked up first, so the counts are what this run created; should another writer
+ * Writes, on `conn` (the caller's transaction), the alerts of already scored transactions whose (transaction, rule)
+ * has none yet — one per finding, each carrying the transaction's risk level — and returns what it created, by risk
+ * level and reason. Existing alerts are looked up first, so the counts are what this run created; should another writer
  * have slipped one in meanwhile, writeAlertBatch re-reads them.
  */
 export async function writeAlerts(
@@ -299,15 +299,10 @@ export async function writeAlerts(
   { loadData = true }: { loadData?: boolean } = {},
 ): Promise<AlertCounts> {
   if (scored.every((s) => s.findings.length === 0)) return emptyCounts();
-  const existing = new Set<string>();
   const ids = [...new Set(scored.filter((s) => s.findings.length).map((s) => s.txn.id))];
-  for (let i = 0; i < ids.length; i += 5000) {
-    const [found] = await conn.query<RowDataPacket[]>(
-      'SELECT transaction_id, rule_id FROM alerts WHERE transaction_id IN (?) AND rule_id IS NOT NULL',
-      [ids.slice(i, i + 5000)],
-    );
-    for (const r of found) existing.add(`${r.transaction_id}|${r.rule_id}`);
-  }
+  const existing = new Set<string>();
+  for (const [id, alerts] of await earlierAlerts(conn, ids))
+    for (const a of alerts) existing.add(`${id}|${a.ruleId}`);
   const batch = new AlertBatch(64 * 1024);
   for (const { txn, risk, findings } of scored) {
     for (const f of findings) {
