@@ -353,7 +353,7 @@ describe('scan-anomalies', () => {
     await insertTxns(conn, [...burst('cancelled', 10), ...burst('pending', 14)]);
     await runScan({ mode: 'full' });
     const flagged = await query<{ status: string; n: number }>(
-      `SELECT t.status, COUNT(*) AS n FROM alerts al JOIN transactions t ON t.id = al.transaction_id
+      `SELECT t.status, COUNT(DISTINCT t.id) AS n FROM alerts al JOIN transactions t ON t.id = al.transaction_id
         WHERE t.id > ? GROUP BY t.status`,
       [maxId],
     );
