@@ -31,6 +31,8 @@ export class NetworkDetector {
    * same again).
    */
   readonly findings = new Map<number, Finding[]>();
+  /** Each transaction's first finding of each rule, kept or not. */
+  readonly firstFindings = new Map<number, Finding[]>();
 
   /** `keep`: which findings to keep (default: all). */
   constructor(
@@ -52,10 +54,15 @@ export class NetworkDetector {
     const out: Finding[] = [];
     for (const { rule, settings } of this.enabled) rule.judge(t, this.window, settings, out);
     for (const f of out) {
-      if (!this.keep(f)) continue;
-      const list = this.findings.get(f.transactionId);
-      if (!list) this.findings.set(f.transactionId, [f]);
-      else if (!list.some((g) => g.ruleId === f.ruleId)) list.push(f);
+      addFirst(this.firstFindings, f);
+      if (this.keep(f)) addFirst(this.findings, f);
     }
   }
+}
+
+/** Adds `f` to its transaction's findings unless one of its rule is there already. */
+function addFirst(map: Map<number, Finding[]>, f: Finding): void {
+  const list = map.get(f.transactionId);
+  if (!list) map.set(f.transactionId, [f]);
+  else if (!list.some((g) => g.ruleId === f.ruleId)) list.push(f);
 }

@@ -13,13 +13,15 @@
  * works on it (status open), with a row in alert_history saying why. An analyst's work is never overwritten.
  */
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { query, streamRows, withTransaction } from '../db/pool.js';
+import { getPool, query, streamRows, withTransaction } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import type { RulesConfig } from '../rules/config.js';
 import { NetworkDetector, networkReachDays } from '../rules/network.js';
 import type { Transfer } from '../rules/network-rule.js';
 import { DAY, normaliseIban } from '../rules/stats.js';
+import type { Finding } from '../rules/types.js';
 import { type AlertCounts, addCounts, emptyCounts, writeScoredFindings } from './alerts.js';
+import { mirrorCredits, onCredit } from './mirror-credits.js';
 import { formatDateTime, parseDateTime } from './source.js';
 
 /** An outgoing transfer's own columns; its sender and, when ours, recipient are resolved here (see Accounts). */
@@ -108,10 +110,19 @@ export async function scanNetworkFull(
     const t = accounts.transfer(row);
     if (t) detector.push(t);
   });
+  const found = new Map(detector.findings);
+  const mirrors = await mirrorCredits(await getPool(), [...detector.findings.keys()]);
+  for (const [debit, credit] of mirrors) {
+    if (credit > maxId) continue;
+    const findings = detector.findings.get(debit) as Finding[];
+    addFindings(
+      found,
+      credit,
+      findings.map((f) => onCredit(f, credit)),
+    );
+  }
   const counts = emptyCounts();
-  const entries = [...detector.findings]
-    .sort((a, b) => a[0] - b[0])
-    .map(([id, findings]) => ({ id, findings }));
+  const entries = [...found].sort((a, b) => a[0] - b[0]).map(([id, findings]) => ({ id, findings }));
   for (let i = 0; i < entries.length; i += WRITE_TRANSACTIONS) {
     const slice = entries.slice(i, i + WRITE_TRANSACTIONS);
     addCounts(counts, await withTransaction((tx) => writeScoredFindings(tx, slice, rules, runId)));
@@ -121,8 +132,9 @@ export async function scanNetworkFull(
 
 /**
  * An incremental chunk's network stage, on the chunk's transaction `conn`: the transfers of ids (from, to] with
- * those booked within the rules' reach before the earliest of them; writes the findings that concern a new
- * transfer and returns what it created.
+ * those booked within the rules' reach before the earliest of them — or of the chunk's credits, which may mirror a
+ * transfer judged before; writes the findings that concern a new transfer, and on a new credit its debit's
+ * findings, and returns what it created.
  */
 export async function scanNetworkChunk(
   conn: PoolConnection,
@@ -131,18 +143,17 @@ export async function scanNetworkChunk(
   to: number,
   rules: RulesConfig,
 ): Promise<AlertCounts> {
-  // Findings only about transfers judged before were raised then.
-  const detector = new NetworkDetector(
-    rules,
-    (f) => f.transactionId > from || f.related.some((r) => r > from),
-  );
+  // Findings only about transfers judged before were written then — unless a new credit mirrors their transfer.
+  const isNew = (f: Finding) => f.transactionId > from || f.related.some((r) => r > from);
+  let creditTimes = new Set<number>();
+  const detector = new NetworkDetector(rules, (f) => isNew(f) || creditTimes.has(f.time));
   if (!detector.active) return emptyCounts();
   const fresh = await rowsOf(`${TRANSFERS_SQL} AND id > ? AND id <= ?`, [from, to], conn);
-  if (fresh.length === 0) return emptyCounts();
-  const earliest = fresh.reduce(
-    (min, row) => Math.min(min, parseDateTime(row[PLAIN.date] as string)),
-    Number.POSITIVE_INFINITY,
-  );
+  creditTimes = await freshCreditTimes(conn, from, to);
+  if (fresh.length === 0 && creditTimes.size === 0) return emptyCounts();
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const time of creditTimes) earliest = Math.min(earliest, time);
+  for (const row of fresh) earliest = Math.min(earliest, parseDateTime(row[PLAIN.date] as string));
   const since = formatDateTime(earliest - networkReachDays(rules) * DAY);
   const rows = [
     ...(await rowsOf(`${TRANSFERS_SQL} AND date >= ? AND id <= ?`, [since, from], conn)),
@@ -155,8 +166,40 @@ export async function scanNetworkChunk(
     if (t) transfers.push(t);
   }
   for (const t of transfers.sort(byBooking)) detector.push(t);
-  const entries = [...detector.findings].map(([id, findings]) => ({ id, findings }));
+  const found = new Map<number, Finding[]>();
+  for (const [id, findings] of detector.findings) addFindings(found, id, findings.filter(isNew));
+  const mirrors = await mirrorCredits(conn, [...detector.findings.keys()]);
+  for (const [debit, credit] of mirrors) {
+    if (credit > to) continue;
+    // A new credit takes every finding of its transfer; one written before, only the new ones.
+    const findings =
+      credit > from ? detector.firstFindings.get(debit) : detector.findings.get(debit)?.filter(isNew);
+    addFindings(
+      found,
+      credit,
+      (findings ?? []).map((f) => onCredit(f, credit)),
+    );
+  }
+  const entries = [...found].map(([id, findings]) => ({ id, findings }));
   return writeScoredFindings(conn, entries, rules, runId);
+}
+
+/** The booking times of the credits of ids (from, to]: a transfer booked then may have its credit among them. */
+async function freshCreditTimes(conn: PoolConnection, from: number, to: number): Promise<Set<number>> {
+  const rows = await rowsOf(
+    "SELECT DISTINCT date FROM transactions WHERE id > ? AND id <= ? AND amount > 0 AND status <> 'cancelled'",
+    [from, to],
+    conn,
+  );
+  return new Set(rows.map((row) => parseDateTime(row[0] as string)));
+}
+
+/** Adds `findings` (if any) to transaction `id`'s, one per rule. */
+function addFindings(map: Map<number, Finding[]>, id: number, findings: readonly Finding[]): void {
+  if (findings.length === 0) return;
+  const list = map.get(id) ?? [];
+  for (const f of findings) if (!list.some((g) => g.ruleId === f.ruleId)) list.push(f);
+  map.set(id, list);
 }
 
 async function rowsOf(sql: string, params: unknown[], conn: PoolConnection): Promise<unknown[][]> {
