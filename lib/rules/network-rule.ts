@@ -96,12 +96,15 @@ class TransferList {
 }
 
 /**
- * The bank's recent transfers, in booking order, indexed by recipient IBAN (who paid it) and by sending account
- * (where an account's money went). Holds what the enabled rules' reach asks for and forgets the rest.
+ * The bank's recent transfers, in booking order, indexed by recipient IBAN (who paid it — for an account of ours,
+ * what it received from our clients), by sending account (where an account's money went) and by sending client
+ * (where a client's money went, from any of its accounts). Holds what the enabled rules' reach asks for and forgets
+ * the rest: each transfer is in three lists, all pruned by the same reach.
  */
 export class TransferWindow {
   private readonly byRecipient = new Map<string, TransferList>();
   private readonly bySource = new Map<number, TransferList>();
+  private readonly byClient = new Map<number, TransferList>();
   /** The latest booking time added. */
   now = Number.NEGATIVE_INFINITY;
   private prunedAt = Number.NEGATIVE_INFINITY;
@@ -112,6 +115,7 @@ export class TransferWindow {
     this.now = Math.max(this.now, t.time);
     listOf(this.byRecipient, t.to).push(t);
     listOf(this.bySource, t.account).push(t);
+    listOf(this.byClient, t.client).push(t);
     this.forgetOld();
   }
 
@@ -125,6 +129,11 @@ export class TransferWindow {
     return this.bySource.get(account)?.since(since) ?? [];
   }
 
+  /** Transfers from any account of client `client` booked at or after `since`, oldest first. */
+  paidByClient(client: number, since: number): Iterable<Transfer> {
+    return this.byClient.get(client)?.since(since) ?? [];
+  }
+
   /**
    * Drops what is older than the reach, once a day of bookings (every list is visited then; the rules read by
    * time, so what is kept a little longer changes nothing).
@@ -135,6 +144,7 @@ export class TransferWindow {
     const since = this.now - this.reachMs;
     for (const [key, l] of this.byRecipient) if (l.dropBefore(since)) this.byRecipient.delete(key);
     for (const [key, l] of this.bySource) if (l.dropBefore(since)) this.bySource.delete(key);
+    for (const [key, l] of this.byClient) if (l.dropBefore(since)) this.byClient.delete(key);
   }
 }
 
