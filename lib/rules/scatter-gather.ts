@@ -7,7 +7,7 @@
  *
  * Only the bank's own accounts can be seen passing money on — an account of another bank shows what it received,
  * never what it paid — so the intermediaries are clients of ours; the origin is a client of ours (it pays from one
- * of our accounts); the gatherer may be any IBAN. Left alone, because they are habits, not layering:
+ * of our accounts); the gatherer may be any IBAN, the origin's own included (a round trip). Left alone, because they are habits, not layering:
  * - payments between one client's own accounts (a sweep): an intermediary is never the origin nor the gatherer's
  *   owner;
  * - a gatherer that more than `maxKnownSenders` clients paid in the `knownDays` before the window: an established
@@ -87,11 +87,11 @@ function judgeScatterGather(
 ): void {
   if (t.client === t.toClient) return;
   const start = t.time - cfg.windowDays * DAY;
-  const origins = originsOf(t, window, start);
+  const budget = { steps: MAX_STEPS };
+  const origins = originsOf(t, window, start, budget);
   if (origins.length === 0) return;
   const gatherer = payersOf(window, t.to, t.toClient, start, cfg);
   if (!gatherer) return;
-  const budget = { steps: MAX_STEPS };
   for (const origin of origins) {
     const layers = layersOf(origin, t, window, start, gatherer.known, budget);
     if (layers.length >= cfg.minWidth) emit(origin, layers, t, gatherer.known.size, cfg, out);
@@ -100,9 +100,10 @@ function judgeScatterGather(
 }
 
 /** The clients (other than the sender's) who paid `t`'s sending account within the window in its currency. */
-function originsOf(t: Transfer, window: TransferWindow, start: number): number[] {
+function originsOf(t: Transfer, window: TransferWindow, start: number, budget: { steps: number }): number[] {
   const origins = new Set<number>();
   for (const r of window.paidTo(t.from, start)) {
+    if (--budget.steps < 0) break;
     if (r.client !== t.client && r.currency === t.currency) origins.add(r.client);
   }
   return [...origins];
@@ -205,6 +206,8 @@ function evidenceOf(
     originAccounts: [...new Set(layers.flatMap((l) => l.received.map((x) => x.account)))],
     gatherer: t.to,
     gathererIsOurs: t.toAccount !== 0,
+    // Money back at the origin's own account: a round trip through the intermediaries.
+    gathererIsOrigin: t.toClient === origin,
     gathererKnownPayers: knownPayers,
     intermediaries: layers.length,
     currency: t.currency,

@@ -121,11 +121,20 @@ describe('scatter-gather', () => {
     expect(detect(only('scatter-gather'), [...toSelf.scatter, ...toSelf.gather])).toEqual([]);
   });
 
-  it('takes a gatherer of ours, whose owner is no intermediary', () => {
+  it('takes a gatherer of ours, whose owner is no intermediary, the origin itself included (a round trip)', () => {
     const { scatter, gather } = scatterGather([2, 3, 4], { gatherer: 9 });
     const findings = detect(only('scatter-gather'), [...scatter, ...gather]);
     expect(findings).toHaveLength(6);
-    expect(findings[0]?.evidence).toMatchObject({ gatherer: 'DE00OURS90', gathererIsOurs: true });
+    expect(findings[0]?.evidence).toMatchObject({
+      gatherer: 'DE00OURS90',
+      gathererIsOurs: true,
+      gathererIsOrigin: false,
+    });
+    const back = scatterGather([2, 3, 4], { gatherer: 1 });
+    expect(detect(only('scatter-gather'), [...back.scatter, ...back.gather])[0]?.evidence).toMatchObject({
+      gatherer: 'DE00OURS10',
+      gathererIsOrigin: true,
+    });
   });
 
   it('flags what a later intermediary adds, scoring the wider pattern higher up to twice the minimum', () => {
