@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Transfer } from '../../lib/rules/network-rule.js';
-import { DAY, detect, only, transfer } from './network-helpers.js';
+import { type Transfer, TransferWindow } from '../../lib/rules/network-rule.js';
+import { DAY, detect, HOUR, only, transfer } from './network-helpers.js';
 
 const MULE = 'LT121000011101001000';
 
@@ -137,5 +137,21 @@ describe('cycle', () => {
     const findings = detect(only('cycle'), [transfer(1, 2, -8 * 24), transfer(2, 1, 0)]);
     expect(findings).toEqual([]);
     expect(DAY).toBe(86_400_000);
+  });
+});
+
+describe('transfer window', () => {
+  it('keeps exactly the reach behind the latest transfer in every index, and finds by time within it', () => {
+    const window = new TransferWindow(10 * DAY);
+    // Client 1 pays client 2 every 6 hours for 100 days: one list per index, 400 transfers in each.
+    for (let h = 0; h < 100 * 24; h += 6) window.add(transfer(1, 2, h));
+    const latest = window.now;
+    const kept = (list: Iterable<Transfer>) => [...list].map((t) => (latest - t.time) / HOUR);
+    const reach = Array.from({ length: 41 }, (_, i) => 240 - i * 6);
+    expect(kept(window.paidTo('DE00OURS20', Number.NEGATIVE_INFINITY))).toEqual(reach);
+    expect(kept(window.paidFrom(10, Number.NEGATIVE_INFINITY))).toEqual(reach);
+    expect(kept(window.paidByClient(1, Number.NEGATIVE_INFINITY))).toEqual(reach);
+    expect(kept(window.paidByClient(1, latest - 12 * HOUR))).toEqual([12, 6, 0]);
+    expect(kept(window.paidByClient(2, Number.NEGATIVE_INFINITY))).toEqual([]);
   });
 });
