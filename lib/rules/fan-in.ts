@@ -8,19 +8,16 @@
  * Before `knownDays` of history exist, a sender cannot be known yet: every one counts as new.
  */
 import { defineNetworkRule, type Transfer, type TransferWindow } from './network-rule.js';
-import { capIds, cents, DAY, HOUR, isoMinute } from './stats.js';
+import { type KnownPayerSettings, payersOf, totalsByCurrency } from './payers.js';
+import { capIds, cents, HOUR, isoMinute } from './stats.js';
 import type { Finding } from './types.js';
 
-export interface FanInConfig {
+export interface FanInConfig extends KnownPayerSettings {
   enabled: boolean;
   /** The window in which the new senders pay. */
   windowHours: number;
   /** Distinct new sender clients that make a fan-in. */
   minSenders: number;
-  /** How far before the window a sender counts as known to the recipient. */
-  knownDays: number;
-  /** A recipient paid by more distinct clients than this in the known period is an established payee. */
-  maxKnownSenders: number;
   baseScore: number;
   maxScore: number;
 }
@@ -39,37 +36,12 @@ export const fanIn = defineNetworkRule({
   id: 'fan-in',
   reason: 'fan-in',
   scope: 'network',
+  // Many payers into one account, the gather side of scatter-gather and gather-scatter too: counted once in the risk.
+  signal: 'collection',
   defaults: DEFAULTS,
   reachDays: (cfg) => cfg.windowHours / 24 + cfg.knownDays,
   judge: judgeFanIn,
 });
-
-/** The recipient's payers in the window (new ones, by client) and how many clients paid it before. */
-interface Payers {
-  /** New sender client → its transfers in the window, oldest first. */
-  fresh: Map<number, Transfer[]>;
-  knownClients: number;
-}
-
-/** Undefined for an established payee (more known senders than allowed): nothing more to count. */
-function payersOf(t: Transfer, window: TransferWindow, cfg: FanInConfig): Payers | undefined {
-  const start = t.time - cfg.windowHours * HOUR;
-  const known = new Set<number>();
-  const fresh = new Map<number, Transfer[]>();
-  for (const p of window.paidTo(t.to, start - cfg.knownDays * DAY)) {
-    if (p.client === t.toClient) continue;
-    if (p.time < start) {
-      known.add(p.client);
-      // Oldest first: every known sender comes before the window's, so an established payee is known here.
-      if (known.size > cfg.maxKnownSenders) return undefined;
-    } else if (!known.has(p.client)) {
-      const list = fresh.get(p.client);
-      if (list) list.push(p);
-      else fresh.set(p.client, [p]);
-    }
-  }
-  return { fresh, knownClients: known.size };
-}
 
 /**
  * Emits when `t` is a new sender's payment to a recipient that now has at least `minSenders` new senders: on every
@@ -77,9 +49,9 @@ function payersOf(t: Transfer, window: TransferWindow, cfg: FanInConfig): Payers
  */
 function judgeFanIn(t: Transfer, window: TransferWindow, cfg: FanInConfig, out: Finding[]): void {
   if (t.client === t.toClient) return;
-  const payers = payersOf(t, window, cfg);
+  const payers = payersOf(window, t.to, t.toClient, t.time - cfg.windowHours * HOUR, cfg);
   if (!payers) return;
-  const { fresh, knownClients } = payers;
+  const { fresh, known } = payers;
   const mine = fresh.get(t.client);
   if (!mine || fresh.size < cfg.minSenders) return;
   const transfers = [...fresh.values()].flat().sort((a, b) => a.time - b.time || a.id - b.id);
@@ -93,7 +65,7 @@ function judgeFanIn(t: Transfer, window: TransferWindow, cfg: FanInConfig, out: 
     recipientIsOurs: t.toAccount !== 0,
     newSenders: fresh.size,
     transfers: transfers.length,
-    knownSenders: knownClients,
+    knownSenders: known.size,
     totals: totalsByCurrency(transfers),
     from: isoMinute((transfers[0] as Transfer).time),
     to: isoMinute(t.time),
@@ -115,12 +87,4 @@ function judgeFanIn(t: Transfer, window: TransferWindow, cfg: FanInConfig, out: 
       related: ids.filter((id) => id !== x.id),
     });
   }
-}
-
-/** The transfers' sums per currency, in cents. */
-function totalsByCurrency(transfers: readonly Transfer[]): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const x of transfers) totals[x.currency] = (totals[x.currency] ?? 0) + x.amount;
-  for (const c of Object.keys(totals)) totals[c] = cents(totals[c] as number);
-  return totals;
 }

@@ -14,7 +14,6 @@
  * Nothing of the window is saved between scans: the incremental scan reads the transfers within the rules' reach
  * back from the table, so no IBAN, hashed or not, is ever written to a scan state.
  */
-import { DAY } from './stats.js';
 import type { Finding } from './types.js';
 
 /** Every network rule's settings have an on/off switch; the rest is the rule's own. */
@@ -74,44 +73,70 @@ class TransferList {
     this.items.push(t);
   }
 
+  /** Forgets the oldest kept transfer if it was booked before `since`, and returns it. */
+  shiftBefore(since: number): Transfer | undefined {
+    const oldest = this.items[this.start];
+    if (!oldest || oldest.time >= since) return undefined;
+    this.start++;
+    this.compact();
+    return oldest;
+  }
+
   /** Forgets the transfers booked before `since`; true when none is left. */
   dropBefore(since: number): boolean {
     const { items } = this;
     while (this.start < items.length && (items[this.start] as Transfer).time < since) this.start++;
-    if (this.start > 64 && this.start * 2 > items.length) {
-      this.items = items.slice(this.start);
-      this.start = 0;
-    }
+    this.compact();
     return this.start === this.items.length;
   }
 
   /** The kept transfers booked at or after `since`, oldest first. */
   *since(since: number): Generator<Transfer> {
     const { items } = this;
-    for (let i = this.start; i < items.length; i++) {
-      const t = items[i] as Transfer;
-      if (t.time >= since) yield t;
+    // Booking order: the first one at or after `since` is found by halving, not by walking the reach's older ones.
+    let lo = this.start;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((items[mid] as Transfer).time < since) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < items.length; i++) yield items[i] as Transfer;
+  }
+
+  /** Lets go of the forgotten head once it is most of the array. */
+  private compact(): void {
+    if (this.start > 64 && this.start * 2 > this.items.length) {
+      this.items = this.items.slice(this.start);
+      this.start = 0;
     }
   }
 }
 
 /**
- * The bank's recent transfers, in booking order, indexed by recipient IBAN (who paid it) and by sending account
- * (where an account's money went). Holds what the enabled rules' reach asks for and forgets the rest.
+ * The bank's recent transfers, in booking order, indexed by recipient IBAN (who paid it — for an account of ours,
+ * what it received from our clients), by sending account (where an account's money went) and by sending client
+ * (where a client's money went, from any of its accounts). Holds what the enabled rules' reach asks for and forgets
+ * the rest as it is added: each transfer is in the three lists and in one list of them all, in booking order, whose
+ * oldest ones say which lists to trim — the work is one step per transfer, however many accounts and IBANs there are.
  */
 export class TransferWindow {
   private readonly byRecipient = new Map<string, TransferList>();
   private readonly bySource = new Map<number, TransferList>();
+  private readonly byClient = new Map<number, TransferList>();
+  private readonly all = new TransferList();
   /** The latest booking time added. */
   now = Number.NEGATIVE_INFINITY;
-  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly reachMs: number) {}
 
+  /** Adds `t`, the next transfer in booking order. */
   add(t: Transfer): void {
     this.now = Math.max(this.now, t.time);
     listOf(this.byRecipient, t.to).push(t);
     listOf(this.bySource, t.account).push(t);
+    listOf(this.byClient, t.client).push(t);
+    this.all.push(t);
     this.forgetOld();
   }
 
@@ -125,17 +150,25 @@ export class TransferWindow {
     return this.bySource.get(account)?.since(since) ?? [];
   }
 
-  /**
-   * Drops what is older than the reach, once a day of bookings (every list is visited then; the rules read by
-   * time, so what is kept a little longer changes nothing).
-   */
-  private forgetOld(): void {
-    if (this.now - this.prunedAt < DAY) return;
-    this.prunedAt = this.now;
-    const since = this.now - this.reachMs;
-    for (const [key, l] of this.byRecipient) if (l.dropBefore(since)) this.byRecipient.delete(key);
-    for (const [key, l] of this.bySource) if (l.dropBefore(since)) this.bySource.delete(key);
+  /** Transfers from any account of client `client` booked at or after `since`, oldest first. */
+  paidByClient(client: number, since: number): Iterable<Transfer> {
+    return this.byClient.get(client)?.since(since) ?? [];
   }
+
+  /** Drops what is older than the reach from the lists of each transfer that falls out of it. */
+  private forgetOld(): void {
+    const since = this.now - this.reachMs;
+    for (let old = this.all.shiftBefore(since); old; old = this.all.shiftBefore(since)) {
+      forget(this.byRecipient, old.to, since);
+      forget(this.bySource, old.account, since);
+      forget(this.byClient, old.client, since);
+    }
+  }
+}
+
+/** Trims the list of `key` to what was booked from `since` on, dropping it when nothing is left. */
+function forget<K>(map: Map<K, TransferList>, key: K, since: number): void {
+  if (map.get(key)?.dropBefore(since)) map.delete(key);
 }
 
 function listOf<K>(map: Map<K, TransferList>, key: K): TransferList {

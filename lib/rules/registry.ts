@@ -8,12 +8,14 @@ import { cycle } from './cycle.js';
 import { dormantReactivation } from './dormant-reactivation.js';
 import { fanIn } from './fan-in.js';
 import { fanOut } from './fan-out.js';
+import { gatherScatter } from './gather-scatter.js';
 import { highAmount } from './high-amount.js';
 import type { NetworkRule, NetworkRuleSettings } from './network-rule.js';
 import { passThrough } from './pass-through.js';
 import { rapidTransfers } from './rapid-transfers.js';
 import { repeatedCounterparty } from './repeated-counterparty.js';
 import type { Rule, RuleSettings } from './rule.js';
+import { scatterGather } from './scatter-gather.js';
 import { structuring } from './structuring.js';
 import { unusualLocation } from './unusual-location.js';
 import { unusualPattern } from './unusual-pattern.js';
@@ -32,7 +34,7 @@ export const RULES = [
 ] as const;
 
 /** The network rules (network-rule.ts), judged by the network stage after the clients' rules. */
-export const NETWORK_RULES = [fanIn, cycle] as const;
+export const NETWORK_RULES = [fanIn, cycle, scatterGather, gatherScatter] as const;
 
 /** Every rule, client and network, for what they share: ids, reasons, settings, signals. */
 export const ALL_RULES = [...RULES, ...NETWORK_RULES] as const;

@@ -4,25 +4,32 @@ import { execute, query } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { runScan } from '../../lib/scan/scan.js';
 import { at, type FixtureTxn, insertClient, insertTxns, insertTypes } from './scan-fixtures.js';
+import { alertKeys, duplicates, resetScanState } from './scan-helpers.js';
 
 let conn: Connection;
 
+const CLIENTS = 18;
+
 const MULE = 'LT601010012345678901';
+const GATHERER = 'NL91ABNA0417164300';
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 6, 8);
 
 /**
- * Twelve clients (EUR) with two months of ordinary card payments and rent to a landlord of their own, then, in
- * booking order: six of them paying one Lithuanian IBAN within 15 hours (a fan-in), and 5 000 going round three
- * clients' accounts and back within a day (a cycle), each transfer with its credit on the receiving account.
- * Every row is inserted in booking order, so ids grow with time and chunks cut through the episodes.
+ * Eighteen clients (EUR) with two months of ordinary card payments and rent to a landlord of their own, then, in
+ * booking order: six of them paying one Lithuanian IBAN within 15 hours (a fan-in), 5 000 going round three
+ * clients' accounts and back within a day (a cycle), client 10 paying 3 000 to each of clients 13, 14 and 15 who pass
+ * nearly all of it on to one Dutch IBAN within two days (a scatter-gather), and clients 1–4 paying client 16's
+ * account 1 000 each, which pays 950 on to four new IBANs the next day (a gather-scatter); each transfer between our
+ * accounts with its credit on the receiving account. Every row is inserted in booking order, so ids grow with time
+ * and chunks cut through the episodes.
  */
 async function insertBank(): Promise<void> {
   await insertTypes(conn);
-  for (let c = 1; c <= 12; c++) await insertClient(conn, { id: c, country: 'DE', currencies: ['EUR'] });
+  for (let c = 1; c <= CLIENTS; c++) await insertClient(conn, { id: c, country: 'DE', currencies: ['EUR'] });
   const txns: FixtureTxn[] = [];
   for (let d = 0; d < 60; d++) {
-    for (let c = 1; c <= 12; c++) {
+    for (let c = 1; c <= CLIENTS; c++) {
       const day = new Date(START + d * DAY);
       if (d % 3 === c % 3)
         txns.push({ accountId: c * 10, type: 'card payment', date: at(day, c), amount: -(30 + c) });
@@ -63,8 +70,10 @@ async function insertBank(): Promise<void> {
       { accountId: to * 10, type: 'incoming transfer', date, amount },
     );
   }
+  txns.push(...layering(new Date(START + 62 * DAY)));
+  // Every other client a day: enough to cut through, few enough to scan two at a time many times.
   for (let d = 61; d < 66; d++)
-    for (let c = 1; c <= 12; c++)
+    for (let c = 1 + (d % 2); c <= CLIENTS; c += 2)
       txns.push({
         accountId: c * 10,
         type: 'card payment',
@@ -75,23 +84,58 @@ async function insertBank(): Promise<void> {
   await insertTxns(conn, txns);
 }
 
-async function resetScanState() {
-  for (const table of [
-    'alert_history',
-    'alerts',
-    'scan_runs',
-    'scan_watermarks',
-    'scan_amount_histogram',
-    'scan_client_state',
-  ])
-    await execute(`DELETE FROM ${table}`);
+/** A payment from client `from` to our client `to` (its debit and its credit) or to an IBAN. */
+function payment(from: number, to: number | string, date: string, amount: number): FixtureTxn[] {
+  const ours = typeof to === 'number';
+  const debit = {
+    accountId: from * 10,
+    type: 'outgoing transfer',
+    date,
+    amount: -amount,
+    recipient: ours ? `DE00TEST${String(to).padStart(2, '0')}0` : to,
+  };
+  return ours ? [debit, { accountId: to * 10, type: 'incoming transfer', date, amount }] : [debit];
 }
 
-async function alertKeys(): Promise<string[]> {
-  const rows = await query<{ transaction_id: number; rule_id: string; risk_level: string }>(
-    "SELECT transaction_id, rule_id, risk_level FROM alerts WHERE flagged_by = 'system' ORDER BY transaction_id, rule_id",
+/** The scatter-gather (from `day`'s morning) and the gather-scatter (from its evening). */
+function layering(day: Date): FixtureTxn[] {
+  const scatter = [13, 14, 15].flatMap((c, i) => payment(10, c, at(day, 60 + i * 30), 3_000));
+  const gather = [
+    payment(13, GATHERER, at(day, 24 * 60), 2_900),
+    payment(14, GATHERER, at(day, 28 * 60), 2_850),
+    payment(15, GATHERER, at(day, 49 * 60), 2_950),
+  ].flat();
+  const collect = [1, 2, 3, 4].flatMap((c, i) => payment(c, 16, at(day, 600 + i * 20), 1_000));
+  const disperse = [0, 1, 2, 3].flatMap((i) =>
+    payment(16, `PL${60 + i}109010140000071219812874`, at(day, 20 * 60 + i * 45), 950),
   );
-  return rows.map((r) => `${r.transaction_id}|${r.rule_id}|${r.risk_level}`);
+  return [...scatter, ...gather, ...collect, ...disperse];
+}
+
+/** The alerts of one full scan, the reference the other ways of scanning must give. */
+async function referenceAlerts(): Promise<string[]> {
+  await runScan({ mode: 'full' });
+  const reference = await alertKeys();
+  expect(reference.length).toBeGreaterThanOrEqual(9 + 6 + 8);
+  return reference;
+}
+
+/** A full scan up to `cut`, then incremental runs two transactions at a time, give the `reference` alerts. */
+async function expectSameAlertsFrom(cut: number, reference: string[]): Promise<void> {
+  await resetScanState();
+  await runScan({ mode: 'full', toId: cut });
+  const rest = await runScan({ chunkSize: 2 });
+  expect(rest.chunks).toBeGreaterThan(10);
+  expect(await alertKeys()).toEqual(reference);
+}
+
+/** The id of the first transfer to `iban`. */
+async function firstPaymentTo(iban: string): Promise<number> {
+  const [row] = await query<{ first: number }>(
+    'SELECT MIN(id) AS first FROM transactions WHERE recipient_account = ?',
+    [iban],
+  );
+  return Number(row?.first);
 }
 
 async function networkAlerts() {
@@ -103,7 +147,7 @@ async function networkAlerts() {
   }>(
     `SELECT a.transaction_id, a.rule_id, a.evidence, t.recipient_account FROM alerts a
        JOIN transactions t ON t.id = a.transaction_id
-      WHERE a.rule_id IN ('fan-in', 'cycle') ORDER BY a.transaction_id`,
+      WHERE a.rule_id IN ('fan-in', 'cycle', 'scatter-gather', 'gather-scatter') ORDER BY a.transaction_id`,
   );
   return rows.map((r) => ({
     ...r,
@@ -163,26 +207,75 @@ describe('scan-anomalies network stage', () => {
     }
     // The fan-in's IBAN is another bank's: no credit of ours to alert. The landlords' monthly rent is never a
     // fan-in: each is paid by one client.
-    expect(alerts).toHaveLength(12);
+    expect(fanIn.length + loop.length).toBe(12);
+  });
+
+  it('flags a scatter-gather on each of its legs and a gather-scatter on each payment in and out, with their evidence', async () => {
+    await runScan({ mode: 'full' });
+    const alerts = await networkAlerts();
+    const paid = alerts.filter((a) => !a.evidence.receivingSide);
+    const received = alerts.filter((a) => a.evidence.receivingSide);
+    const layered = paid.filter((a) => a.rule_id === 'scatter-gather');
+    // The intermediaries' credits carry the alert too (the gatherer is another bank's).
+    expect(received.filter((a) => a.rule_id === 'scatter-gather')).toHaveLength(3);
+    expect(layered.map((a) => a.recipient_account)).toEqual([
+      'DE00TEST130',
+      'DE00TEST140',
+      'DE00TEST150',
+      GATHERER,
+      GATHERER,
+      GATHERER,
+    ]);
+    expect(layered[0]?.evidence).toMatchObject({
+      originClient: 10,
+      originAccounts: [100],
+      gatherer: GATHERER,
+      gathererIsOurs: false,
+      intermediaries: 3,
+      scattered: 9_000,
+      gathered: 8_700,
+      gatheredShare: 0.97,
+      currency: 'EUR',
+    });
+    expect(layered[0]?.evidence.risk.level).not.toBe('Low');
+    const collection = paid.filter((a) => a.rule_id === 'gather-scatter');
+    expect(collection).toHaveLength(8);
+    expect(collection.filter((a) => a.recipient_account === 'DE00TEST160')).toHaveLength(4);
+    expect(collection[0]?.evidence).toMatchObject({
+      account: 160,
+      iban: 'DE00TEST160',
+      newSenders: 4,
+      newRecipients: 4,
+      received: 4_000,
+      paidOut: 3_800,
+    });
+    // Four senders are no fan-in (five are asked), and nothing else is layered: the rent, the card payments.
+    expect(paid).toHaveLength(9 + 6 + 8);
+    // On the receiving side: each cycle hop's credit, the collection account's four payments in, and the
+    // intermediaries' credits.
+    expect(received.map((a) => a.rule_id).sort()).toEqual([
+      ...Array(3).fill('cycle'),
+      ...Array(4).fill('gather-scatter'),
+      ...Array(3).fill('scatter-gather'),
+    ]);
   });
 
   it('finds the same alerts when the transfers arrive two at a time, and on top of a full scan cut anywhere', async () => {
-    await runScan({ mode: 'full' });
-    const reference = await alertKeys();
-    expect(reference.length).toBeGreaterThanOrEqual(9);
-    const [{ first }] = (await query<{ first: number }>(
-      `SELECT MIN(id) AS first FROM transactions WHERE recipient_account = ?`,
-      [MULE],
-    )) as [{ first: number }];
-    for (const cut of [Number(first) - 5, Number(first) + 2, Number(first) + 8]) {
-      await resetScanState();
-      await runScan({ mode: 'full', toId: cut });
-      const rest = await runScan({ chunkSize: 2 });
-      expect(rest.chunks).toBeGreaterThan(10);
-      expect(await alertKeys()).toEqual(reference);
-    }
+    const reference = await referenceAlerts();
+    const first = await firstPaymentTo(MULE);
+    for (const cut of [first - 5, first + 2, first + 8]) await expectSameAlertsFrom(cut, reference);
     const again = await runScan();
     expect(again.alerts.created).toBe(0);
+  });
+
+  it('finds the same scatter-gather and gather-scatter alerts when a full scan is cut inside them', async () => {
+    const reference = await referenceAlerts();
+    expect(reference.some((k) => k.includes('|scatter-gather|'))).toBe(true);
+    expect(reference.some((k) => k.includes('|gather-scatter|'))).toBe(true);
+    const scatter = await firstPaymentTo('DE00TEST130');
+    const collect = await firstPaymentTo('DE00TEST160');
+    for (const cut of [scatter + 1, scatter + 7, collect + 3, collect + 9])
+      await expectSameAlertsFrom(cut, reference);
   });
 
   it('raises an earlier open alert of a transaction a network finding lands on, with a history row, and leaves worked alerts alone', async () => {
@@ -225,5 +318,56 @@ describe('scan-anomalies network stage', () => {
     expect(history[0]?.note).toMatch(
       /^risk raised from Low to (Medium|High) by later findings \(cycle\) in scan run \d+$/,
     );
+  });
+
+  it('lets one of two overlapping incremental runs work while the other skips or waits, with the full scan’s alerts', async () => {
+    const reference = await referenceAlerts();
+    const cut = (await firstPaymentTo(MULE)) - 5;
+    await resetScanState();
+    await runScan({ mode: 'full', toId: cut });
+    const [a, b] = await Promise.all([runScan({ chunkSize: 5 }), runScan({ chunkSize: 5 })]);
+    expect([a.status, b.status].sort()).toEqual(['skipped', 'succeeded']);
+    expect(await alertKeys()).toEqual(reference);
+
+    // Two that wait for the lock: the second works after the first and finds nothing left to create.
+    await resetScanState();
+    await runScan({ mode: 'full', toId: cut });
+    const [c, d] = await Promise.all([
+      runScan({ chunkSize: 5, lockWaitSeconds: 60 }),
+      runScan({ chunkSize: 5, lockWaitSeconds: 60 }),
+    ]);
+    expect([c.status, d.status]).toEqual(['succeeded', 'succeeded']);
+    expect(Math.min(c.alerts.created, d.alerts.created)).toBe(0);
+    expect(await alertKeys()).toEqual(reference);
+    expect(await duplicates()).toBe(0);
+  });
+
+  it('resumes an incremental run that crashed inside the scatter-gather without losing or repeating an alert', async () => {
+    const reference = await referenceAlerts();
+    const scatter = await firstPaymentTo('DE00TEST130');
+    await resetScanState();
+    await runScan({ mode: 'full', toId: scatter - 1 });
+    await expect(
+      runScan({
+        chunkSize: 3,
+        onChunkCommitted: ({ index }) => {
+          if (index === 2) throw new Error('killed after three chunks');
+        },
+      }),
+    ).rejects.toThrow('killed after three chunks');
+    const [mark] = await query<{ last_transaction_id: number }>(
+      "SELECT last_transaction_id FROM scan_watermarks WHERE name = 'anomaly-scan'",
+    );
+    // Three chunks of three: the scatter's six rows and the first of the collection's; the payments on come later.
+    expect(Number(mark?.last_transaction_id)).toBe(scatter - 1 + 9);
+
+    // A process killed outright leaves its run 'running': the next run closes it and carries on.
+    await execute("UPDATE scan_runs SET status = 'running', finished_at = NULL WHERE status = 'failed'");
+    const resumed = await runScan({ chunkSize: 3 });
+    expect(resumed.fromId).toBe(Number(mark?.last_transaction_id) + 1);
+    expect(await alertKeys()).toEqual(reference);
+    expect(await duplicates()).toBe(0);
+    const statuses = await query<{ status: string }>('SELECT status FROM scan_runs ORDER BY id');
+    expect(statuses.map((s) => s.status)).toEqual(['succeeded', 'failed', 'succeeded']);
   });
 });

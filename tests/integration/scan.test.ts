@@ -4,26 +4,10 @@ import { execute, query } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { runScan } from '../../lib/scan/scan.js';
 import { type FixtureBank, insertBackground, insertEpisodes, insertTxns } from './scan-fixtures.js';
+import { alertKeys, duplicates, resetScanState } from './scan-helpers.js';
 
 let conn: Connection;
 let bank: FixtureBank;
-
-async function resetScanState() {
-  await execute('DELETE FROM alert_history');
-  await execute('DELETE FROM alerts');
-  await execute('DELETE FROM scan_runs');
-  await execute('DELETE FROM scan_watermarks');
-  await execute('DELETE FROM scan_amount_histogram');
-  await execute('DELETE FROM scan_client_state');
-}
-
-/** Every system alert as "transaction|rule|risk". */
-async function alertKeys(): Promise<string[]> {
-  const rows = await query<{ transaction_id: number; rule_id: string; risk_level: string }>(
-    "SELECT transaction_id, rule_id, risk_level FROM alerts WHERE flagged_by = 'system' ORDER BY transaction_id, rule_id",
-  );
-  return rows.map((r) => `${r.transaction_id}|${r.rule_id}|${r.risk_level}`);
-}
 
 /** The amount histogram the thresholds come from, row by row. */
 async function histogram(): Promise<string[]> {
@@ -39,13 +23,6 @@ async function lastIdOfFebruary(): Promise<number> {
     "SELECT MAX(id) AS cut FROM transactions WHERE date < '2025-03-01'",
   );
   return Number(row?.cut);
-}
-
-async function duplicates(): Promise<number> {
-  const rows = await query<{ n: number }>(
-    'SELECT COUNT(*) AS n FROM (SELECT transaction_id, rule_id FROM alerts WHERE rule_id IS NOT NULL GROUP BY transaction_id, rule_id HAVING COUNT(*) > 1) d',
-  );
-  return Number(rows[0]?.n ?? 0);
 }
 
 async function levelOf(transactionId: number): Promise<string | undefined> {

@@ -1,50 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../../lib/rules/config.js';
-import { NetworkDetector } from '../../lib/rules/network.js';
-import type { Transfer } from '../../lib/rules/network-rule.js';
-import type { Finding } from '../../lib/rules/types.js';
-
-const T0 = Date.UTC(2025, 5, 2, 9, 0, 0);
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-let nextId = 1;
-
-/** A transfer from client `client`'s account (`client` × 10) to `to`, `hours` after T0. */
-function transfer(
-  client: number,
-  to: string | number,
-  hours: number,
-  amount = 1_000,
-  currency = 'EUR',
-): Transfer {
-  const ours = typeof to === 'number';
-  return {
-    id: nextId++,
-    time: T0 + hours * HOUR,
-    account: client * 10,
-    client,
-    from: `DE00OURS${client * 10}`,
-    to: ours ? `DE00OURS${to * 10}` : to,
-    toAccount: ours ? to * 10 : 0,
-    toClient: ours ? to : 0,
-    amount,
-    currency,
-  };
-}
-
-/** Only `id` enabled, with `settings` over its defaults. */
-function only<Id extends 'fan-in' | 'cycle'>(id: Id, settings: Partial<RulesConfig[Id]> = {}): RulesConfig {
-  const rules = structuredClone(DEFAULT_RULES_CONFIG) as unknown as Record<string, { enabled: boolean }>;
-  for (const [key, value] of Object.entries(rules)) if (key !== 'risk') value.enabled = false;
-  rules[id] = { ...rules[id], ...settings, enabled: true };
-  return rules as unknown as RulesConfig;
-}
-
-function detect(rules: RulesConfig, transfers: Transfer[]): Finding[] {
-  const d = new NetworkDetector(rules);
-  for (const t of [...transfers].sort((a, b) => a.time - b.time || a.id - b.id)) d.push(t);
-  return [...d.findings.values()].flat();
-}
+import { type Transfer, TransferWindow } from '../../lib/rules/network-rule.js';
+import { DAY, detect, HOUR, only, transfer } from './network-helpers.js';
 
 const MULE = 'LT121000011101001000';
 
@@ -181,5 +137,21 @@ describe('cycle', () => {
     const findings = detect(only('cycle'), [transfer(1, 2, -8 * 24), transfer(2, 1, 0)]);
     expect(findings).toEqual([]);
     expect(DAY).toBe(86_400_000);
+  });
+});
+
+describe('transfer window', () => {
+  it('keeps exactly the reach behind the latest transfer in every index, and finds by time within it', () => {
+    const window = new TransferWindow(10 * DAY);
+    // Client 1 pays client 2 every 6 hours for 100 days: one list per index, 400 transfers in each.
+    for (let h = 0; h < 100 * 24; h += 6) window.add(transfer(1, 2, h));
+    const latest = window.now;
+    const kept = (list: Iterable<Transfer>) => [...list].map((t) => (latest - t.time) / HOUR);
+    const reach = Array.from({ length: 41 }, (_, i) => 240 - i * 6);
+    expect(kept(window.paidTo('DE00OURS20', Number.NEGATIVE_INFINITY))).toEqual(reach);
+    expect(kept(window.paidFrom(10, Number.NEGATIVE_INFINITY))).toEqual(reach);
+    expect(kept(window.paidByClient(1, Number.NEGATIVE_INFINITY))).toEqual(reach);
+    expect(kept(window.paidByClient(1, latest - 12 * HOUR))).toEqual([12, 6, 0]);
+    expect(kept(window.paidByClient(2, Number.NEGATIVE_INFINITY))).toEqual([]);
   });
 });

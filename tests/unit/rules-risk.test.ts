@@ -44,6 +44,12 @@ describe('risk scoring', () => {
     expect(assessRisk([f('high-amount', 30), f('unusual-location', 45)], undefined, cfg).score).toBe(57);
   });
 
+  it('counts fan-in, scatter-gather and gather-scatter as one signal (many new payers into one account)', () => {
+    const collection = [f('fan-in', 60), f('scatter-gather', 60), f('gather-scatter', 55)];
+    expect(assessRisk(collection, undefined, cfg)).toMatchObject({ score: 60, level: 'Medium' });
+    expect(assessRisk([f('scatter-gather', 60), f('cycle', 60)], undefined, cfg).score).toBe(84);
+  });
+
   it('keeps an amount-only finding Low when the title declares a purpose (a house deposit)', () => {
     const amount = [f('client-baseline', 50), f('high-amount', 30)];
     const house = assessRisk(amount, { title: 'Notary escrow - house purchase deposit' }, cfg);
