@@ -17,6 +17,7 @@ import type { Rule, RuleSettings } from './rule.js';
 import { structuring } from './structuring.js';
 import { unusualLocation } from './unusual-location.js';
 import { unusualPattern } from './unusual-pattern.js';
+import { velocity } from './velocity.js';
 
 export const RULES = [
   highAmount,
@@ -29,6 +30,7 @@ export const RULES = [
   fanOut,
   repeatedCounterparty,
   passThrough,
+  velocity,
 ] as const;
 
 /** The network rules (network-rule.ts), judged by the network stage after the clients' rules. */
