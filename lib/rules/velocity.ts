@@ -73,7 +73,7 @@ export interface VelocityConfig {
 const THRESHOLD_RATES = Object.fromEntries(
   Object.entries(REPORTING_THRESHOLDS).map(([currency, limit]) => [
     currency,
-    Math.round(((REPORTING_THRESHOLDS.EUR as number) / limit) * 10_000) / 10_000,
+    (REPORTING_THRESHOLDS.EUR as number) / limit,
   ]),
 );
 
