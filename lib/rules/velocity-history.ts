@@ -46,7 +46,7 @@ export class DayPeaks {
   }
 
   /** Raises `day`'s peaks to `figures` where they are higher (days come in order: `day` is the latest or a new one). */
-  record(day: number, figures: Peaks): void {
+  record(day: number, figures: readonly number[]): void {
     const last = this.days.length - 1;
     if (this.days[last] !== day) {
       this.days.push(day);
@@ -62,8 +62,8 @@ export class DayPeaks {
    * `knownDay` on as observed: the `rank`-th highest count and (separately) sum, zero when fewer days had any.
    */
   usual(w: number, fromDay: number, toDay: number, knownDay: number, rank: number): OwnPeak {
-    const counts: number[] = [];
-    const sums: number[] = [];
+    const counts = new TopValues(rank);
+    const sums = new TopValues(rank);
     let earliest = toDay;
     for (let i = 0; i < this.days.length; i++) {
       const day = this.days[i] as number;
@@ -71,16 +71,12 @@ export class DayPeaks {
       if (day >= toDay) break;
       earliest = Math.min(earliest, day);
       const peaks = this.peaks[i] as Peaks;
-      counts.push(peaks[2 * w] as number);
-      sums.push(peaks[2 * w + 1] as number);
+      counts.add(peaks[2 * w] as number);
+      sums.add(peaks[2 * w + 1] as number);
     }
     // Days with a record are observed, whatever the account's opening says (another account of the client).
     const observedFrom = Math.max(fromDay, Math.min(knownDay, earliest));
-    return {
-      count: rankth(counts, rank),
-      sum: rankth(sums, rank),
-      days: Math.max(0, toDay - observedFrom),
-    };
+    return { count: counts.last(), sum: sums.last(), days: Math.max(0, toDay - observedFrom) };
   }
 
   /** Writes the records: the number of values per day, the number of days, then each day and its peaks. */
@@ -109,9 +105,25 @@ export class DayPeaks {
   }
 }
 
-/** The `rank`-th highest of `values` (1: the highest), 0 when there are fewer. */
-function rankth(values: number[], rank: number): number {
-  if (values.length < rank) return 0;
-  values.sort((a, b) => b - a);
-  return values[rank - 1] as number;
+/** The `rank` highest values added, highest first (rank is small: an insertion, no sort). */
+class TopValues {
+  private readonly top: number[] = [];
+
+  constructor(private readonly rank: number) {}
+
+  add(value: number): void {
+    const top = this.top;
+    if (top.length === this.rank && value <= (top[top.length - 1] as number)) return;
+    let i = Math.min(top.length, this.rank - 1);
+    top[i] = value;
+    while (i > 0 && (top[i - 1] as number) < value) {
+      top[i] = top[i - 1] as number;
+      top[--i] = value;
+    }
+  }
+
+  /** The `rank`-th highest (1: the highest), 0 when fewer values were added. */
+  last(): number {
+    return this.top.length < this.rank ? 0 : (this.top[this.rank - 1] as number);
+  }
 }

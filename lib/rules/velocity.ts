@@ -134,30 +134,48 @@ class VelocityWatch {
   items: EpisodeTxn[] = [];
   /** 0, or 1 + the index of the window whose burst the debit was flagged in. */
   flagged: number[] = [];
+  /** Each debit's amount in EUR (not saved: worked out again on restore). */
+  eur: number[] = [];
   history: DayPeaks;
   private readonly longest: number;
+  /** Scratch: each window as measured at the debit being judged, and its figures for the day's peaks. */
+  private readonly measured: Measured[];
+  private readonly figures: number[];
 
   constructor(cfg: VelocityConfig) {
     this.history = new DayPeaks();
     this.longest = Math.max(...cfg.windows.map((w) => w.hours)) * HOUR;
+    this.measured = cfg.windows.map(() => ({
+      first: 0,
+      count: 0,
+      sum: 0,
+      largest: 0,
+      leftOut: 0,
+      allCount: 0,
+      allSum: 0,
+    }));
+    this.figures = cfg.windows.flatMap(() => [0, 0]);
   }
 
   push(t: Txn, j: Judging, cfg: VelocityConfig, out: Finding[]): void {
     this.expire(t.time, cfg);
-    this.items.push(j.item());
+    const item = j.item();
+    this.items.push(item);
     this.flagged.push(0);
-    const measured = cfg.windows.map((w, k) => this.measure(t.time, w, k, cfg));
+    this.eur.push(inEur(item, cfg));
     const known = dayOf(Math.max(j.ctx.historySince, j.account.openedAt));
     let best: Judged | undefined;
-    cfg.windows.forEach((w, k) => {
-      const judged = judgeWindow(measured[k] as Measured, w, k, t.time, known, this.history, cfg);
+    // Every debit is measured in every window: plain loops over scratch objects the watch reuses.
+    for (let k = 0; k < cfg.windows.length; k++) {
+      const w = cfg.windows[k] as VelocityWindow;
+      const m = this.measure(t.time, w, k);
+      const judged = judgeWindow(m, w, k, t.time, known, this.history, cfg);
       if (judged && (!best || judged.score > best.score)) best = judged;
-    });
+      this.figures[2 * k] = m.allCount;
+      this.figures[2 * k + 1] = m.allSum;
+    }
     if (best) this.emit(best, cfg, out);
-    this.history.record(
-      dayOf(t.time),
-      measured.flatMap((m) => [m.allCount, m.allSum]),
-    );
+    this.history.record(dayOf(t.time), this.figures);
   }
 
   /** Forgets debits older than the longest window (and the oldest beyond MAX_EPISODE) and days beyond the history. */
@@ -168,26 +186,25 @@ class VelocityWatch {
     if (drop > 0) {
       this.items.splice(0, drop);
       this.flagged.splice(0, drop);
+      this.eur.splice(0, drop);
     }
     this.history.expire(dayOf(now) - cfg.historyDays);
   }
 
   /** The debits within window `w` (the `k`-th) before `now`, inclusive (see Measured). */
-  private measure(now: number, w: VelocityWindow, k: number, cfg: VelocityConfig): Measured {
-    const m: Measured = {
-      first: this.items.length,
-      count: 0,
-      sum: 0,
-      largest: 0,
-      leftOut: 0,
-      allCount: 0,
-      allSum: 0,
-    };
+  private measure(now: number, w: VelocityWindow, k: number): Measured {
+    const m = this.measured[k] as Measured;
+    m.first = this.items.length;
+    m.count = 0;
+    m.sum = 0;
+    m.largest = 0;
+    m.leftOut = 0;
+    m.allCount = 0;
+    m.allSum = 0;
     for (let i = this.items.length - 1; i >= 0; i--) {
-      const item = this.items[i] as EpisodeTxn;
-      if (now - item.time > w.hours * HOUR) break;
+      if (now - (this.items[i] as EpisodeTxn).time > w.hours * HOUR) break;
       m.first = i;
-      const eur = inEur(item, cfg);
+      const eur = this.eur[i] as number;
       m.allCount++;
       m.allSum += eur;
       if (!this.countsIn(i, k)) {
@@ -218,7 +235,7 @@ class VelocityWatch {
       if (this.countsIn(i, k)) burst.push(this.items[i] as EpisodeTxn);
     const ids = burst.map((t) => t.id);
     const evidence = evidenceOf(best, burst, cfg);
-    for (let i = this.burstStart(best, k, cfg); i < this.items.length; i++) {
+    for (let i = this.burstStart(best, k); i < this.items.length; i++) {
       if (this.flagged[i] || !this.countsIn(i, k)) continue;
       this.flagged[i] = k + 1;
       const t = this.items[i] as EpisodeTxn;
@@ -234,13 +251,13 @@ class VelocityWatch {
   }
 
   /** Where the latest payments of window `k` that reach the bar on their own begin. */
-  private burstStart(best: Judged, k: number, cfg: VelocityConfig): number {
+  private burstStart(best: Judged, k: number): number {
     let count = 0;
     let sum = 0;
     let largest = 0;
     for (let i = this.items.length - 1; i > best.first; i--) {
       if (!this.countsIn(i, k)) continue;
-      const eur = inEur(this.items[i] as EpisodeTxn, cfg);
+      const eur = this.eur[i] as number;
       count++;
       sum += eur;
       largest = Math.max(largest, eur);
@@ -289,8 +306,10 @@ class VelocityWatch {
       const amount = input.next();
       const code = input.count(currencies.length * flags - 1);
       const currency = currencies[Math.floor(code / flags)] as string;
-      watch.items.push({ id, time, amount, currency, balanceAfter: null, recipient: null });
+      const item: EpisodeTxn = { id, time, amount, currency, balanceAfter: null, recipient: null };
+      watch.items.push(item);
       watch.flagged.push(code % flags);
+      watch.eur.push(inEur(item, cfg));
     }
     watch.history = DayPeaks.restore(input);
     return flags === cfg.windows.length + 1 ? watch : new VelocityWatch(cfg);
