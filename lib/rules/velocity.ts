@@ -1,26 +1,33 @@
 /**
- * Rule `velocity` (reason "unusual payment velocity"): a client paying out much more often, or much more money, than it usually
- * does within 1 hour, 24 hours or 7 days — measured from its debits alone, so it works on data without balances
- * (an imported CSV), where `rapid-transfers` cannot judge a series.
+ * Rule `velocity` (reason "unusual payment velocity"): a client paying out much more often, or much more money,
+ * than it usually does within 1 hour, 24 hours or 7 days — measured from its debits alone, so it works on data
+ * without balances (an imported CSV), where `rapid-transfers` cannot judge a series.
  *
  * At each debit the rule counts and sums the client's debits (all accounts) in each trailing window (inclusive)
  * and compares them with the client's usual peak of that window: the `usualRank`-th highest day of its last
- * `historyDays` days that ended before the window starts (velocity-history.ts). While the client is new — its
- * accounts opened, or the bank's data begun, less than `historyDays` ago — that usual is blended with a retail
- * client's (`prior`, per window), in proportion to the share of the history the client was known:
+ * `historyDays` days that ended before the window starts (velocity-history.ts). While the client is new — the
+ * account paying, or the bank's data, began less than `historyDays` ago — that usual is blended with a retail
+ * client's (the window's `prior`), in proportion to the share of the history the client was known:
  *
  *   usual = w × own + (1 − w) × prior,  w = days known / days of the history
  *
- * A window is a finding when its count reaches max(`minCount`, `countMultiple` × usual count), or — with at least
- * `minSeries` payments — its sum reaches max(`minSum`, `sumMultiple` × usual sum) without counting its largest
- * payment (one large payment is the amount rules' business, not a series). How far beyond (the excess: count or
- * sum over its threshold) sets the score: `baseScore` at the threshold, `scorePerDoubling` more per doubling, up to
- * `maxScore`. The window with the highest score wins (the shortest on a tie); every debit in it not flagged yet is
- * flagged, each with the others' ids. A debit is flagged once, by the first window that takes it in.
+ * The bar of a window: max(`minCount`, `countMultiple` × usual count) payments, or — in at least max(`minSeries`,
+ * `sumCountMultiple` × usual count) payments — a sum without the largest payment of max(`minSum`, `sumMultiple` ×
+ * usual sum): one large payment is the amount rules' business, more money in more payments than usual is velocity.
+ * The excess (count or sum over its bar, the larger) sets the score: the window's `baseScore` at the bar (a short
+ * window is more specific), `scorePerDoubling` more per doubling, up to `maxScore`. The window scoring highest wins
+ * (the shortest on a tie). The burst is its latest payments that reach the bar on their own: those not flagged yet
+ * are flagged, with the score as it stands, each with the ids of every payment in the window — so a growing burst
+ * flags each new payment once, and a payment is never judged again. Payments another window flagged do not count in
+ * a longer window: the card payment the morning after a burst is not part of that burst's day.
  *
  * Sums are in euros at the rates the reporting thresholds imply (EUR 10 000 = PLN 45 000 = GBP 8 500 …,
  * `eurRates`), so a burst split over a client's accounts in two currencies adds up; a debit in a currency without
  * a rate is counted but not summed. Every total per currency is in the evidence, unconverted.
+ *
+ * Memory (client scope, saved between scans): the debits of the longest window (at most MAX_EPISODE: four numbers
+ * each) and one record of peaks per day with a debit within `historyDays` (velocity-history.ts). Decisions read only
+ * the past, so a full scan and an incremental scan cut anywhere flag the same debits with the same scores.
  */
 import { REPORTING_THRESHOLDS } from '../domain/bank.js';
 import { defineRule, type Judging } from './rule.js';
