@@ -366,14 +366,20 @@ function excessOver(bar: Bar, count: number, sum: number, largest: number): numb
   return Math.max(byCount, bySum);
 }
 
-/** What the analyst reads: the winning window against the usual, every window's figures, the payments. */
+/** What the analyst reads: the winning window against the client's usual and the bar, and its payments. */
 function evidenceOf(
   best: Judged,
   burst: readonly EpisodeTxn[],
   cfg: VelocityConfig,
 ): Record<string, unknown> {
   const totals: Record<string, number> = {};
-  for (const t of burst) totals[t.currency] = cents((totals[t.currency] ?? 0) - t.amount);
+  const rates: Record<string, number | null> = {};
+  for (const t of burst) {
+    totals[t.currency] = cents((totals[t.currency] ?? 0) - t.amount);
+    const rate = cfg.eurRates[t.currency];
+    if (t.currency !== 'EUR')
+      rates[t.currency] = rate === undefined ? null : Math.round(rate * 10_000) / 10_000;
+  }
   const first = burst[0] as EpisodeTxn;
   const last = burst[burst.length - 1] as EpisodeTxn;
   return {
@@ -394,10 +400,8 @@ function evidenceOf(
       prior: best.window.prior,
       ownWeight: cents(best.weight),
     },
-    beyond: {
-      payments: cents(best.count / Math.max(1e-9, best.usual.count)),
-      totalEur: cents(best.sum / Math.max(1e-9, best.usual.sum)),
-    },
+    timesUsual: { payments: ratio(best.count, best.usual.count), totalEur: ratio(best.sum, best.usual.sum) },
+    timesBar: cents(best.excess),
     ...(best.leftOut ? { leftOutAsEarlierBurst: best.leftOut } : {}),
     thresholds: {
       payments: cents(best.bar.count),
@@ -409,9 +413,15 @@ function evidenceOf(
       minSeries: cfg.minSeries,
       usualRank: cfg.usualRank,
       historyDays: cfg.historyDays,
+      ...(Object.keys(rates).length ? { eurRates: rates } : {}),
     },
     relatedTransactionIds: capIds(burst.map((t) => t.id)),
   };
+}
+
+/** `a` over `b` to the cent, or null when `b` is 0 (a client whose usual is nothing). */
+function ratio(a: number, b: number): number | null {
+  return b > 0 ? cents(a / b) : null;
 }
 
 /** Judged per client (across its accounts), debits only, in booking order (late ones are left out). */

@@ -107,6 +107,8 @@ describe('velocity', () => {
       payments: 4,
       totalEur: 8_000,
       usual: { payments: 1, totalEur: 50 },
+      timesUsual: { payments: 4, totalEur: 160 },
+      timesBar: 6,
       thresholds: { totalEurWithoutLargest: 1_000, paymentsForTotal: 3 },
     });
   });
@@ -128,13 +130,18 @@ describe('velocity', () => {
     expect(found[0]?.evidence).toMatchObject({
       totalEur: 4_000,
       totalsByCurrency: { EUR: 2_000, PLN: 9_000 },
+      thresholds: { eurRates: { PLN: 0.2222 } },
     });
   });
 
   it('counts a payment in a currency without a rate, but does not sum it', () => {
     const found = findings(newClient(series(6, 30, 5_000, { currency: 'CHF' })));
     expect(found).toHaveLength(6);
-    expect(found[0]?.evidence).toMatchObject({ totalEur: 0, totalsByCurrency: { CHF: 30_000 } });
+    expect(found[0]?.evidence).toMatchObject({
+      totalEur: 0,
+      totalsByCurrency: { CHF: 30_000 },
+      thresholds: { eurRates: { CHF: null } },
+    });
   });
 
   it('flags a growing burst once per payment, the later ones with the higher score of the burst as it stands', () => {
