@@ -10,7 +10,7 @@ import { ALL_RULES, type RuleSettingsById } from './registry.js';
 export interface RiskConfig {
   /**
    * A transaction's risk: its strongest signal's score plus `otherWeight` × each other signal's, capped at 100
-   * (the two amount rules count as one signal: the higher of their scores).
+   * (rules sharing a signal — the two amount rules; unusual-pattern and velocity — count as one: the higher score).
    */
   otherWeight: number;
   /** Level boundaries on that combined score: ≥ high ⇒ High, ≥ medium ⇒ Medium, else Low. */

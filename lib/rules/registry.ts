@@ -19,6 +19,7 @@ import { scatterGather } from './scatter-gather.js';
 import { structuring } from './structuring.js';
 import { unusualLocation } from './unusual-location.js';
 import { unusualPattern } from './unusual-pattern.js';
+import { velocity } from './velocity.js';
 
 export const RULES = [
   highAmount,
@@ -31,6 +32,7 @@ export const RULES = [
   fanOut,
   repeatedCounterparty,
   passThrough,
+  velocity,
 ] as const;
 
 /** The network rules (network-rule.ts), judged by the network stage after the clients' rules. */

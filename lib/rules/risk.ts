@@ -2,7 +2,8 @@
  * Risk scoring: turns all findings on one transaction into one level.
  *
  *   signals  = the findings, with rules that measure the same thing counted as one signal — the higher of their
- *              scores: high-amount and client-baseline both measure the size of the amount (Rule.signal)
+ *              scores: high-amount and client-baseline both measure the size of the amount, unusual-pattern and
+ *              velocity both count payments in a short window (Rule.signal)
  *   combined = strongest signal + otherWeight × (sum of the other signals), capped at 100
  *   level    = High when combined ≥ high (70), Medium when ≥ medium (40), else Low
  *   cap      = Medium or above only when a finding is strong on its own (score ≥ strong, 50, or its rule's

@@ -66,6 +66,8 @@ export const unusualPattern = defineRule({
   id: 'unusual-pattern',
   reason: 'unusual pattern',
   scope: 'account',
+  // Many payments in a short window is what `velocity` measures too (against the client's own habit): one signal.
+  signal: 'velocity',
   judgesLate: false,
   defaults: DEFAULTS,
   reachDays: (cfg) => cfg.windowMinutes / 1440,

@@ -94,7 +94,8 @@ export interface FixtureBank {
 
 /**
  * 30 ordinary clients (PL/PLN and DE/EUR) with three months of card payments, salaries and domestic transfers, so
- * the percentiles have a population; plus, on purpose: a burst of 6 transfers in 10 minutes draining client 1, a
+ * the percentiles have a population, and on client 6 two busy days across the end of February (velocity); plus, on
+ * purpose: a burst of 6 transfers in 10 minutes draining client 1, a
  * structuring day on client 2, an amount spike on client 3, a first transfer abroad on client 4, and a house
  * deposit (a decoy) on client 5. Background only: the episodes are added by `insertEpisodes`.
  */
@@ -136,6 +137,8 @@ export async function insertBackground(conn: Connection, { clients = 30, months 
           title: 'Groceries',
         });
       }
+      if (c === 6 && (d === 58 || d === 59))
+        txns.push(...busyDay(account as number, day, () => (balance -= 30)));
       if (d % 10 === 5) {
         const amount = -(150 + ((c * 11 + d) % 100)) * unit;
         balance += amount;
@@ -153,6 +156,22 @@ export async function insertBackground(conn: Connection, { clients = 30, months 
   }
   txns.sort((a, b) => a.date.localeCompare(b.date));
   await insertTxns(conn, txns);
+}
+
+/**
+ * Ten card payments of 30 every 90 minutes from 08:00 — more in a day than the client makes in a week. On 28
+ * February and 1 March (days 58 and 59) they straddle the end of February, where the scan tests cut a full scan
+ * short: the velocity rule's memory is carried across the cut in the saved state.
+ */
+function busyDay(accountId: number, day: Date, pay: () => number): FixtureTxn[] {
+  return Array.from({ length: 10 }, (_, i) => ({
+    accountId,
+    type: 'card payment',
+    date: at(day, 420 + i * 90),
+    amount: -30,
+    balanceAfter: pay(),
+    title: 'Shop',
+  }));
 }
 
 /** The episodes (see insertBackground), booked on 2025-03-20; returns their transaction ids. */

@@ -25,6 +25,15 @@ async function lastIdOfFebruary(): Promise<number> {
   return Number(row?.cut);
 }
 
+/** How many velocity alerts are on transactions booked before March and how many from March on. */
+async function velocityAroundTheCut(): Promise<{ before: number; after: number }> {
+  const [row] = await query<{ before: number; after: number }>(
+    `SELECT COALESCE(SUM(t.date < '2025-03-01'), 0) AS \`before\`, COALESCE(SUM(t.date >= '2025-03-01'), 0) AS \`after\`
+       FROM alerts a JOIN transactions t ON t.id = a.transaction_id WHERE a.rule_id = 'velocity'`,
+  );
+  return { before: Number(row?.before), after: Number(row?.after) };
+}
+
 async function levelOf(transactionId: number): Promise<string | undefined> {
   const rows = await query<{ level: string }>(
     "SELECT risk_level AS level FROM alerts WHERE transaction_id = ? AND flagged_by = 'system' ORDER BY FIELD(risk_level, 'High', 'Medium', 'Low') LIMIT 1",
@@ -92,6 +101,10 @@ describe('scan-anomalies', () => {
     const reference = await alertKeys();
     const counted = await histogram();
     expect(counted.length).toBeGreaterThan(20);
+    // Client 6's busy days straddle the end of February: velocity's memory is carried across the cut below.
+    const velocity = await velocityAroundTheCut();
+    expect(velocity.before).toBeGreaterThan(0);
+    expect(velocity.after).toBeGreaterThan(0);
     await resetScanState();
 
     const first = await runScan({ chunkSize: 500 });

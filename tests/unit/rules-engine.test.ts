@@ -56,6 +56,7 @@ describe('detection engine', () => {
         'fan-out',
         'repeated-counterparty',
         'pass-through',
+        'velocity',
       ]),
     );
     for (const cuts of [[41], [43, 44], [50], [48, 49, 50, 51], [53]]) {
@@ -65,7 +66,8 @@ describe('detection engine', () => {
 
   it('hands out a transaction once, with the findings of every rule, only after its burst and its series have closed', () => {
     const ctx = context(population);
-    // Without the rules that hold every payment for their windows of hours (the burst and the series are the point).
+    // Without the rules that hold every payment for their windows of hours or days (the burst and the series are the
+    // point).
     const off = { enabled: false };
     const d = new ClientDetector(
       1,
@@ -74,6 +76,7 @@ describe('detection engine', () => {
         ...rules,
         'repeated-counterparty': { ...rules['repeated-counterparty'], ...off },
         'pass-through': { ...rules['pass-through'], ...off },
+        velocity: { ...rules.velocity, ...off },
       },
       ctx,
     );
