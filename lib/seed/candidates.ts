@@ -48,6 +48,8 @@ export class Candidate {
   /** The bank's account this debit pays (its credit is a row of its own), or -1. */
   peer = -1;
   source: Candidate | null = null;
+  /** An episode row whose amount was decided when it was placed (cents, positive); 0 when worked out later. */
+  plannedCents = 0;
   /** Set when the row is finalised: its amount in cents (positive) and status. */
   cents = 0;
   status = '';
@@ -149,6 +151,16 @@ export function convertCents(a: Accounts, from: number, to: number, cents: numbe
     currencyFx(CURRENCIES[a.currency[to] as number] as string) /
     currencyFx(CURRENCIES[a.currency[from] as number] as string);
   return Math.round(cents * rate);
+}
+
+/**
+ * The amount (cents) of an episode's row: a credit mirroring an episode's debit takes the debit's, converted; a row
+ * planned with its amount keeps it; the others are worked out now by `later` (the classic kinds, against the
+ * account's balance).
+ */
+export function episodeRowCents(a: Accounts, c: Candidate, later: () => number): number {
+  if (c.source) return Math.max(1, convertCents(a, c.source.acc, c.acc, c.source.cents));
+  return c.plannedCents > 0 ? c.plannedCents : later();
 }
 
 /**
