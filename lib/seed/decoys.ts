@@ -31,7 +31,6 @@ import type { Episode } from './episodes.js';
 import type { Story } from './flow-episodes.js';
 import { MEDIAN_INCOME_EUR, T_OUTGOING, T_STANDING, toCents } from './model.js';
 import { DAY_MS } from './population.js';
-import type { Random } from './random.js';
 
 const HOUR = 3600;
 

@@ -4,13 +4,7 @@
  *
  * Every choice draws from the random stream it is given, in a fixed order: the same seed gives the same episodes.
  */
-import {
-  ANOMALY_KINDS,
-  type AnomalyKind,
-  DECOY_KINDS,
-  type DecoyKind,
-  REPORTING_THRESHOLDS,
-} from '../domain/bank.js';
+import { type AnomalyKind, type DecoyKind, REPORTING_THRESHOLDS } from '../domain/bank.js';
 import { CITIES } from './data/cities.js';
 import { FOREIGN_IBAN_COUNTRIES, otherIban } from './iban.js';
 import {

@@ -17,14 +17,11 @@ import {
   claimAccount,
   claimAccounts,
   DAY_SECONDS,
-  type EpisodeWriter,
   eurCents,
   inHomeCurrency,
   outsideIban,
   type Payee,
-  type PlaceContext,
 } from './episode-kit.js';
-import type { Episode } from './episodes.js';
 import { type Story, splitCents, spreadTimes } from './flow-episodes.js';
 import { FOREIGN_IBAN_COUNTRIES } from './iban.js';
 import { T_EXPRESS, T_OUTGOING } from './model.js';

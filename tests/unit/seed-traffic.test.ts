@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ANOMALY_KINDS,
   DECOY_KINDS,
-  LOCALES,
   REPORTING_THRESHOLDS,
   TRANSACTION_TYPES,
 } from '../../lib/domain/bank.js';
