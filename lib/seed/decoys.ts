@@ -126,13 +126,18 @@ const rent: Story = {
     const landlord = landlordOurs
       ? claimAccount(ctx, { lastDay, types: ['personal', 'business'], openBefore: ctx.day })
       : -1;
-    const tenants = claimAccounts(ctx, Math.max(1, Math.round(n * 0.75)), {
+    // Tenants live where the flat is: the landlord's country, or the first tenant's when the landlord banks elsewhere.
+    const first =
+      landlord >= 0 ? landlord : claimAccount(ctx, { lastDay, types: ['personal'], openBefore: ctx.day });
+    if (first < 0) return false;
+    const tenants = claimAccounts(ctx, Math.max(1, Math.round(n * 0.75)) - (landlord >= 0 ? 0 : 1), {
       lastDay,
       openBefore: ctx.day,
       types: ['personal'],
-      country: landlord >= 0 ? (a.country[landlord] as number) : undefined,
-      notClients: new Set(landlord >= 0 ? [a.clientIndex[landlord] as number] : []),
+      country: a.country[first] as number,
+      notClients: new Set([a.clientIndex[first] as number]),
     });
+    if (landlord < 0) tenants.unshift(first);
     if (tenants.length === 0) return false;
     const to = landlord >= 0 ? landlord : outsideIban(a, tenants[0] as number, rng);
     const { home } = homeOf(a, tenants[0] as number);
