@@ -6,8 +6,8 @@
  *   2 hours to 4½ days — victims of a scam, or a mule collecting;
  * - `cycle`: money going round 2–6 accounts of ours of distinct clients in one currency, a 0.5–5 % cut off each hop,
  *   an hour to 30 hours between hops, back to the first account within 6½ days;
- * - `scatter-gather`: one client pays 3–6 mule accounts of ours, each passing 85–98 % of it on to one common IBAN
- *   within 1 to 72 hours;
+ * - `scatter-gather`: one client pays 3–6 mule accounts of ours (in its currency when enough are free), each passing
+ *   85–98 % of it on to one common IBAN within 1 to 72 hours;
  * - `gather-scatter`: 3–6 senders (some clients of ours, some elsewhere) pay one account of ours within two days,
  *   which disperses 88–98 % of it to 3–6 recipients within another two.
  */
@@ -146,11 +146,15 @@ const scatterGather: Story = {
       score: (x) => a.balanceCents[x] as number,
     });
     if (source < 0) return false;
-    const mules = claimAccounts(ctx, m, {
+    // Mules at home first (one currency end to end); abroad only when too few are free (a small bank).
+    const wish = {
       lastDay,
-      types: ['personal'],
+      types: ['personal'] as const,
       notClients: new Set([a.clientIndex[source] as number]),
-    });
+    };
+    const mules = claimAccounts(ctx, m, { ...wish, currency: a.currency[source] as number });
+    for (const k of mules) wish.notClients.add(a.clientIndex[k] as number);
+    mules.push(...claimAccounts(ctx, m - mules.length, wish));
     if (mules.length < 3) return false;
     const sink = outsideIban(a, source, rng, 0.5, FOREIGN_IBAN_COUNTRIES);
     const total = Math.max(
