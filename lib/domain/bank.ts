@@ -118,9 +118,25 @@ export const ANOMALY_KINDS = [
   'new-country', // a transfer to a country the client never dealt with
   'structuring', // several amounts just under the reporting threshold within a day
   'dormant-reactivation', // a long-dormant account suddenly active
+  'fan-out', // one client paying many new, distinct recipients within a day or two
+  'repeated-payments', // several payments to one new recipient within hours (often one sum in near-equal parts)
+  'pass-through', // money received and sent on, less a cut, within hours (a mule)
+  'velocity', // many quick payments of every kind within an hour or two (a taken-over account or card)
+  'fan-in', // many clients of the bank paying one recipient (ours or elsewhere) within days
+  'cycle', // money going round 2-6 of the bank's accounts of distinct clients, back to the first
+  'scatter-gather', // one client pays several mule accounts of ours, which pass it on to one common IBAN
+  'gather-scatter', // several senders pay one account of ours, which disperses it to several recipients
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
 /** Kinds of unusual but legitimate behaviour the seeder labels (suspicious = 0); alerts on them must stay Low. */
-export const DECOY_KINDS = ['decoy-bonus', 'decoy-house-deposit'] as const;
+export const DECOY_KINDS = [
+  'decoy-bonus', // a yearly bonus
+  'decoy-house-deposit', // most of a savings pot to a notary escrow
+  'decoy-payroll', // a business paying the same employees on a fixed day each month (looks like fan-out)
+  'decoy-rent', // tenants paying their landlord's account each month (looks like fan-in)
+  'decoy-family', // family members paying each other back and forth (looks like a two-hop cycle)
+  'decoy-sweep', // a client moving money between its own accounts (looks like pass-through)
+  'decoy-merchant', // a merchant's settlement account: many customer payments in, the takings out (looks like gather-scatter)
+] as const;
 export type DecoyKind = (typeof DECOY_KINDS)[number];

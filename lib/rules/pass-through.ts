@@ -2,13 +2,14 @@
  * Rule `pass-through` (reason "pass-through"): money received and sent on within hours, in ≈ out — layering. A
  * credit into any of the client's accounts (the anchor) at least the population's p95 debit in its currency (as
  * large as a large payment), followed within `windowHours` (inclusive) by debits of the client (any account, same
- * currency) whose sum is within `tolerance` of the credits received in that time. Client scope: a mule receives on
+ * currency) by which the sum sent on comes within `tolerance` of the credits received meanwhile; the flow ends at
+ * that debit (what the client books later is its own life, not the pass-through). Client scope: a mule receives on
  * one account and pays out from another as readily as from the same one. Money the client moves between its own
  * accounts (a sweep: a debit on one account and a credit of the same amount on another within `ownMoveMinutes`) is
  * neither received nor sent: both sides are left out, so a sweep alone never fires. When the balance before the
- * anchor is known: above `maxBalanceShare` of the flow the account is no conduit (nothing is found); at most
- * `lowBalanceShare` of it (the account held little before the money came) the score is higher. Imported data without
- * balances is judged on the flow alone.
+ * anchor is known: above `maxBalanceShare` of the flow the account is no conduit (nothing is found); within
+ * `lowBalanceShare` of zero either way (the account held, or owed, little before the money came) the score is
+ * higher. Imported data without balances is judged on the flow alone.
  */
 import { defineRule, type Judging } from './rule.js';
 import { restoreTxns, type StateReader, type StateWriter, saveTxns } from './state-codec.js';
@@ -105,24 +106,32 @@ class FlowWindow {
       if (!this.done[i] && !Number.isNaN(this.large[i] as number)) this.judge(i, cfg, out, false);
   }
 
-  /** The flow from anchor `a`: credits and debits in its currency within the window, own moves left out. */
+  /**
+   * The flow from anchor `a`: its currency's credits and debits from it on, own moves left out, up to the first
+   * debit by which the money sent on is within `tolerance` of the money received — within the window. What the
+   * client books after that is its own life, not the pass-through (a salary, the next day's shopping).
+   */
   private judge(a: number, cfg: PassThroughConfig, out: Finding[], settle = true): void {
     const anchor = this.items[a] as EpisodeTxn;
     let credits = 0;
     let debits = 0;
     const members: number[] = [];
-    for (let i = a; i < this.items.length; i++) {
+    let matched = false;
+    for (let i = a; i < this.items.length && !matched; i++) {
       const p = this.items[i] as EpisodeTxn;
       if (p.time - anchor.time > cfg.windowHours * HOUR) break;
       if (p.currency !== anchor.currency || (this.done[i] && i !== a)) continue;
       if (p.amount > 0) credits += p.amount;
       else debits -= p.amount;
       members.push(i);
+      matched =
+        p.amount < 0 && debits >= (1 - cfg.tolerance) * credits && debits <= (1 + cfg.tolerance) * credits;
     }
-    if (debits < (1 - cfg.tolerance) * credits || debits > (1 + cfg.tolerance) * credits) return;
+    if (!matched) return;
     const before = anchor.balanceAfter === null ? null : anchor.balanceAfter - anchor.amount;
     if (before !== null && before > cfg.maxBalanceShare * credits) return;
-    const low = before !== null && before <= cfg.lowBalanceShare * credits;
+    // Held little either way: an overdraft as deep as the flow is no sign of a conduit.
+    const low = before !== null && Math.abs(before) <= cfg.lowBalanceShare * credits;
     const score = cfg.baseScore + (low ? cfg.lowBalanceBonus : 0);
     const ids = members.map((i) => (this.items[i] as EpisodeTxn).id);
     const last = this.items[members[members.length - 1] as number] as EpisodeTxn;

@@ -9,8 +9,9 @@
  * clients (a client of an episode — the owner of one of its labelled transactions' accounts — counts as caught when
  * one of its own labelled transactions in that episode is at Medium or above; an episode spanning several clients
  * counts each) and of transactions (every labelled transaction at Medium or above). Precision of High and of
- * Medium or above: of all transactions with such an alert, the share labelled suspicious. Decoys: their highest
- * level (target: Low). Load: transactions whose highest system alert is Low, Medium or High, per 1 000 transactions.
+ * Medium or above: of all transactions with such an alert, the share labelled suspicious. The same three recalls at
+ * High. Decoys: their highest level (target: Low) and their episodes and transactions above Low. Load: transactions
+ * whose highest system alert is Low, Medium or High, per 1 000 transactions.
  */
 
 import { query } from '../db/pool.js';
@@ -24,9 +25,12 @@ export interface KindQuality {
   transactions: number;
   /** Episodes with a transaction at ≥ Medium / episodes. */
   episodeRecall: number;
-  /** (episode, client) pairs, and the share with one of the client's labelled transactions at ≥ Medium. */
+  /** Episodes with a transaction at High / episodes. */
+  episodeHighRecall: number;
+  /** (episode, client) pairs, and the share with one of the client's labelled transactions at ≥ Medium / at High. */
   clients: number;
   clientRecall: number;
+  clientHighRecall: number;
   /** Labelled transactions at ≥ Medium / labelled transactions. */
   transactionRecall: number;
   /** Labelled transactions at High / labelled transactions. */
@@ -34,8 +38,10 @@ export interface KindQuality {
   /** Labelled transactions with any alert / labelled transactions. */
   anyRecall: number;
   maxRisk: 'none' | 'Low' | 'Medium' | 'High';
-  /** Decoys: transactions above Low. */
+  /** Transactions above Low (for a decoy, each is a false alarm in the Medium / High queues). */
   aboveLow: number;
+  /** Episodes with a transaction above Low. */
+  episodesAboveLow: number;
 }
 
 export interface Evaluation {
@@ -76,13 +82,16 @@ function kindQuality(kind: string, k: KindRows): KindQuality {
     episodes: k.episodes.size,
     transactions: k.levels.length,
     episodeRecall: ratio(atLeast(k.episodes.values(), 2), k.episodes.size),
+    episodeHighRecall: ratio(atLeast(k.episodes.values(), 3), k.episodes.size),
     clients: k.clients.size,
     clientRecall: ratio(atLeast(k.clients.values(), 2), k.clients.size),
+    clientHighRecall: ratio(atLeast(k.clients.values(), 3), k.clients.size),
     transactionRecall: ratio(atLeast(k.levels, 2), k.levels.length),
     highRecall: ratio(atLeast(k.levels, 3), k.levels.length),
     anyRecall: ratio(atLeast(k.levels, 1), k.levels.length),
     maxRisk: LEVELS[Math.max(0, ...k.levels)] ?? 'none',
     aboveLow: atLeast(k.levels, 2),
+    episodesAboveLow: atLeast(k.episodes.values(), 2),
   };
 }
 
@@ -157,12 +166,12 @@ const pct = (x: number) => (Number.isNaN(x) ? '   n/a' : `${(x * 100).toFixed(1)
 export function formatEvaluation(e: Evaluation): string {
   const lines: string[] = [];
   lines.push(
-    `| kind | episodes | clients | txns | episode recall ≥Medium | client recall ≥Medium | txn recall ≥Medium | txn recall High | any alert | max risk |`,
+    '| kind | episodes | clients | txns | recall ≥Medium: episode | client | txn | recall High: episode | client | txn | any alert | max risk | above Low: episodes | txns |',
   );
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const k of e.kinds) {
     lines.push(
-      `| ${k.kind}${k.suspicious ? '' : ' (decoy)'} | ${k.episodes} | ${k.clients} | ${k.transactions} | ${pct(k.episodeRecall)} | ${pct(k.clientRecall)} | ${pct(k.transactionRecall)} | ${pct(k.highRecall)} | ${pct(k.anyRecall)} | ${k.maxRisk} |`,
+      `| ${k.kind}${k.suspicious ? '' : ' (decoy)'} | ${k.episodes} | ${k.clients} | ${k.transactions} | ${pct(k.episodeRecall)} | ${pct(k.clientRecall)} | ${pct(k.transactionRecall)} | ${pct(k.episodeHighRecall)} | ${pct(k.clientHighRecall)} | ${pct(k.highRecall)} | ${pct(k.anyRecall)} | ${k.maxRisk} | ${k.episodesAboveLow} | ${k.aboveLow} |`,
     );
   }
   lines.push('');
@@ -175,7 +184,7 @@ export function formatEvaluation(e: Evaluation): string {
   const decoys = e.kinds.filter((k) => !k.suspicious);
   if (decoys.length) {
     lines.push(
-      `Decoys above Low: ${decoys.reduce((s, k) => s + k.aboveLow, 0)} (max risk: ${decoys.map((k) => `${k.kind} ${k.maxRisk}`).join(', ')})`,
+      `Decoy episodes above Low: ${decoys.reduce((s, k) => s + k.episodesAboveLow, 0)} of ${decoys.reduce((s, k) => s + k.episodes, 0)}, transactions above Low: ${decoys.reduce((s, k) => s + k.aboveLow, 0)} (max risk: ${decoys.map((k) => `${k.kind} ${k.maxRisk}`).join(', ')})`,
     );
   }
   lines.push(`Transactions with any system alert: ${e.alertedTransactions}`);

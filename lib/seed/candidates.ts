@@ -48,6 +48,8 @@ export class Candidate {
   /** The bank's account this debit pays (its credit is a row of its own), or -1. */
   peer = -1;
   source: Candidate | null = null;
+  /** An episode row whose amount was decided when it was placed (cents, positive); 0 when worked out later. */
+  plannedCents = 0;
   /** Set when the row is finalised: its amount in cents (positive) and status. */
   cents = 0;
   status = '';
@@ -105,24 +107,51 @@ export function episodeCandidate(
   );
 }
 
+/** Payees in an account's book by account type: a household pays a few, a business its suppliers. */
+const PAYEE_BOOK: Readonly<Record<string, number>> = { personal: 8, savings: 4, business: 30 };
+/** Share of transfers to a payee the account never paid before nor will again (a one-off purchase, a refund). */
+const ONE_OFF_SHARE = 0.15;
+
+/**
+ * A payee of account `k` in `country`: mostly one of its book (the first ones more often: the landlord, the
+ * utility, the usual suppliers), each the same IBAN every time (its own stream: seed, account, slot); sometimes a
+ * one-off. People pay the same few payees month after month, so a new one means something.
+ */
+function bookPayee(seed: number, a: Accounts, k: number, country: string, rng: Random): string {
+  if (rng.chance(ONE_OFF_SHARE)) return otherIban(country, rng);
+  const size = PAYEE_BOOK[ACCOUNT_TYPES[a.type[k] as number] ?? 'personal'] ?? 8;
+  const slot = Math.floor(size * rng.next() ** 2);
+  return otherIban(
+    country,
+    new Random(seed, 22, k, country === ALL_COUNTRIES[a.country[k] as number] ? slot : 100 + slot),
+  );
+}
+
 /**
  * The recipient of a regular transfer from account `k`: ~72 % another domestic bank, ~14 % an account of ours that
  * may book that day (`peerOk`; it then gets the matching credit, see `mirrorCandidate`), the rest the client's usual
- * foreign country.
+ * foreign country; payees at other banks come from the account's book (`bookPayee`).
  */
-function assignRecipient(c: Candidate, a: Accounts, k: number, rng: Random, peerOk: (x: number) => boolean) {
+function assignRecipient(
+  seed: number,
+  c: Candidate,
+  a: Accounts,
+  k: number,
+  rng: Random,
+  peerOk: (x: number) => boolean,
+) {
   const home = ALL_COUNTRIES[a.country[k] as number] as string;
   const r = rng.next();
-  if (r < 0.72) c.recipient = otherIban(home, rng);
+  if (r < 0.72) c.recipient = bookPayee(seed, a, k, home, rng);
   else if (r < 0.86) {
     const other = rng.int(0, a.count - 1);
     if (other !== k && peerOk(other)) {
       c.peer = other;
       c.recipient = a.iban[other] as string;
-    } else c.recipient = otherIban(home, rng);
+    } else c.recipient = bookPayee(seed, a, k, home, rng);
   } else {
     const foreign = a.usualForeign[k] as number;
-    c.recipient = otherIban(foreign >= 0 ? (ALL_COUNTRIES[foreign] as string) : home, rng);
+    c.recipient = bookPayee(seed, a, k, foreign >= 0 ? (ALL_COUNTRIES[foreign] as string) : home, rng);
   }
 }
 
@@ -149,6 +178,16 @@ export function convertCents(a: Accounts, from: number, to: number, cents: numbe
     currencyFx(CURRENCIES[a.currency[to] as number] as string) /
     currencyFx(CURRENCIES[a.currency[from] as number] as string);
   return Math.round(cents * rate);
+}
+
+/**
+ * The amount (cents) of an episode's row: a credit mirroring an episode's debit takes the debit's, converted; a row
+ * planned with its amount keeps it; the others are worked out now by `later` (the classic kinds, against the
+ * account's balance).
+ */
+export function episodeRowCents(a: Accounts, c: Candidate, later: () => number): number {
+  if (c.source) return Math.max(1, convertCents(a, c.source.acc, c.acc, c.source.cents));
+  return c.plannedCents > 0 ? c.plannedCents : later();
 }
 
 /**
@@ -221,7 +260,7 @@ export function regularCandidate(
       const t = rng.pick(TRANSFER_TITLES);
       title = t === 'Invoice payment' ? `Invoice ${date.getUTCFullYear()}/${rng.int(1, 999)}` : t;
       const c = new Candidate(sec, k, Kind.Regular, type, units, title, null, salary, undefined, 0);
-      assignRecipient(c, a, k, rng, peerOk);
+      assignRecipient(seed, c, a, k, rng, peerOk);
       return c;
     }
     default:

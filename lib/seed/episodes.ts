@@ -4,13 +4,7 @@
  *
  * Every choice draws from the random stream it is given, in a fixed order: the same seed gives the same episodes.
  */
-import {
-  ANOMALY_KINDS,
-  type AnomalyKind,
-  DECOY_KINDS,
-  type DecoyKind,
-  REPORTING_THRESHOLDS,
-} from '../domain/bank.js';
+import { type AnomalyKind, type DecoyKind, REPORTING_THRESHOLDS } from '../domain/bank.js';
 import { CITIES } from './data/cities.js';
 import { FOREIGN_IBAN_COUNTRIES, otherIban } from './iban.js';
 import {
@@ -35,7 +29,12 @@ export interface Episode {
   id: number;
   kind: EpisodeKind;
   day: number;
+  /** Its rows (the classic kinds exactly; the others as planned, for the anomaly rate to count). */
   size: number;
+  /** Days from `day` to its last row (0: one day). */
+  span: number;
+  /** The numbers its kind drew when planned (counts, hours, switches), read back when it is placed. */
+  shape: number[];
   /** Preset account (dormant reactivation), else chosen on the day from the accounts' state. */
   account: number;
   note: string;
@@ -69,149 +68,6 @@ export type EpisodeRowSink = (
   title: string,
   recipient: string | null,
 ) => void;
-
-const SIZE: Readonly<Record<EpisodeKind, [number, number]>> = {
-  'amount-spike': [1, 1],
-  burst: [8, 12],
-  'rapid-drain': [4, 6],
-  'new-country': [1, 1],
-  structuring: [3, 5],
-  'dormant-reactivation': [3, 5],
-  'decoy-bonus': [1, 1],
-  'decoy-house-deposit': [1, 1],
-};
-
-// ---------------------------------------------------------------------------------------------------------------
-// Planning
-
-/** Makes episodes of a kind on a random day from `minDay`, numbered from the plan's first id. */
-function episodeMaker(spec: EpisodePlanSpec, minDay: number, rng: Random): (kind: EpisodeKind) => Episode {
-  let id = spec.firstEpisodeId;
-  return (kind) => {
-    const [lo, hi] = SIZE[kind];
-    return {
-      id: id++,
-      kind,
-      day: rng.int(minDay, spec.toDay - 1),
-      size: rng.int(lo, hi),
-      account: -1,
-      note: '',
-      totalCents: 0,
-      shares: [],
-      mules: [],
-      country: -1,
-    };
-  };
-}
-
-/** Days from `minDay` on which bonuses are paid: 10–20 December or March. */
-function bonusDays(minDay: number, toDay: number): number[] {
-  const days: number[] = [];
-  for (let d = minDay; d < toDay; d++) {
-    const dt = new Date(d * DAY_MS);
-    if ((dt.getUTCMonth() === 11 || dt.getUTCMonth() === 2) && dt.getUTCDate() >= 10 && dt.getUTCDate() <= 20)
-      days.push(d);
-  }
-  return days;
-}
-
-/**
- * Every anomaly kind in turn until the labelled rows reach anomaly-rate × transactions (at least one round), then
- * a quarter as many decoys (at least two) — all within the rows left after the accounts' opening rows.
- */
-function planKinds(
-  spec: EpisodePlanSpec,
-  accountCount: number,
-  make: (kind: EpisodeKind) => Episode,
-  minDay: number,
-  rng: Random,
-): Episode[] {
-  const target = Math.max(1, Math.round(spec.anomalyRate * spec.transactions));
-  const budget = spec.transactions - accountCount;
-  let rows = 0;
-  const planned: Episode[] = [];
-  for (let round = 0; rows < target || round === 0; round++) {
-    for (const kind of ANOMALY_KINDS) {
-      const e = make(kind);
-      if (rows + e.size > budget) break;
-      planned.push(e);
-      rows += e.size;
-    }
-    if (rows + 12 > budget) break;
-  }
-  const decoys = Math.max(2, Math.round(planned.length * 0.25));
-  for (let i = 0; i < decoys && rows < budget; i++) {
-    const e = make(DECOY_KINDS[i % DECOY_KINDS.length] as DecoyKind);
-    if (e.kind === 'decoy-bonus') {
-      // Bonuses are paid in December or March when the range has one.
-      const candidates = bonusDays(minDay, spec.toDay);
-      if (candidates.length > 0) e.day = rng.pick(candidates);
-    }
-    planned.push(e);
-    rows += e.size;
-  }
-  return planned;
-}
-
-/**
- * A dormant account must be silent for a long stretch before its reactivation day: each dormant-reactivation
- * episode moves to a day late enough and reserves an account old enough, silent from `gap` days before it.
- */
-function reserveDormantAccounts(
-  spec: EpisodePlanSpec,
-  planned: Episode[],
-  a: Accounts,
-  startDay: Int32Array,
-  rng: Random,
-): void {
-  const days = spec.toDay - spec.fromDay;
-  const gap = Math.min(180, Math.floor(days * 0.5));
-  for (const e of planned) {
-    if (e.kind !== 'dormant-reactivation') continue;
-    if (gap < 20 || days < gap + 6) continue; // placed nowhere → counted as skipped on its day
-    e.day = rng.int(spec.fromDay + gap + 5, spec.toDay - 1);
-    const silentFrom = e.day - gap;
-    for (let t = 0; t < 400; t++) {
-      const k = rng.int(0, a.count - 1);
-      if (
-        (startDay[k] as number) <= silentFrom - 5 &&
-        (a.closeDay[k] as number) > e.day + 1 &&
-        a.dormantTo[k] === 0 &&
-        ACCOUNT_TYPES[a.type[k] as number] !== 'business'
-      ) {
-        a.dormantFrom[k] = silentFrom;
-        a.dormantTo[k] = e.day + 1;
-        a.inEpisode[k] = 1;
-        e.account = k;
-        e.note = `first activity after ${gap} silent days`;
-        break;
-      }
-    }
-  }
-}
-
-/**
- * Plans the episodes of the whole range (none when the anomaly rate is 0) and zeroes their counters in `counts`.
- * `startDay` is each account's first day in the range.
- */
-export function planEpisodes(
-  spec: EpisodePlanSpec,
-  a: Accounts,
-  startDay: Int32Array,
-  rng: Random,
-  counts: EpisodeCounts,
-): Episode[] {
-  for (const kind of [...ANOMALY_KINDS, ...DECOY_KINDS]) {
-    counts.episodes[kind] = 0;
-    counts.labelledRows[kind] = 0;
-  }
-  if (spec.anomalyRate <= 0) return [];
-  const days = spec.toDay - spec.fromDay;
-  const minDay = spec.fromDay + Math.min(30, Math.floor(days / 3));
-  const planned = planKinds(spec, a.count, episodeMaker(spec, minDay, rng), minDay, rng);
-  reserveDormantAccounts(spec, planned, a, startDay, rng);
-  return planned;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Placing on the day
@@ -419,5 +275,8 @@ export function episodeCents(e: Episode, index: number, a: Accounts, k: number, 
       return toCents(income * rng.float(2, 5), 10);
     case 'decoy-house-deposit':
       return toCents(Math.max(income * 6, (Math.max(0, balance) * rng.float(0.6, 0.85)) / 100), 100);
+    default:
+      // The stories' rows carry their amounts from placement (lib/seed/episode-kit.ts).
+      throw new Error(`episode kind ${e.kind} has no amount worked out at booking`);
   }
 }

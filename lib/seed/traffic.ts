@@ -16,13 +16,16 @@ import { ANOMALY_KINDS, TRANSACTION_TYPES } from '../domain/bank.js';
 import {
   type Candidate,
   episodeCandidate,
+  episodeRowCents,
   Kind,
   mirrorCandidate,
   mirrorCents,
   openingCandidate,
   regularCandidate,
 } from './candidates.js';
-import { type Episode, episodeCents, placeEpisode, planEpisodes } from './episodes.js';
+import { EpisodeWriter, type PlaceContext } from './episode-kit.js';
+import { planEpisodes, storyOf } from './episode-plan.js';
+import { type Episode, episodeCents, placeEpisode } from './episodes.js';
 import { otherIban } from './iban.js';
 import {
   ACCOUNT_TYPES,
@@ -102,9 +105,11 @@ interface TrafficPlan {
   stats: TrafficStats;
   /** The accounts whose opening row falls on each day of the range. */
   openingsOf: number[][];
-  /** Regular rows per day of the range. */
+  /** Rows per day of the range besides the openings: the day's episode rows, the rest regular. */
   perDay: number[];
   episodesOf: Map<number, Episode[]>;
+  /** Rows of episodes placed earlier that fall on a later day, by day. */
+  later: Map<number, Candidate[]>;
   accountTable: WeightedTable;
   /** Whether account `k` may book on `day`: open, not closed, not dormant. */
   eligible: (k: number, day: number) => boolean;
@@ -121,8 +126,6 @@ function planTraffic(spec: TrafficSpec, a: Accounts, stats: TrafficStats): Traff
   for (let k = 0; k < a.count; k++) openingsOf[(startDay[k] as number) - spec.fromDay]?.push(k);
 
   const episodes = planEpisodes(spec, a, startDay, planRng, stats);
-  const episodeRows = episodes.reduce((s, e) => s + e.size, 0);
-  const regular = Math.max(0, spec.transactions - a.count - episodeRows);
   const weights: number[] = [];
   for (let d = 0; d < days; d++) weights.push(dayWeight(new Date((spec.fromDay + d) * DAY_MS), d / days));
   const episodesOf = new Map<number, Episode[]>();
@@ -136,8 +139,9 @@ function planTraffic(spec: TrafficSpec, a: Accounts, stats: TrafficStats): Traff
     a,
     stats,
     openingsOf,
-    perDay: spreadOverDays(regular, weights),
+    perDay: spreadOverDays(Math.max(0, spec.transactions - a.count), weights),
     episodesOf,
+    later: new Map(),
     accountTable: new WeightedTable(a.activity),
     eligible: (k, day) =>
       day > (startDay[k] as number) &&
@@ -146,21 +150,33 @@ function planTraffic(spec: TrafficSpec, a: Accounts, stats: TrafficStats): Traff
   };
 }
 
-/** Places the day's episodes; returns the rows of those that found no account, to be booked as regular traffic. */
-function placeDayEpisodes(plan: TrafficPlan, day: number, rng: Random, add: (c: Candidate) => void): number {
+/**
+ * Places the day's episodes: a classic kind's rows on today's list, a story's rows on the day each falls on (today's
+ * through `add`, later ones kept in `plan.later`). An episode that finds no account, or would run past the range, is
+ * counted as skipped (the day's regular traffic takes its place).
+ */
+function placeDayEpisodes(plan: TrafficPlan, day: number, rng: Random, add: (c: Candidate) => void): void {
   const { a, stats } = plan;
-  let unplaced = 0;
+  const book = (on: number, c: Candidate) => {
+    if (on === day) return add(c);
+    const list = plan.later.get(on);
+    if (list) list.push(c);
+    else plan.later.set(on, [c]);
+  };
   for (const e of plan.episodesOf.get(day) ?? []) {
-    const push = (index: number, sec: number, type: number, title: string, recipient: string | null) =>
-      add(episodeCandidate(e, index, sec, type, title, recipient));
-    if (placeEpisode(e, a, day, rng, plan.accountTable, plan.eligible, push)) {
-      stats.episodes[e.kind] = (stats.episodes[e.kind] ?? 0) + 1;
-    } else {
-      stats.skipped[e.kind] = (stats.skipped[e.kind] ?? 0) + 1;
-      unplaced += e.size; // keep the total: the rows become regular traffic
+    const story = storyOf(e.kind);
+    let placed = false;
+    if (!story) {
+      const push = (index: number, sec: number, type: number, title: string, recipient: string | null) =>
+        add(episodeCandidate(e, index, sec, type, title, recipient));
+      placed = placeEpisode(e, a, day, rng, plan.accountTable, plan.eligible, push);
+    } else if (day + e.span < plan.spec.toDay) {
+      const ctx: PlaceContext = { a, rng, day, table: plan.accountTable, eligible: plan.eligible, book };
+      placed = story.place(e, ctx, new EpisodeWriter(e, ctx));
     }
+    if (placed) stats.episodes[e.kind] = (stats.episodes[e.kind] ?? 0) + 1;
+    else stats.skipped[e.kind] = (stats.skipped[e.kind] ?? 0) + 1;
   }
-  return unplaced;
 }
 
 /**
@@ -236,8 +252,13 @@ export function* transactionRows(
       candidates.push(c);
     };
     for (const k of plan.openingsOf[d] ?? []) add(openingCandidate(spec.fromDay, a, k, rng));
-    const want = (plan.perDay[d] as number) + carry + placeDayEpisodes(plan, day, rng, add);
-    carry = addRegularRows(plan, day, want, rng, add);
+    const openings = candidates.length;
+    for (const c of plan.later.get(day) ?? []) add(c);
+    plan.later.delete(day);
+    placeDayEpisodes(plan, day, rng, add);
+    // The day's episode rows take their place among its rows; more than the day holds come off the next days.
+    const want = (plan.perDay[d] as number) + carry - (candidates.length - openings);
+    carry = want < 0 ? want : addRegularRows(plan, day, want, rng, add);
 
     candidates.sort((x, y) => x.sec - y.sec || x.seq - y.seq);
     const prefix = `${isoOfDay(day)} `;
@@ -346,7 +367,7 @@ function finalise(
     c.kind === Kind.Opening
       ? openingCents(a, k, rng)
       : c.kind === Kind.Episode && c.episode
-        ? episodeCents(c.episode, c.index, a, k, rng)
+        ? episodeRowCents(a, c, () => episodeCents(c.episode as Episode, c.index, a, k, rng))
         : c.source
           ? mirrorCents(a, c, rng)
           : regularCents(a, c, rng);

@@ -119,7 +119,7 @@ describe('seed (integration, real database)', () => {
     ).toBe(0);
   });
 
-  it('labels every anomaly kind and both decoys, every transaction of an episode', async () => {
+  it('labels every anomaly and decoy kind, every transaction of an episode on every client involved', async () => {
     const kinds = await query<{ kind: string; suspicious: number; episodes: number; n: number }>(
       'SELECT kind, MIN(suspicious) AS suspicious, COUNT(DISTINCT episode_id) AS episodes, COUNT(*) AS n FROM anomaly_labels GROUP BY kind',
     );
@@ -137,6 +137,13 @@ describe('seed (integration, real database)', () => {
     expect(summary.labels.find((l) => l.kind === 'burst')?.rows).toBe(
       bursts.reduce((s, b) => s + Number(b.n), 0),
     );
+    const networks = await query<{ kind: string; clients: number }>(
+      `SELECT l.kind, COUNT(DISTINCT a.client_id) AS clients FROM anomaly_labels l
+         JOIN transactions t ON t.id = l.transaction_id JOIN accounts a ON a.id = t.account_id
+        WHERE l.kind IN ('fan-in', 'cycle', 'scatter-gather') GROUP BY l.kind, l.episode_id`,
+    );
+    expect(new Set(networks.map((n) => n.kind)).size).toBe(3);
+    for (const n of networks) expect(Number(n.clients), n.kind).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses to write into a non-empty database without --reset or --append', async () => {

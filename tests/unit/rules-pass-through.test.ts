@@ -47,6 +47,29 @@ describe('pass-through', () => {
     expect(find([{ ...(rich as Txn), balanceAfter: atMost + 0.01 }, ...rest])).toEqual([]);
   });
 
+  it('ends the flow at the debit that sends the money on: the client’s later bookings neither hide it nor join it', () => {
+    const txns = [
+      txn({ amount: 5_000 }),
+      txn({ amount: -4_700, minutes: 60, recipient: 'DE44500105175407324931' }),
+      txn({ amount: 2_000, minutes: 120 }),
+      txn({ amount: -80, minutes: 180, recipient: 'DE44500105175407324932' }),
+    ];
+    expect(find(txns).map((f) => f.transactionId)).toEqual(txns.slice(0, 2).map((t) => t.id));
+    expect(find(txns)[0]?.evidence).toMatchObject({ received: 5_000, sentOn: 4_700 });
+  });
+
+  it('does not score an overdraft as deep as the flow as a small balance; one within the share is', () => {
+    const [credit, ...debits] = layering(5_000, 60);
+    const deep = -cfg.lowBalanceShare * 5_000 - 0.01;
+    expect(find([{ ...(credit as Txn), balanceAfter: 5_000 + deep }, ...debits])[0]?.score).toBe(
+      cfg.baseScore,
+    );
+    const shallow = -cfg.lowBalanceShare * 5_000;
+    expect(find([{ ...(credit as Txn), balanceAfter: 5_000 + shallow }, ...debits])[0]?.score).toBe(
+      cfg.baseScore + cfg.lowBalanceBonus,
+    );
+  });
+
   it('does not take a sweep between the client’s own accounts for a pass-through', () => {
     const salary = txn({ amount: 5_000, accountId: 1 });
     const sweep = [
