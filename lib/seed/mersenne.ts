@@ -57,12 +57,18 @@ function initByArray(mt: Int32Array, key: readonly number[]): void {
   mt[0] = UPPER_MASK;
 }
 
-/** The next 624 words of the sequence, in place. */
+/** One word of the next state: the top bit of word `i`, the low bits of `next`, mixed into word `far`. */
+function mix(mt: Int32Array, i: number, next: number, far: number): void {
+  const y = ((mt[i] as number) & UPPER_MASK) | ((mt[next] as number) & LOWER_MASK);
+  mt[i] = (mt[far] as number) ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+}
+
+/** The next 624 words of the sequence, in place (three loops, so no index wraps: this runs once per re-seed). */
 function twist(mt: Int32Array): void {
-  for (let i = 0; i < N; i++) {
-    const y = ((mt[i] as number) & UPPER_MASK) | ((mt[(i + 1) % N] as number) & LOWER_MASK);
-    mt[i] = (mt[(i + M) % N] as number) ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-  }
+  let i = 0;
+  for (; i < N - M; i++) mix(mt, i, i + 1, i + M);
+  for (; i < N - 1; i++) mix(mt, i, i + 1, i + M - N);
+  mix(mt, N - 1, 0, M - 1);
 }
 
 /**
