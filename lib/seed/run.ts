@@ -138,10 +138,10 @@ function* numbered(rows: readonly Row[], firstId: number): Generator<Row> {
   for (const row of rows) yield [id++, ...row];
 }
 
-function* failingAfter(rows: Iterable<Row>, limit: number | undefined): Generator<Row> {
+function* failingAfter(rows: Iterable<Row>, limit: number): Generator<Row> {
   let n = 0;
   for (const row of rows) {
-    if (limit !== undefined && n >= limit) throw new Error(`injected failure after ${limit} transactions`);
+    if (n >= limit) throw new Error(`injected failure after ${limit} transactions`);
     n++;
     yield row;
   }
@@ -281,7 +281,11 @@ async function loadBank(
     {
       table: 'transactions',
       columns: TRANSACTION_COLUMNS,
-      rows: failingAfter(traffic, hooks.failAfterTransactions),
+      // The test hook's wrapper only when asked for: a generator between generator and loader costs per row.
+      rows:
+        hooks.failAfterTransactions === undefined
+          ? traffic
+          : failingAfter(traffic, hooks.failAfterTransactions),
     },
     { table: 'clients', columns: CLIENT_COLUMNS, rows: clientRows(spec) },
     { table: 'locations', columns: LOCATION_COLUMNS, rows: locationRows(spec, next.locations + 1) },
