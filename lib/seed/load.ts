@@ -8,6 +8,12 @@
  *  - `insert`: batched multi-row INSERT (a few thousand rows a statement), for servers that forbid local infile
  *    (MySQL 8's default `local_infile=OFF`, RDS without it in the parameter group).
  *
+ * A seed is several loads on the one connection, one statement after the other (`loadAll`). The socket and the
+ * server's receive buffer hold tens of MB, so a load's rows are all generated well before the server has stored
+ * them; while it finishes, the following loads' TSV is generated ahead, up to AHEAD_BYTES, and sent as soon as
+ * their statements start. Generation stays strictly in order (a load's rows are all generated before the next
+ * load's first), so a load may read state the previous ones left behind (accounts read the traffic's balances).
+ *
  * `canLoadLocal` probes with an empty LOAD DATA into a real table (0 rows, no temporary-table privilege needed).
  */
 import { Readable } from 'node:stream';
@@ -22,26 +28,123 @@ export type { LoadMethod } from '../db/bulk-load.js';
 const CHUNK_BYTES = 256 * 1024;
 const SOCKET_HIGH_WATER = 4 * 1024 * 1024;
 const INSERT_BATCH_ROWS = 2_000;
+/** TSV generated ahead of its statement, at most: a default seed's tables after the traffic (about 15 MB) fit. */
+const AHEAD_BYTES = 16 * 1024 * 1024;
+
+/** One table's rows, for `loadAll`. */
+export interface SeedLoad {
+  table: string;
+  columns: readonly string[];
+  /** Pulled once, when the load before it has pulled all of its own. */
+  rows: Iterable<Row>;
+}
 
 interface SocketLike {
   writableLength: number;
   once(event: 'drain', listener: () => void): unknown;
 }
 
+interface TsvChunk {
+  bytes: Buffer;
+  rows: number;
+}
+
 /**
- * The rows of one load, pulled from their generator once — as LOAD DATA's file (TSV chunks of about 256 KB, asked
- * for only while the socket is not backed up) or as rows for INSERT — counting what was sent. An error thrown by
- * the generator while it feeds the file is kept (`failure`): it, not the server's complaint about a cut-off file,
- * is what the load reports.
+ * A load's rows as LOAD DATA lines, in chunks of about 256 KB: generated when its statement asks for them, or
+ * ahead of it (`generateAhead`). An error thrown by the generator ahead is kept and thrown where its chunk would
+ * have been taken, so it fails that load, as it would have without the look-ahead.
+ */
+class TsvChunks {
+  private iterator: Iterator<Row> | undefined;
+  private readonly ready: TsvChunk[] = [];
+  private failure: { error: unknown } | undefined;
+  readyBytes = 0;
+  /** All rows generated (taken or waiting in line). */
+  exhausted = false;
+
+  constructor(private readonly rows: Iterable<Row>) {}
+
+  /** The next chunk (undefined once all rows were taken); throws the generator's error. */
+  take(): TsvChunk | undefined {
+    const chunk = this.ready.shift();
+    if (chunk) {
+      this.readyBytes -= chunk.bytes.length;
+      return chunk;
+    }
+    if (this.failure) throw this.failure.error;
+    return this.generate();
+  }
+
+  /**
+   * Generates one more chunk to wait in line, if any rows are left; false once the generator has failed (nothing
+   * after it may be generated ahead).
+   */
+  generateAhead(): boolean {
+    if (this.failure) return false;
+    try {
+      const chunk = this.generate();
+      if (chunk) {
+        this.ready.push(chunk);
+        this.readyBytes += chunk.bytes.length;
+      }
+      return true;
+    } catch (error) {
+      this.failure = { error };
+      return false;
+    }
+  }
+
+  private generate(): TsvChunk | undefined {
+    if (this.exhausted) return undefined;
+    this.iterator ??= this.rows[Symbol.iterator]();
+    let text = '';
+    let rows = 0;
+    while (text.length < CHUNK_BYTES) {
+      const next = this.iterator.next();
+      if (next.done) {
+        this.exhausted = true;
+        break;
+      }
+      text += tsvLine(next.value);
+      rows++;
+    }
+    return rows > 0 ? { bytes: Buffer.from(text, 'utf8'), rows } : undefined;
+  }
+}
+
+/**
+ * Generates the chunks of `later` loads, in order, one chunk per turn of the event loop (the statement in flight
+ * still gets its answer on time), until `budget` bytes wait or a generator fails; returns the function that stops it.
+ */
+function generateAhead(later: readonly TsvChunks[], budget: number): () => void {
+  let stopped = false;
+  const step = () => {
+    if (stopped || later.reduce((bytes, chunks) => bytes + chunks.readyBytes, 0) >= budget) return;
+    const next = later.find((chunks) => !chunks.exhausted);
+    if (next?.generateAhead()) setImmediate(step);
+  };
+  setImmediate(step);
+  return () => {
+    stopped = true;
+  };
+}
+
+/**
+ * The rows of one load, pulled once — as LOAD DATA's file (chunks asked for only while the socket is not backed up)
+ * or as rows for INSERT — counting what was sent. `onGenerated` is called once the file has all its rows. An error
+ * thrown by the generator while it feeds the file is kept (`failure`): it, not the server's complaint about a
+ * cut-off file, is what the load reports.
  */
 class SeedRows {
   sent = 0;
   failure: unknown;
 
   constructor(
-    private readonly rows: Iterable<Row>,
+    private readonly load: SeedLoad,
+    private readonly chunks: TsvChunks,
     private readonly socket: SocketLike | undefined,
     private readonly onRows: (n: number) => void,
+    private readonly onGenerated: () => void,
   ) {}
 
   /** Rows sent by an INSERT batch. */
@@ -51,11 +154,10 @@ class SeedRows {
   };
 
   insertRows(): Iterable<Row> {
-    return this.rows;
+    return this.load.rows;
   }
 
   file(): Readable {
-    const iterator = this.rows[Symbol.iterator]();
     const source = this;
     let done = false;
     return new Readable({
@@ -63,21 +165,16 @@ class SeedRows {
         if (done) return;
         const fill = () => {
           try {
-            let chunk = '';
-            let n = 0;
-            while (chunk.length < CHUNK_BYTES) {
-              const next = iterator.next();
-              if (next.done) {
-                done = true;
-                break;
-              }
-              chunk += tsvLine(next.value);
-              n++;
+            const chunk = source.chunks.take();
+            if (chunk) {
+              source.sent += chunk.rows;
+              source.onRows(chunk.rows);
+              this.push(chunk.bytes);
+            } else {
+              done = true;
+              this.push(null);
+              source.onGenerated();
             }
-            source.sent += n;
-            if (n > 0) source.onRows(n);
-            if (chunk.length > 0) this.push(Buffer.from(chunk, 'utf8'));
-            if (done) this.push(null);
           } catch (error) {
             source.failure = error;
             done = true;
@@ -131,22 +228,43 @@ export class SeedConnection {
   }
 
   /**
-   * Loads `rows` into `table` and returns how many were sent. `onRows` is called every few thousand rows.
-   * An error thrown by the generator fails the load (after the server has received a partial file, which the
-   * caller's transaction then rolls back).
+   * Loads each of `loads` into its table, one statement after the other, and returns how many rows each sent.
+   * `onRows` is called every few thousand rows. While the server finishes a load, the TSV of the following ones is
+   * generated ahead (see the header). An error thrown by a generator fails the load it feeds (after the server has
+   * received a partial file, which the caller's transaction then rolls back).
    */
-  async load(
+  async loadAll(
     method: LoadMethod,
-    table: string,
-    columns: readonly string[],
-    rows: Iterable<Row>,
-    onRows: (n: number) => void = () => undefined,
-  ): Promise<number> {
-    const seedRows = new SeedRows(rows, this.socket, onRows);
+    loads: readonly SeedLoad[],
+    onRows: (table: string, n: number) => void = () => undefined,
+  ): Promise<number[]> {
+    const chunks = loads.map((load) => new TsvChunks(load.rows));
+    const sent: number[] = [];
+    for (const [i, load] of loads.entries()) {
+      let stopAhead: () => void = () => undefined;
+      const seedRows = new SeedRows(
+        load,
+        chunks[i] as TsvChunks,
+        this.socket,
+        (n) => onRows(load.table, n),
+        () => {
+          stopAhead = generateAhead(chunks.slice(i + 1), AHEAD_BYTES);
+        },
+      );
+      try {
+        sent.push(await this.loadOne(method, load, seedRows));
+      } finally {
+        stopAhead();
+      }
+    }
+    return sent;
+  }
+
+  private async loadOne(method: LoadMethod, load: SeedLoad, seedRows: SeedRows): Promise<number> {
     try {
       await bulkLoad(
         this.conn,
-        { table, columns, file: `seed-${table}` },
+        { table: load.table, columns: load.columns, file: `seed-${load.table}` },
         { file: () => seedRows.file(), rows: () => seedRows.insertRows() },
         { method, batchRows: INSERT_BATCH_ROWS, onBatch: seedRows.inserted },
       );
