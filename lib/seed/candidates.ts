@@ -157,16 +157,29 @@ function assignRecipient(
 
 /**
  * The credit on account `acc` of a transfer from another account of the bank (`source`, its debit): an incoming
- * transfer at the same second, with the debit's title; its amount is the debit's, converted to `acc`'s currency.
+ * transfer at the same second, with the debit's title, naming the payer's IBAN (as a bank statement does); its amount
+ * is the debit's, converted to `acc`'s currency.
  */
 export function mirrorCandidate(
   source: Candidate,
+  payerIban: string,
   acc: number,
   kind: Kind,
   episode: Episode | undefined,
   index: number,
 ): Candidate {
-  const c = new Candidate(source.sec, acc, kind, T_INCOMING, 0, source.title, null, false, episode, index);
+  const c = new Candidate(
+    source.sec,
+    acc,
+    kind,
+    T_INCOMING,
+    0,
+    source.title,
+    payerIban,
+    false,
+    episode,
+    index,
+  );
   c.source = source;
   return c;
 }

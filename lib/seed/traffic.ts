@@ -207,7 +207,7 @@ function addRegularRows(
     const c = regularCandidate(spec.seed, a, k, type, salary, rng, date, peerOk);
     add(c);
     if (c.peer >= 0 && n + 1 < want) {
-      add(mirrorCandidate(c, c.peer, Kind.Regular, undefined, 0));
+      add(mirrorCandidate(c, a.iban[k] as string, c.peer, Kind.Regular, undefined, 0));
       n++;
     } else if (c.peer >= 0) {
       // No room left today for its credit: the payee banks elsewhere.
@@ -344,7 +344,8 @@ function bookCompleted(a: Accounts, c: Candidate, cents: number, signed: number)
   // The account's own history, as the detector will see it: regular debits only.
   if (c.kind === Kind.Regular && signed < 0 && cents > (a.maxDebitCents[k] as number))
     a.maxDebitCents[k] = cents;
-  if (c.recipient) {
+  // Countries paid: a credit names its payer, which is no country the account paid.
+  if (c.recipient && signed < 0) {
     const country = ALL_COUNTRIES.indexOf(c.recipient.slice(0, 2));
     if (country >= 0) a.countriesSeen[k] = (a.countriesSeen[k] as number) | (1 << country);
   }
