@@ -48,6 +48,11 @@ export interface Evaluation {
   kinds: KindQuality[];
   high: { transactions: number; suspicious: number; precision: number };
   mediumOrAbove: { transactions: number; suspicious: number; precision: number };
+  /**
+   * Clients (account holders) with a transaction at Medium or above, and the share of them in a suspicious episode
+   * — precision at client level, as account-labelled data (AMLSim) is judged.
+   */
+  mediumOrAboveClients: { clients: number; suspicious: number; precision: number };
   alertedTransactions: number;
   /** All transactions, and those whose highest system alert is each level, per 1 000 of them. */
   totalTransactions: number;
@@ -146,6 +151,16 @@ export async function evaluateDetection(): Promise<Evaluation> {
     const suspicious = rows.filter((r) => Number(r.suspicious) === 1).length;
     return { transactions: rows.length, suspicious, precision: ratio(suspicious, rows.length) };
   };
+  const clients = await query<{ suspicious: number }>(
+    `SELECT MAX(COALESCE(l.suspicious, 0)) AS suspicious FROM (
+         SELECT DISTINCT a.client_id FROM alerts al JOIN transactions t ON t.id = al.transaction_id
+           JOIN accounts a ON a.id = t.account_id
+          WHERE al.flagged_by = 'system' AND al.risk_level IN ('Medium', 'High')) flagged
+       JOIN accounts a ON a.client_id = flagged.client_id JOIN transactions t ON t.account_id = a.id
+       LEFT JOIN anomaly_labels l ON l.transaction_id = t.id
+      GROUP BY flagged.client_id`,
+  );
+  const suspiciousClients = clients.filter((c) => Number(c.suspicious) === 1).length;
   const [total] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM transactions');
   const totalTransactions = Number(total?.n ?? 0);
   const perThousand = (level: number) =>
@@ -154,6 +169,11 @@ export async function evaluateDetection(): Promise<Evaluation> {
     kinds: result,
     high: precisionAt(3),
     mediumOrAbove: precisionAt(2),
+    mediumOrAboveClients: {
+      clients: clients.length,
+      suspicious: suspiciousClients,
+      precision: ratio(suspiciousClients, clients.length),
+    },
     alertedTransactions: flagged.length,
     totalTransactions,
     perThousand: { Low: perThousand(1), Medium: perThousand(2), High: perThousand(3) },
@@ -180,6 +200,9 @@ export function formatEvaluation(e: Evaluation): string {
   );
   lines.push(
     `Medium-or-above transactions: ${e.mediumOrAbove.transactions}, labelled suspicious: ${e.mediumOrAbove.suspicious}, precision ${pct(e.mediumOrAbove.precision).trim()}`,
+  );
+  lines.push(
+    `Clients with a Medium-or-above transaction: ${e.mediumOrAboveClients.clients}, in a suspicious episode: ${e.mediumOrAboveClients.suspicious}, precision ${pct(e.mediumOrAboveClients.precision).trim()}`,
   );
   const decoys = e.kinds.filter((k) => !k.suspicious);
   if (decoys.length) {

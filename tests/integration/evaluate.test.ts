@@ -71,11 +71,16 @@ describe('scan --evaluate', () => {
     expect(e.perThousand).toEqual({ Low: 1000 / 1_500, Medium: 1000 / 1_500, High: 1000 / 1_500 });
     expect(e.high).toMatchObject({ transactions: 1, suspicious: 1, precision: 1 });
     expect(e.mediumOrAbove).toMatchObject({ transactions: 2, suspicious: 1, precision: 0.5 });
+    // Two clients have a Medium-or-above transaction: the ring's (suspicious) and the decoy's.
+    expect(e.mediumOrAboveClients).toEqual({ clients: 2, suspicious: 1, precision: 0.5 });
     const table = formatEvaluation(e);
     expect(table).toMatch(/per 1 000 .* Low 0\.7, Medium 0\.7, High 0\.7/);
     expect(table).toContain(
       '| imported-ring | 1 | 2 | 2 | 100.0% |  50.0% |  50.0% | 100.0% |  50.0% |  50.0% |',
     );
     expect(table).toContain('Decoy episodes above Low: 1 of 2, transactions above Low: 1');
+    expect(table).toContain(
+      'Clients with a Medium-or-above transaction: 2, in a suspicious episode: 1, precision 50.0%',
+    );
   });
 });
