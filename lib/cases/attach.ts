@@ -3,10 +3,11 @@
  * place in a case are committed together or not at all.
  *
  * Safe to run again and to run concurrently: the clients concerned are locked first (`SELECT … FOR UPDATE` on their
- * rows, in id order, so two attachers never wait on each other in a cycle); an alert already in a case is left
- * where it is (and case_alerts' key would refuse it twice); a case is opened with INSERT IGNORE against the unique
- * "one open case per client" key and then read back, so even a writer that skipped the lock could not open a
- * second one. Each touched case's risk, amount, signals, priority and due time are then recomputed from all of its
+ * rows, in id order, so two attachers never wait on each other in a cycle), then their cases and links are read
+ * with locking reads (which see what a concurrent attacher committed, where the transaction's snapshot would not);
+ * an alert already in a case is left where it is (and case_alerts' key would refuse it twice); a case is
+ * opened with INSERT IGNORE against the unique "one open case per client" key and then read back, so even a writer
+ * that skipped the lock could not open a second one. Each touched case's risk, amount, signals, priority and due time are then recomputed from all of its
  * alerts — the same answer however many times, and in whatever grouping, its alerts arrived.
  */
 import type { PoolConnection } from 'mysql2/promise';
@@ -26,44 +27,69 @@ export interface AttachResult {
   skipped: Record<SkipReason, number>;
 }
 
-/** The alerts among `alertIds` not yet in a client case and not closed, with their client and booking time. */
+/** The clients whose transactions `alertIds` are on, ascending (the order their rows are locked in). */
+async function clientsOf(conn: PoolConnection, alertIds: readonly number[]): Promise<number[]> {
+  const rows = await query<{ client_id: number }>(
+    `SELECT DISTINCT ac.client_id FROM alerts a
+     JOIN transactions t ON t.id = a.transaction_id JOIN accounts ac ON ac.id = t.account_id
+     WHERE a.id IN (?) ORDER BY ac.client_id`,
+    [alertIds],
+    conn,
+  );
+  return rows.map((r) => Number(r.client_id));
+}
+
+/**
+ * The alerts among `alertIds` not closed and not yet in a client case, with their client and booking time. Links
+ * are read with a locking read: it sees what a concurrent attacher committed after this transaction's snapshot.
+ */
 async function unattachedAlerts(conn: PoolConnection, alertIds: readonly number[]): Promise<NewAlert[]> {
+  const linked = await query<{ alert_id: number }>(
+    `SELECT alert_id FROM case_alerts WHERE alert_id IN (?) AND case_kind = 'client' LOCK IN SHARE MODE`,
+    [alertIds],
+    conn,
+  );
+  const done = new Set(linked.map((r) => Number(r.alert_id)));
   const rows = await query<{ id: number; client_id: number; risk_level: RiskLevel; booked: string }>(
     `SELECT a.id, ac.client_id, a.risk_level, t.date AS booked
      FROM alerts a
      JOIN transactions t ON t.id = a.transaction_id
      JOIN accounts ac ON ac.id = t.account_id
-     LEFT JOIN case_alerts ca ON ca.alert_id = a.id AND ca.case_kind = 'client'
-     WHERE a.id IN (?) AND a.status <> 'closed' AND ca.alert_id IS NULL`,
+     WHERE a.id IN (?) AND a.status <> 'closed'`,
     [alertIds],
     conn,
   );
-  return rows.map((r) => ({
-    alertId: Number(r.id),
-    clientId: Number(r.client_id),
-    risk: r.risk_level,
-    bookedAt: fromDbTime(r.booked),
-  }));
+  return rows
+    .filter((r) => !done.has(Number(r.id)))
+    .map((r) => ({
+      alertId: Number(r.id),
+      clientId: Number(r.client_id),
+      risk: r.risk_level,
+      bookedAt: fromDbTime(r.booked),
+    }));
 }
 
-/** Locks the clients' rows (in id order) and reads each one's open case and latest closing. */
+/**
+ * Locks the clients' rows (in id order: two attachers never wait on each other in a cycle) and then their cases,
+ * and returns each client's open case and latest closing — read under the locks, so as committed, not as this
+ * transaction's snapshot saw them.
+ */
 async function lockClientCases(conn: PoolConnection, clientIds: number[]): Promise<Map<number, ClientCases>> {
   await query('SELECT id FROM clients WHERE id IN (?) ORDER BY id FOR UPDATE', [clientIds], conn);
-  const rows = await query<{ client_id: number; open_id: number | null; last_closed: string | null }>(
-    `SELECT client_id, MAX(CASE WHEN status <> 'closed' THEN id END) AS open_id, MAX(closed_at) AS last_closed
-     FROM cases WHERE kind = 'client' AND client_id IN (?) GROUP BY client_id`,
+  const rows = await query<{ id: number; client_id: number; status: string; closed_at: string | null }>(
+    `SELECT id, client_id, status, closed_at FROM cases WHERE kind = 'client' AND client_id IN (?) FOR UPDATE`,
     [clientIds],
     conn,
   );
-  return new Map(
-    rows.map((r) => [
-      Number(r.client_id),
-      {
-        ...(r.open_id === null ? {} : { openCaseId: Number(r.open_id) }),
-        ...(r.last_closed === null ? {} : { lastClosedAt: fromDbTime(r.last_closed) }),
-      },
-    ]),
-  );
+  const cases = new Map<number, ClientCases>();
+  for (const r of rows) {
+    const entry = cases.get(Number(r.client_id)) ?? {};
+    if (r.status !== 'closed') entry.openCaseId = Number(r.id);
+    const closed = r.closed_at === null ? undefined : fromDbTime(r.closed_at);
+    if (closed && (!entry.lastClosedAt || closed > entry.lastClosedAt)) entry.lastClosedAt = closed;
+    cases.set(Number(r.client_id), entry);
+  }
+  return cases;
 }
 
 /** Opens the client's case (or finds the one a concurrent writer opened) and returns its id. */
@@ -72,7 +98,7 @@ async function openClientCase(
   clientId: number,
   by: string,
   now: string,
-): Promise<number> {
+): Promise<{ caseId: number; opened: boolean }> {
   const inserted = await execute(
     `INSERT IGNORE INTO cases (kind, client_id, status, risk_level, priority, due_at, opened_at, updated_at)
      VALUES ('client', ?, 'open', 'Low', 0, ?, ?, ?)`,
@@ -81,7 +107,7 @@ async function openClientCase(
   );
   if (inserted.affectedRows === 1) {
     await recordChanges(conn, inserted.insertId, by, now, [['status', null, 'open']]);
-    return inserted.insertId;
+    return { caseId: inserted.insertId, opened: true };
   }
   const [row] = await query<{ id: number }>(
     'SELECT id FROM cases WHERE open_client_key = ? FOR UPDATE',
@@ -89,7 +115,7 @@ async function openClientCase(
     conn,
   );
   if (!row) throw new Error(`client ${clientId}: a case could not be opened nor found`);
-  return Number(row.id);
+  return { caseId: Number(row.id), opened: false };
 }
 
 /** Links alerts to a case (an alert already linked is left alone); records each new link. */
@@ -137,7 +163,7 @@ export async function refreshCase(
   const alerts = await query<{ risk_level: RiskLevel; rule_id: string | null; tx: number; amount: string }>(
     `SELECT a.risk_level, a.rule_id, t.id AS tx, ABS(t.amount) AS amount
      FROM case_alerts ca JOIN alerts a ON a.id = ca.alert_id JOIN transactions t ON t.id = a.transaction_id
-     WHERE ca.case_id = ?`,
+     WHERE ca.case_id = ? LOCK IN SHARE MODE`,
     [caseId],
     conn,
   );
@@ -185,18 +211,15 @@ export async function attachAlertsToCases(
     skipped: { 'booked-before-closed-case': 0, 'low-without-open-case': 0 },
   };
   if (alertIds.length === 0) return result;
-  const clientIds = [...new Set((await unattachedAlerts(conn, alertIds)).map((a) => a.clientId))].sort(
-    (a, b) => a - b,
-  );
+  const clientIds = await clientsOf(conn, alertIds);
   if (clientIds.length === 0) return result;
   const cases = await lockClientCases(conn, clientIds);
-  // Read again under the lock: a concurrent attacher may have linked some of them meanwhile.
   const plan = planAttachment(await unattachedAlerts(conn, alertIds), cases);
   const now = await dbNow(conn);
   const targets = [...plan.join];
   for (const { clientId, alertIds: ids } of plan.open) {
-    const caseId = await openClientCase(conn, clientId, by, now);
-    result.opened.push(caseId);
+    const { caseId, opened } = await openClientCase(conn, clientId, by, now);
+    if (opened) result.opened.push(caseId);
     targets.push({ caseId, alertIds: ids });
   }
   for (const { caseId, alertIds: ids } of targets) {
