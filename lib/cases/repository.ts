@@ -231,27 +231,27 @@ async function caseContext(c: CaseSummary, role: Role, db?: Queryable) {
           [c.client_id],
           db,
         );
-  const [networkCases, notes, history] = await Promise.all([
+  // One after another: a case route holds one connection at a time (serverless.yml counts on it).
+  const networkCases =
     c.client_id === null
-      ? Promise.resolve([])
-      : query(
+      ? []
+      : await query(
           `SELECT n.id, n.status, n.risk_level FROM case_clients cc JOIN cases n ON n.id = cc.case_id
            WHERE cc.client_id = ? ORDER BY n.id`,
           [c.client_id],
           db,
-        ),
-    query(
-      'SELECT id, created_at, author, body FROM case_notes WHERE case_id = ? ORDER BY created_at, id',
-      [c.id],
-      db,
-    ),
-    query(
-      `SELECT changed_at, changed_by, field, old_value, new_value FROM case_history
-       WHERE case_id = ? ORDER BY changed_at, id`,
-      [c.id],
-      db,
-    ),
-  ]);
+        );
+  const notes = await query(
+    'SELECT id, created_at, author, body FROM case_notes WHERE case_id = ? ORDER BY created_at, id',
+    [c.id],
+    db,
+  );
+  const history = await query(
+    `SELECT changed_at, changed_by, field, old_value, new_value FROM case_history
+     WHERE case_id = ? ORDER BY changed_at, id`,
+    [c.id],
+    db,
+  );
   return {
     client: client
       ? piiFor(
