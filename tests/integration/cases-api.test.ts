@@ -134,9 +134,7 @@ describe('PATCH /cases/{id}', () => {
     const { caseId, clientId } = await newCase();
     const closing = { status: 'closed', disposition: 'confirmed', note: 'Reported' };
     const closed = await patch(caseId, closing, LEAD_KEY, await versionOf(caseId));
-    const [{ id: accountId }] = await query<{ id: number }>('SELECT id FROM accounts WHERE client_id = ?', [
-      clientId,
-    ]);
+    const [account] = await query<{ id: number }>('SELECT id FROM accounts WHERE client_id = ?', [clientId]);
     const later = new Date(Date.now() + 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
     await attach([(await makeAlert(Number(account?.id), { risk: 'Medium', booked: later })).alertId]);
     const reopen = await patch(caseId, { status: 'open' }, LEAD_KEY, Number(closed.body.version));
@@ -266,13 +264,14 @@ describe('GET /cases', () => {
       key: VIEWER_KEY,
     });
     expect(replayed.body.error.problems[0].field).toBe('query.cursor');
-    for (const q of [
+    const bad: Array<Record<string, string>> = [
       { status: 'new' },
       { overdue: 'yes' },
       { min_risk: 'high' },
       { limit: '0' },
       { sort: 'x' },
-    ]) {
+    ];
+    for (const q of bad) {
       expect((await call('case-list', { query: q, key: VIEWER_KEY })).status).toBe(400);
     }
   });
