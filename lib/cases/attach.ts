@@ -146,7 +146,7 @@ async function linkAlerts(conn: PoolConnection, caseId: number, alertIds: number
  * Recomputes a case's figures from all of its alerts (risk, amount over distinct transactions, independent
  * signals, count), its priority and due time, bumps its version and records what changed.
  */
-export async function refreshCase(
+async function refreshCase(
   conn: PoolConnection,
   caseId: number,
   by: string,
