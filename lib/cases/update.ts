@@ -78,15 +78,29 @@ async function lockCase(
   return c;
 }
 
+/** True when the case's latest note is this one by this person: a retried request, not a second note. */
+async function isRepeatNote(
+  conn: PoolConnection,
+  caseId: number,
+  note: string,
+  by: string,
+): Promise<boolean> {
+  const [last] = await query<{ author: string; body: string }>(
+    'SELECT author, body FROM case_notes WHERE case_id = ? ORDER BY created_at DESC, id DESC LIMIT 1',
+    [caseId],
+    conn,
+  );
+  return last?.author === by && last.body === note;
+}
+
 /** Adds a note (and its history row). */
 async function insertNote(conn: PoolConnection, caseId: number, note: string, by: string, now: string) {
-  const inserted = await execute(
+  await execute(
     'INSERT INTO case_notes (case_id, created_at, author, body) VALUES (?, ?, ?, ?)',
     [caseId, now, by, note],
     conn,
   );
   await recordChanges(conn, caseId, by, now, [['note', null, note]]);
-  return inserted.insertId;
 }
 
 /** The note of an alert closed by its case's closing: what a reopening looks for. */
@@ -182,8 +196,10 @@ async function writeCase(
 
 /**
  * Applies a PATCH to case `id` by `by`, based on version `ifMatch`. `people` are the names a case may be assigned
- * to. Throws NotFoundError (404), ForbiddenError (403), PreconditionFailedError (412), ConflictError (409) or
- * UnprocessableError (422: an assignee who is nobody, or a viewer).
+ * to. A request that changes nothing (a retry: the same status, and a note that is already the case's latest by the
+ * same person) writes nothing and keeps the version. Throws NotFoundError (404),
+ * ForbiddenError (403), PreconditionFailedError (412), ConflictError (409: a move the workflow has not, another
+ * disposition for a closed case) or UnprocessableError (422: an assignee who is nobody, or a viewer).
  */
 export async function updateCase(
   id: number,
@@ -206,13 +222,21 @@ export async function updateCase(
       disposition: status === 'closed' ? (body.disposition ?? c.disposition) : null,
       assignee: assigneeAfter(c, body, by),
     };
-    await writeCase(conn, c, next, now);
-    await recordChanges(conn, id, by.name, now, [
+    if (c.status === 'closed' && status === 'closed' && next.disposition !== c.disposition) {
+      throw new ConflictError(
+        `Case ${id} is closed as ${c.disposition}; a lead may reopen it to decide again`,
+      );
+    }
+    const changes: Change[] = [
       ['status', c.status, next.status],
       ['disposition', c.disposition, next.disposition],
       ['assignee', c.assignee, next.assignee],
-    ] satisfies Change[]);
-    if (body.note) await insertNote(conn, id, body.note, by.name, now);
+    ];
+    const note = body.note && !(await isRepeatNote(conn, id, body.note, by.name)) ? body.note : undefined;
+    if (!note && changes.every(([, from, to]) => from === to)) return; // a retry: nothing to write
+    await writeCase(conn, c, next, now);
+    await recordChanges(conn, id, by.name, now, changes);
+    if (note) await insertNote(conn, id, note, by.name, now);
     if (status === 'closed' && c.status !== 'closed') {
       await closeCaseAlerts(conn, c, next.disposition as string, by.name, now);
     }
@@ -220,12 +244,16 @@ export async function updateCase(
   });
 }
 
-/** Adds a note to case `id` by `by` (who must be allowed to work it) and bumps its version; returns the note's id. */
-export async function addCaseNote(id: number, note: string, by: Principal): Promise<number> {
-  return withTransaction(async (conn) => {
+/**
+ * Adds a note to case `id` by `by` (who must be allowed to work it) and bumps its version. A retry (the case's
+ * latest note is this one by the same person) adds nothing.
+ */
+export async function addCaseNote(id: number, note: string, by: Principal): Promise<void> {
+  await withTransaction(async (conn) => {
     await lockCase(conn, id, {}, by, undefined);
+    if (await isRepeatNote(conn, id, note, by.name)) return;
     const now = await dbNow(conn);
     await execute('UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?', [now, id], conn);
-    return insertNote(conn, id, note, by.name, now);
+    await insertNote(conn, id, note, by.name, now);
   });
 }

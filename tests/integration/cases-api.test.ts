@@ -106,6 +106,10 @@ describe('PATCH /cases/{id}', () => {
     ]);
     expect(alerts).toEqual(alertIds.map(() => ({ status: 'closed', disposition: 'not_suspicious' })));
     const version = Number(closed.body.version);
+    const repeat = await patch(caseId, closing, ANALYST_KEY, version);
+    expect([repeat.status, repeat.body.version, repeat.body.notes.length]).toEqual([200, version, 1]); // a retry
+    const redecide = await patch(caseId, { ...closing, disposition: 'confirmed' }, ANALYST_KEY, version);
+    expect(redecide.status).toBe(409);
     const byAnalyst = await patch(caseId, { status: 'open' }, ANALYST_KEY, version);
     expect([byAnalyst.status, byAnalyst.body.error.message]).toEqual([
       403,
@@ -191,7 +195,7 @@ describe('PATCH /cases/{id}', () => {
 });
 
 describe('POST /cases/{id}/notes', () => {
-  it('adds a note by the key’s person and bumps the version', async () => {
+  it('adds a note by the key’s person and bumps the version; a retry adds nothing', async () => {
     const { caseId } = await newCase();
     const version = await versionOf(caseId);
     const reply = await call('case-note', {
@@ -204,6 +208,12 @@ describe('POST /cases/{id}/notes', () => {
     expect(reply.body.notes).toEqual([
       expect.objectContaining({ author: 'local-analyst', note: 'Called the client' }),
     ]);
+    const retry = await call('case-note', {
+      id: String(caseId),
+      body: { note: 'Called the client' },
+      key: ANALYST_KEY,
+    });
+    expect([retry.body.notes.length, retry.headers.etag]).toEqual([1, `"${version + 1}"`]);
     expect((await call('case-note', { id: String(caseId), body: { note: '' } })).status).toBe(400);
     expect((await call('case-note', { id: '999999', body: { note: 'x' } })).status).toBe(404);
   });
