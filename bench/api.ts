@@ -190,7 +190,7 @@ async function inProcess(): Promise<void> {
   const [{ handler: list }, { handler: get }, { encodeCursor, filterFingerprint }, pool] = await Promise.all([
     import('../functions/alerts-list.js'),
     import('../functions/alerts-get.js'),
-    import('../lib/alerts/cursor.js'),
+    import('../lib/http/cursor.js'),
     import('../lib/db/pool.js'),
   ]);
   const iterations = Number(process.env.FM_BENCH_ITERATIONS ?? 1000);
@@ -202,7 +202,7 @@ async function inProcess(): Promise<void> {
       [...params, Math.floor(deepOffset / (where === '1 = 1' ? 1 : 3))],
     );
     if (!row) throw new Error('no row for a deep cursor');
-    return encodeCursor({ alertDate: row.alert_date, id: Number(row.id) }, filterFingerprint(filters));
+    return encodeCursor([row.alert_date, Number(row.id)], filterFingerprint(filters));
   };
   const [{ lo, hi }] = (await pool.query<{ lo: number; hi: number }>(
     'SELECT MIN(id) AS lo, MAX(id) AS hi FROM alerts',

@@ -50,12 +50,15 @@ const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
   message: 'expects an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)',
 });
 
-/** One API key as configured: a name (shown in audit trails), a role, and the key's SHA-256 — never the key itself. */
+/**
+ * One API key as configured: the name of the person it is issued to (the assignee of cases, the actor in every
+ * history row), a role, and the key's SHA-256 — never the key itself.
+ */
 export const apiKeyEntrySchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, {
     message: 'expects a name of 1-100 letters, digits, . _ @ -',
   }),
-  role: z.enum(['viewer', 'analyst'], { message: 'expects viewer or analyst' }),
+  role: z.enum(['viewer', 'analyst', 'lead'], { message: 'expects viewer, analyst or lead' }),
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/, { message: "expects the key's SHA-256 as 64 lowercase hex digits" }),

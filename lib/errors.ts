@@ -50,6 +50,20 @@ export class ConflictError extends AppError {
   override readonly code = 'conflict';
 }
 
+/** 412: the request's If-Match names a version the resource no longer has (someone changed it meanwhile). */
+export class PreconditionFailedError extends AppError {
+  override name = 'PreconditionFailedError';
+  override readonly status = 412;
+  override readonly code = 'precondition_failed';
+}
+
+/** 428: a change that must name the version it was based on (If-Match) came without it. */
+export class PreconditionRequiredError extends AppError {
+  override name = 'PreconditionRequiredError';
+  override readonly status = 428;
+  override readonly code = 'precondition_required';
+}
+
 /** A dependency (DB, S3, a child process) failed; the message is for logs, never for clients. */
 export class DependencyError extends AppError {
   override name = 'DependencyError';

@@ -33,9 +33,9 @@ export interface ClientPii {
   phone: string | null;
 }
 
-/** The client's identifier, e-mail and phone as `role` may see them (analysts: as stored; viewers: masked). */
+/** The client's identifier, e-mail and phone as `role` may see them (analysts and leads: as stored; viewers: masked). */
 export function piiFor<T extends ClientPii>(client: T, role: Role): T {
-  if (role === 'analyst') return client;
+  if (role !== 'viewer') return client;
   return {
     ...client,
     identifier: maskIdentifier(client.identifier),

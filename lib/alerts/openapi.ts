@@ -1,9 +1,15 @@
 /**
- * The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas in ./schemas.ts — the same objects that
- * validate requests — with `z.toJSONSchema` (JSON Schema 2020-12, the dialect OpenAPI 3.1 uses). Built once per
+ * The OpenAPI 3.1 document of the HTTP API (alerts and cases), generated from the zod schemas in ./schemas.ts and
+ * ../cases/schemas.ts — the same objects that validate requests — with `z.toJSONSchema` (JSON Schema 2020-12, the dialect OpenAPI 3.1 uses). Built once per
  * container.
  */
 import { type ZodType, z } from 'zod';
+import {
+  caseIdPathSchema,
+  createNoteBodySchema,
+  listCasesQuerySchema,
+  updateCaseBodySchema,
+} from '../cases/schemas.js';
 import {
   alertIdPathSchema,
   apiRegistry,
@@ -67,6 +73,8 @@ function componentSchemas(): Record<string, JsonSchema> {
   }) as { schemas: Record<string, JsonSchema> };
   components.schemas.CreateAlert = inputSchema(createAlertBodySchema);
   components.schemas.UpdateAlert = inputSchema(updateAlertBodySchema);
+  components.schemas.UpdateCase = inputSchema(updateCaseBodySchema);
+  components.schemas.CreateCaseNote = inputSchema(createNoteBodySchema);
   return Object.fromEntries(Object.entries(components.schemas).map(([k, v]) => [k, clean(v)]));
 }
 
@@ -133,6 +141,72 @@ function singleAlertPaths() {
   };
 }
 
+const CASE_WRITE_ERRORS = {
+  ...WRITE_ERRORS,
+  '403': error(
+    'a viewer; an analyst on a case assigned to someone else or escalated; a reopen or assignment by a non-lead',
+  ),
+  '404': error('no such case'),
+};
+
+/** /cases (the queue), /cases/{id} (read, work) and /cases/{id}/notes. */
+function casePaths() {
+  const idParam = parameters(caseIdPathSchema, 'path');
+  const ifMatch = {
+    name: 'If-Match',
+    in: 'header',
+    required: true,
+    description: 'the case’s ETag (its version) from GET /cases/{id}, e.g. "3"',
+    schema: { type: 'string' },
+  };
+  const withEtag = (description: string) => ({
+    ...ok(description, 'CaseDetail'),
+    headers: { ETag: { description: 'the case’s version', schema: { type: 'string' } } },
+  });
+  return {
+    '/cases': {
+      get: {
+        operationId: 'listCases',
+        summary: 'The case queue: soonest due first, then highest priority, then id, in keyset pages',
+        parameters: parameters(listCasesQuerySchema, 'query'),
+        responses: { '200': ok('one page; follow next_cursor for the next', 'CaseList'), ...READ_ERRORS },
+      },
+    },
+    '/cases/{id}': {
+      get: {
+        operationId: 'getCase',
+        summary:
+          'A case: alerts with evidence, the client’s latest transactions, related clients, notes, history',
+        parameters: idParam,
+        responses: { '200': withEtag('the case'), ...READ_ERRORS, '404': error('no such case') },
+      },
+      patch: {
+        operationId: 'updateCase',
+        summary: 'Assign, move along open → investigating → escalated → closed, reopen (lead), annotate',
+        parameters: [...idParam, ifMatch],
+        requestBody: jsonBody('UpdateCase'),
+        responses: {
+          '200': withEtag('the case after the change'),
+          ...CASE_WRITE_ERRORS,
+          '409': error('the move is not allowed from the case’s current state'),
+          '412': error('the case changed since the version in If-Match: read it again'),
+          '422': error('the assignee is not someone who works cases'),
+          '428': error('If-Match is missing'),
+        },
+      },
+    },
+    '/cases/{id}/notes': {
+      post: {
+        operationId: 'addCaseNote',
+        summary: 'A note on a case',
+        parameters: idParam,
+        requestBody: jsonBody('CreateCaseNote'),
+        responses: { '201': withEtag('the case with the note'), ...CASE_WRITE_ERRORS },
+      },
+    },
+  };
+}
+
 /** The routes without a key. */
 const PUBLIC_PATHS = {
   '/health': {
@@ -157,16 +231,17 @@ function build() {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'Financial Monitor — alerts API',
+      title: 'Financial Monitor — alerts and cases API',
       version: '1.0.0',
       description:
         'List, inspect, flag and resolve the alerts raised by the anomaly scan and by analysts. Send an API key in ' +
         '`x-api-key` (or `Authorization: Bearer`). Roles: viewer (read; client identifier, e-mail and phone ' +
-        'masked) and analyst (read, flag, resolve). Times are UTC; amounts are decimal strings.',
+        'masked), analyst (read, flag, resolve, work cases assigned to them or to nobody) and lead (also ' +
+        'assign, reassign and reopen). Times are UTC; amounts are decimal strings.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ apiKey: [] }, { bearer: [] }],
-    paths: { ...alertCollectionPaths(), ...singleAlertPaths(), ...PUBLIC_PATHS },
+    paths: { ...alertCollectionPaths(), ...singleAlertPaths(), ...casePaths(), ...PUBLIC_PATHS },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

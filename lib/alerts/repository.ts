@@ -3,10 +3,11 @@
  * parameter; only fixed fragments chosen by code are concatenated.
  */
 
+import { attachAlertsToCases } from '../cases/attach.js';
 import { execute, type Queryable, query, withTransaction } from '../db/pool.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Principal, Role } from '../http/auth.js';
-import { CursorError, decodeCursor, encodeCursor, filterFingerprint } from './cursor.js';
+import { cursorPosition, encodeCursor, filterFingerprint } from '../http/cursor.js';
 import { UnprocessableError } from './errors.js';
 import { parseJsonColumn } from './json-column.js';
 import { piiFor } from './masking.js';
@@ -17,9 +18,10 @@ import {
   type CreateAlertBody,
   DEFAULT_LIMIT,
   type ListAlertsQuery,
+  risksFrom,
   type UpdateAlertBody,
 } from './schemas.js';
-import { transitionProblem } from './workflow.js';
+import { isReopen, transitionProblem } from './workflow.js';
 
 /** `YYYY-MM-DD HH:MM:SS[.fff]` (the DB's wall clock, UTC) → ISO 8601 `YYYY-MM-DDTHH:MM:SS[.fff]Z`. */
 export function isoTime(value: string): string;
@@ -32,13 +34,14 @@ const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null => (value === null ? null : Number(value));
 
 /** Columns of an alert summary; `a` alerts, `t` transactions, `ac` accounts. */
-const SUMMARY_COLUMNS = `a.id, a.transaction_id, t.account_id, ac.client_id, a.reason, a.rule_id, a.risk_level,
+export const SUMMARY_COLUMNS = `a.id, a.transaction_id, t.account_id, ac.client_id, a.reason, a.rule_id, a.risk_level,
   a.score, a.status, a.disposition, a.flagged_by, a.created_by, a.alert_date, a.updated_at, t.amount, t.currency,
   t.date AS transaction_date`;
 
-type SummaryRow = Record<string, unknown> & { alert_date: string };
+export type SummaryRow = Record<string, unknown> & { alert_date: string };
 
-function toSummary(row: SummaryRow): AlertSummary {
+/** An alert summary from a row of SUMMARY_COLUMNS. */
+export function toSummary(row: SummaryRow): AlertSummary {
   return {
     id: num(row.id),
     transaction_id: num(row.transaction_id),
@@ -83,6 +86,7 @@ export async function listAlerts(q: ListAlertsQuery, db?: Queryable): Promise<Al
     params.push(...values);
   };
   if (filters.risk_level) add('a.risk_level = ?', filters.risk_level);
+  if (filters.min_risk) add('a.risk_level IN (?)', risksFrom(filters.min_risk));
   if (filters.status) add('a.status = ?', filters.status);
   if (filters.flagged_by) add('a.flagged_by = ?', filters.flagged_by);
   if (filters.reason) add('a.reason = ?', filters.reason);
@@ -101,17 +105,9 @@ export async function listAlerts(q: ListAlertsQuery, db?: Queryable): Promise<Al
     add(filters.to.dateOnly ? 'a.alert_date < ? + INTERVAL 1 DAY' : 'a.alert_date <= ?', filters.to.sql);
   }
   if (cursor) {
-    let after: { alertDate: string; id: number };
-    try {
-      after = decodeCursor(cursor, fingerprint);
-    } catch (error) {
-      if (!(error instanceof CursorError)) throw error;
-      throw new ValidationError(`Invalid query: query.cursor ${error.message}`, [
-        { field: 'query.cursor', message: error.message },
-      ]);
-    }
+    const [alertDate, id] = cursorPosition(cursor, fingerprint, ['time', 'id']);
     // The first conjunct gives the optimizer a plain range on alert_date; the second breaks ties by id.
-    add('a.alert_date <= ? AND (a.alert_date < ? OR a.id < ?)', after.alertDate, after.alertDate, after.id);
+    add('a.alert_date <= ? AND (a.alert_date < ? OR a.id < ?)', alertDate, alertDate, id);
   }
   // One round trip: the derived table picks limit + 1 ids from the index (it cannot be merged: it has a LIMIT);
   // the outer query joins just those rows to their transactions and accounts by primary key.
@@ -130,9 +126,7 @@ export async function listAlerts(q: ListAlertsQuery, db?: Queryable): Promise<Al
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const next_cursor =
-    rows.length > limit && last
-      ? encodeCursor({ alertDate: last.alert_date, id: num(last.id) }, fingerprint)
-      : null;
+    rows.length > limit && last ? encodeCursor([last.alert_date, num(last.id)], fingerprint) : null;
   return { data: page.map(toSummary), limit, next_cursor };
 }
 
@@ -174,10 +168,12 @@ export function relatedTransactionIds(evidence: unknown, own?: number): number[]
   return [...ids].slice(0, MAX_RELATED);
 }
 
-const TRANSACTION_COLUMNS = `t.id, t.account_id, tt.type, t.date, t.amount, t.currency, t.balance_after,
+/** Columns of a transaction as the API shows it; `t` transactions, `tt` transaction_types. */
+export const TRANSACTION_COLUMNS = `t.id, t.account_id, tt.type, t.date, t.amount, t.currency, t.balance_after,
   t.recipient_account, t.status, t.title`;
 
-function toTransaction(row: Record<string, unknown>): AlertDetail['transaction'] {
+/** A transaction from a row of TRANSACTION_COLUMNS. */
+export function toTransaction(row: Record<string, unknown>): AlertDetail['transaction'] {
   return {
     id: num(row.id),
     account_id: num(row.account_id),
@@ -285,7 +281,8 @@ function alertClient(row: Row, clientId: number, role: Role): AlertDetail['clien
   );
 }
 
-function toHistoryEntry(h: Row): AlertDetail['history'][number] {
+/** An alert_history row as the API shows it. */
+export function toHistoryEntry(h: Row): AlertDetail['history'][number] {
   return {
     changed_at: isoTime(String(h.changed_at)),
     changed_by: String(h.changed_by),
@@ -328,8 +325,8 @@ export interface CreateResult {
 const isDuplicate = (error: unknown) => (error as { code?: string }).code === 'ER_DUP_ENTRY';
 
 /**
- * An analyst flags a transaction: a new open alert (flagged_by analyst) and its first history entry, in one DB
- * transaction. Idempotent: while an analyst alert for the same transaction and reason is active, an identical
+ * An analyst flags a transaction: a new open alert (flagged_by analyst), its first history entry and its place in
+ * the client's case (lib/cases/attach.ts: a Medium or High flag opens one), in one DB transaction. Idempotent: while an analyst alert for the same transaction and reason is active, an identical
  * request returns it (`created: false`); one with another risk level or note is a ConflictError (409).
  * Throws UnprocessableError (422) when the transaction does not exist.
  */
@@ -352,6 +349,7 @@ export async function createAnalystAlert(body: CreateAlertBody, by: Principal): 
           [inserted.insertId, by.name, note],
           conn,
         );
+        await attachAlertsToCases(conn, [inserted.insertId], by.name);
         return { id: inserted.insertId, created: true };
       });
     } catch (error) {
@@ -375,9 +373,10 @@ export async function createAnalystAlert(body: CreateAlertBody, by: Principal): 
 }
 
 /**
- * Moves an alert along its workflow and records the change in alert_history (who, when, from, to, disposition,
+ * Moves an alert along its workflow (a lead may reopen a closed one) and records the change in alert_history (who, when, from, to, disposition,
  * note), in one DB transaction under a row lock, so two concurrent changes cannot both apply: the second sees
- * the first's result and is judged against it. Throws NotFoundError (404) or ConflictError (409).
+ * the first's result and is judged against it. Throws NotFoundError (404), ForbiddenError (403: a reopen by
+ * anyone but a lead) or ConflictError (409).
  */
 export async function updateAlertStatus(id: number, body: UpdateAlertBody, by: Principal): Promise<void> {
   await withTransaction(async (conn) => {
@@ -387,6 +386,9 @@ export async function updateAlertStatus(id: number, body: UpdateAlertBody, by: P
       conn,
     );
     if (!current) throw new NotFoundError(`There is no alert ${id}`);
+    if (isReopen(current.status, body.status) && by.role !== 'lead') {
+      throw new ForbiddenError(`Alert ${id} is closed: only a lead may reopen it`);
+    }
     const problem = transitionProblem(current.status, body.status);
     if (problem) throw new ConflictError(`Alert ${id} was not changed: ${problem}`);
     const note = body.note ?? null;

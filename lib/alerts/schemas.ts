@@ -10,10 +10,16 @@ import { z } from 'zod';
 
 export const RISK_LEVELS = ['Low', 'Medium', 'High'] as const;
 export const STATUSES = ['open', 'investigating', 'closed'] as const;
-export const DISPOSITIONS = ['confirmed', 'false_positive'] as const;
+export const DISPOSITIONS = ['confirmed', 'false_positive', 'not_suspicious'] as const;
 export const FLAGGED_BY = ['analyst', 'system'] as const;
 
 export type AlertStatus = (typeof STATUSES)[number];
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+/** The risk levels at or above `min`: `min_risk=Medium` → Medium, High. */
+export function risksFrom(min: RiskLevel): RiskLevel[] {
+  return RISK_LEVELS.slice(RISK_LEVELS.indexOf(min));
+}
 
 /** Registry of the named schemas that become `components.schemas` in the OpenAPI document. */
 export const apiRegistry = z.registry<{ id: string; description?: string }>();
@@ -76,13 +82,14 @@ const unknownKeys =
       ? `unknown field(s) ${(issue.keys ?? []).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}; allowed: ${allowed.join(', ')}`
       : undefined;
 
-function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+/** An object schema that rejects unknown fields, naming them and the allowed ones. */
+export function strict<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.strictObject(shape, { error: unknownKeys(Object.keys(shape)) });
 }
 
-const riskLevel = z.enum(RISK_LEVELS, { message: oneOf(RISK_LEVELS) });
+export const riskLevel = z.enum(RISK_LEVELS, { message: oneOf(RISK_LEVELS) });
 const status = z.enum(STATUSES, { message: oneOf(STATUSES) });
-const disposition = z.enum(DISPOSITIONS, { message: oneOf(DISPOSITIONS) });
+export const disposition = z.enum(DISPOSITIONS, { message: oneOf(DISPOSITIONS) });
 const flaggedBy = z.enum(FLAGGED_BY, { message: oneOf(FLAGGED_BY) });
 
 /** Printable text: no control characters (tabs and newlines aside in notes). */
@@ -96,7 +103,7 @@ const reasonText = z
   .max(100, { message: 'expects 3 to 100 characters' })
   .regex(NO_CONTROL, { message: 'must not contain control characters' });
 
-const noteText = z
+export const noteText = z
   .string({ message: 'expects a string' })
   .trim()
   .min(1, { message: 'expects 1 to 2000 characters' })
@@ -111,8 +118,25 @@ const ruleId = z
 // Requests
 // ---------------------------------------------------------------------------------------------------------------
 
+/** `limit` of a list route: a page size from 1 to MAX_LIMIT. */
+export const limitParam = z
+  .string()
+  .regex(/^[0-9]{1,3}$/, { message: `expects a whole number from 1 to ${MAX_LIMIT}` })
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= MAX_LIMIT, { message: `expects a whole number from 1 to ${MAX_LIMIT}` })
+  .optional()
+  .meta({ description: `page size, default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}` });
+
+/** `cursor` of a list route: the opaque `next_cursor` of the previous page. */
+export const cursorParam = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,200}$/, { message: 'expects the next_cursor of a previous page' })
+  .optional()
+  .meta({ description: 'the `next_cursor` of the previous page (opaque)' });
+
 export const listAlertsQuerySchema = strict({
   risk_level: riskLevel.optional().meta({ description: 'only alerts of this risk level' }),
+  min_risk: riskLevel.optional().meta({ description: 'only alerts of this risk level or above' }),
   status: status.optional().meta({ description: 'only alerts in this workflow state' }),
   flagged_by: flaggedBy.optional().meta({ description: 'system (the scan) or analyst' }),
   reason: reasonText
@@ -128,18 +152,8 @@ export const listAlertsQuerySchema = strict({
   to: timeString
     .optional()
     .meta({ description: 'alert_date at or before this time (a bare date: that day)' }),
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, { message: `expects a whole number from 1 to ${MAX_LIMIT}` })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= MAX_LIMIT, { message: `expects a whole number from 1 to ${MAX_LIMIT}` })
-    .optional()
-    .meta({ description: `page size, default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}` }),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/, { message: 'expects the next_cursor of a previous page' })
-    .optional()
-    .meta({ description: 'the `next_cursor` of the previous page (opaque)' }),
+  limit: limitParam,
+  cursor: cursorParam,
 }).refine((q) => !(q.from && q.to && q.from.sql > q.to.sql), {
   message: 'must not be after to',
   path: ['from'],
@@ -175,7 +189,9 @@ apiRegistry.add(createAlertBodySchema, { id: 'CreateAlert' });
 export type CreateAlertBody = z.output<typeof createAlertBodySchema>;
 
 export const updateAlertBodySchema = strict({
-  status: status.meta({ description: 'the next workflow state: open → investigating → closed' }),
+  status: status.meta({
+    description: 'the next workflow state: open → investigating → closed; a lead may reopen (closed → open)',
+  }),
   disposition: disposition.optional().meta({ description: 'required when closing, not allowed otherwise' }),
   note: noteText.optional().meta({ description: 'required when closing' }),
 })
@@ -198,8 +214,10 @@ export type UpdateAlertBody = z.output<typeof updateAlertBodySchema>;
 // Responses (documentation and tests; handlers build these shapes directly)
 // ---------------------------------------------------------------------------------------------------------------
 
-const isoTime = z.string().meta({ description: 'ISO 8601 UTC', examples: ['2026-03-01T12:00:00Z'] });
-const money = z
+export const isoTimeSchema = z
+  .string()
+  .meta({ description: 'ISO 8601 UTC', examples: ['2026-03-01T12:00:00Z'] });
+export const money = z
   .string()
   .regex(/^-?\d+\.\d{2}$/)
   .meta({ description: 'decimal string', examples: ['-1520.00'] });
@@ -217,11 +235,11 @@ export const alertSummarySchema = z.object({
   disposition: disposition.nullable(),
   flagged_by: flaggedBy,
   created_by: z.string().nullable(),
-  alert_date: isoTime,
-  updated_at: isoTime,
+  alert_date: isoTimeSchema,
+  updated_at: isoTimeSchema,
   amount: money,
   currency: z.string(),
-  transaction_date: isoTime,
+  transaction_date: isoTimeSchema,
 });
 apiRegistry.add(alertSummarySchema, { id: 'AlertSummary' });
 export type AlertSummary = z.infer<typeof alertSummarySchema>;
@@ -240,7 +258,7 @@ export const transactionSchema = z.object({
   id: z.number().int(),
   account_id: z.number().int(),
   type: z.string(),
-  date: isoTime,
+  date: isoTimeSchema,
   amount: money,
   currency: z.string(),
   balance_after: money.nullable(),
@@ -251,7 +269,7 @@ export const transactionSchema = z.object({
 apiRegistry.add(transactionSchema, { id: 'Transaction' });
 
 export const historyEntrySchema = z.object({
-  changed_at: isoTime,
+  changed_at: isoTimeSchema,
   changed_by: z.string(),
   from_status: status.nullable(),
   to_status: status,
@@ -303,8 +321,8 @@ const reportRow = z.object({
 });
 
 export const alertStatsSchema = z.object({
-  from: isoTime,
-  to: isoTime.meta({ description: 'exclusive' }),
+  from: isoTimeSchema,
+  to: isoTimeSchema.meta({ description: 'exclusive' }),
   total: z.number().int(),
   by_risk_level: counts,
   by_reason: counts,
@@ -316,8 +334,8 @@ export const alertStatsSchema = z.object({
       id: z.number().int(),
       mode: z.string(),
       status: z.string(),
-      started_at: isoTime,
-      finished_at: isoTime.nullable(),
+      started_at: isoTimeSchema,
+      finished_at: isoTimeSchema.nullable(),
       transactions_scanned: z.number().int(),
       alerts_created: z.number().int(),
       alerts_by_risk: z.unknown(),

@@ -4,7 +4,7 @@
  * Keys are configured hashed (SHA-256), never in clear: API_KEYS (a JSON array of {name, role, sha256}) wins;
  * in AWS, API_KEYS_SECRET_ID names a Secrets Manager secret holding the same array, read through lib/secrets.ts
  * (kept SECRETS_MAX_AGE_SECONDS, so added and removed keys apply within that time, without a cold start); on
- * stage `local` with neither set, the two development keys below apply (`npm start` prints them). Any other stage
+ * stage `local` with neither set, the development keys below apply (`npm start` prints them). Any other stage
  * without keys refuses every request (fail closed).
  *
  * A presented key (`x-api-key: <key>` or `authorization: Bearer <key>`) is hashed and compared with every
@@ -18,9 +18,13 @@ import { logger } from '../log.js';
 import { readSecretString } from '../secrets.js';
 
 export type Role = ApiKeyEntry['role'];
-export type Permission = 'read' | 'write';
+/** read: the data (PII masked for viewers); write: flag, work cases; lead: assign, reassign, reopen. */
+export type Permission = 'read' | 'write' | 'lead';
 
-/** Who is calling: the key's configured name and role. */
+/**
+ * Who is calling: the key's configured name and role. Keys are issued per person, so `name` is the person recorded
+ * as a case's assignee and in every history row (in production an OIDC/JWT authorizer would supply it: README).
+ */
 export interface Principal {
   name: string;
   role: Role;
@@ -29,9 +33,17 @@ export interface Principal {
 const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   viewer: ['read'],
   analyst: ['read', 'write'],
+  lead: ['read', 'write', 'lead'],
 };
 
-/** True when `role` may do `permission` (viewer: read; analyst: read and write). */
+/** Who may, for the 403 message. */
+const NEEDED: Readonly<Record<Permission, string>> = {
+  read: 'an API key',
+  write: 'an analyst or lead key',
+  lead: 'a lead key',
+};
+
+/** True when `role` may do `permission` (viewer: read; analyst: read and write; lead: also assign and reopen). */
 export function can(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].includes(permission);
 }
@@ -43,6 +55,7 @@ export function can(role: Role, permission: Permission): boolean {
 export const LOCAL_DEV_KEYS: ReadonlyArray<{ name: string; role: Role; key: string }> = [
   { name: 'local-viewer', role: 'viewer', key: 'fm-local-viewer-key' },
   { name: 'local-analyst', role: 'analyst', key: 'fm-local-analyst-key' },
+  { name: 'local-lead', role: 'lead', key: 'fm-local-lead-key' },
 ];
 
 /** Longest key accepted; anything longer is rejected before hashing. */
@@ -128,7 +141,9 @@ export async function authenticate(
   const principal = key.length <= MAX_KEY_LENGTH ? matchKey(key, await loadApiKeys()) : undefined;
   if (!principal) throw new AuthError('The API key is not valid');
   if (!can(principal.role, permission)) {
-    throw new ForbiddenError(`The ${principal.role} role may not ${permission}; an analyst key is required`);
+    throw new ForbiddenError(
+      `The ${principal.role} role may not ${permission}; ${NEEDED[permission]} is required`,
+    );
   }
   return principal;
 }
@@ -137,4 +152,9 @@ export async function authenticate(
 export function requirePrincipal(context: { principal?: Principal }): Principal {
   if (!context.principal) throw new AuthError('An API key is required');
   return context.principal;
+}
+
+/** The people who may be assigned a case: the names of the configured keys that may work them (analyst, lead). */
+export async function casePeople(): Promise<ReadonlySet<string>> {
+  return new Set((await loadApiKeys()).filter((k) => can(k.role, 'write')).map((k) => k.name));
 }

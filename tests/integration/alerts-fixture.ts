@@ -1,6 +1,7 @@
 /**
- * Shared by the alerts API tests: a small, fully known bank with alerts of every kind, an in-process invoker that
- * builds API Gateway v2 events from the fixtures in tests/events/, and a checksum of the tables the API may write.
+ * Shared by the alerts and cases API tests: a small, fully known bank with alerts of every kind, an in-process
+ * invoker that builds API Gateway v2 events from the fixtures in tests/events/, and a checksum of the tables the API
+ * may write.
  */
 import type { Context } from 'aws-lambda';
 import { handler as createHandler } from '../../functions/alerts-create.js';
@@ -8,6 +9,10 @@ import { handler as getHandler } from '../../functions/alerts-get.js';
 import { handler as listHandler } from '../../functions/alerts-list.js';
 import { handler as statsHandler } from '../../functions/alerts-stats.js';
 import { handler as updateHandler } from '../../functions/alerts-update.js';
+import { handler as caseGetHandler } from '../../functions/cases-get.js';
+import { handler as caseListHandler } from '../../functions/cases-list.js';
+import { handler as caseNoteHandler } from '../../functions/cases-notes-create.js';
+import { handler as caseUpdateHandler } from '../../functions/cases-update.js';
 import { handler as openapiHandler } from '../../functions/openapi.js';
 import { execute, query } from '../../lib/db/pool.js';
 import { LOCAL_DEV_KEYS } from '../../lib/http/auth.js';
@@ -18,11 +23,26 @@ import getOpenapi from '../events/alerts-get-openapi.json' with { type: 'json' }
 import getStats from '../events/alerts-get-stats.json' with { type: 'json' };
 import patchUpdate from '../events/alerts-patch-update.json' with { type: 'json' };
 import postCreate from '../events/alerts-post-create.json' with { type: 'json' };
+import caseGetList from '../events/cases-get-list.json' with { type: 'json' };
+import caseGetOne from '../events/cases-get-one.json' with { type: 'json' };
+import casePatch from '../events/cases-patch-update.json' with { type: 'json' };
+import casePostNote from '../events/cases-post-note.json' with { type: 'json' };
 
 export const VIEWER_KEY = LOCAL_DEV_KEYS.find((k) => k.role === 'viewer')?.key as string;
 export const ANALYST_KEY = LOCAL_DEV_KEYS.find((k) => k.role === 'analyst')?.key as string;
+export const LEAD_KEY = LOCAL_DEV_KEYS.find((k) => k.role === 'lead')?.key as string;
 
-export type Route = 'list' | 'get' | 'create' | 'update' | 'stats' | 'openapi';
+export type Route =
+  | 'list'
+  | 'get'
+  | 'create'
+  | 'update'
+  | 'stats'
+  | 'openapi'
+  | 'case-list'
+  | 'case-get'
+  | 'case-update'
+  | 'case-note';
 
 const ROUTES = {
   list: { handler: listHandler, fixture: getList },
@@ -31,12 +51,16 @@ const ROUTES = {
   update: { handler: updateHandler, fixture: patchUpdate },
   stats: { handler: statsHandler, fixture: getStats },
   openapi: { handler: openapiHandler, fixture: getOpenapi },
+  'case-list': { handler: caseListHandler, fixture: caseGetList },
+  'case-get': { handler: caseGetHandler, fixture: caseGetOne },
+  'case-update': { handler: caseUpdateHandler, fixture: casePatch },
+  'case-note': { handler: caseNoteHandler, fixture: casePostNote },
 } as const;
 
 export interface Call {
   /** Query string parameters (replacing the fixture's); omitted: none. */
   query?: Record<string, string>;
-  /** The alert id (path parameter) for get / update. */
+  /** The alert or case id (path parameter) for get / update / note. */
   id?: string;
   /** A value to send as JSON, or `raw` for the exact body text. */
   body?: unknown;
@@ -60,6 +84,7 @@ export async function call(route: Route, options: Call = {}): Promise<Reply> {
   const event = structuredClone(fixture) as unknown as HttpEvent;
   const headers: Record<string, string> = { ...(event.headers as Record<string, string>) };
   delete headers['x-api-key'];
+  delete headers['if-match'];
   if (options.key !== null) headers['x-api-key'] = options.key ?? ANALYST_KEY;
   Object.assign(headers, options.headers);
   event.headers = headers;
@@ -67,7 +92,7 @@ export async function call(route: Route, options: Call = {}): Promise<Reply> {
   event.rawQueryString = new URLSearchParams(options.query ?? {}).toString();
   if (options.id !== undefined) {
     event.pathParameters = { id: options.id };
-    event.rawPath = `/alerts/${options.id}`;
+    event.rawPath = event.rawPath.replace(/^\/(\w+)\/[^/]+/, `/$1/${options.id}`);
   }
   if (options.raw !== undefined) event.body = options.raw;
   else if (options.body !== undefined) event.body = JSON.stringify(options.body);
@@ -179,10 +204,12 @@ export async function seedBank(): Promise<Bank> {
 /** A checksum of every table the API could write (rows and content), to prove a request changed nothing. */
 export async function checksum(): Promise<string> {
   const rows = await query<{ Table: string; Checksum: number | null }>(
-    'CHECKSUM TABLE alerts, alert_history, transactions, accounts, clients',
+    `CHECKSUM TABLE alerts, alert_history, transactions, accounts, clients, cases, case_alerts, case_history,
+       case_notes, case_clients`,
   );
   const counts = await query(
-    'SELECT (SELECT COUNT(*) FROM alerts) AS a, (SELECT COUNT(*) FROM alert_history) AS h',
+    `SELECT (SELECT COUNT(*) FROM alerts) AS a, (SELECT COUNT(*) FROM alert_history) AS h,
+       (SELECT COUNT(*) FROM cases) AS c, (SELECT COUNT(*) FROM case_history) AS ch`,
   );
   return JSON.stringify([rows.map((r) => r.Checksum), counts]);
 }

@@ -11,10 +11,14 @@ const ROUTES: Record<string, string> = {
   'POST /alerts': 'AlertsDashcreateLambdaFunction',
   'PATCH /alerts/{id}': 'AlertsDashupdateLambdaFunction',
   'GET /openapi.json': 'OpenapiLambdaFunction',
+  'GET /cases': 'CasesDashlistLambdaFunction',
+  'GET /cases/{id}': 'CasesDashgetLambdaFunction',
+  'PATCH /cases/{id}': 'CasesDashupdateLambdaFunction',
+  'POST /cases/{id}/notes': 'CasesDashnotesDashcreateLambdaFunction',
 };
 
-describe('serverless package: the alerts API (stage dev)', () => {
-  it('routes every alerts endpoint through the HTTP API', () => {
+describe('serverless package: the alerts and cases API (stage dev)', () => {
+  it('routes every alerts and cases endpoint through the HTTP API', () => {
     const routes = resources
       .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map(([, r]) => (r.Properties as { RouteKey: string }).RouteKey);
@@ -26,7 +30,7 @@ describe('serverless package: the alerts API (stage dev)', () => {
     expect(fn?.Type).toBe('AWS::Lambda::Function');
     const props = fn?.Properties as { Runtime: string; Role: { 'Fn::GetAtt': [string, string] } };
     expect(props.Runtime).toBe('nodejs22.x');
-    expect(props.Role['Fn::GetAtt'][0]).toMatch(/^(Alerts\w+|Openapi)Role$/);
+    expect(props.Role['Fn::GetAtt'][0]).toMatch(/^(Alerts\w+|Cases\w+|Openapi)Role$/);
   });
 
   it('reads API keys from the stage’s secret, never from a value in the template', () => {
@@ -40,13 +44,17 @@ describe('serverless package: the alerts API (stage dev)', () => {
     }
   });
 
-  it('lets the alerts roles read only the DB and API-keys secrets', () => {
+  it('lets the alerts and cases roles read only the DB and API-keys secrets', () => {
     for (const role of [
       'AlertsListRole',
       'AlertsGetRole',
       'AlertsCreateRole',
       'AlertsUpdateRole',
       'AlertsStatsRole',
+      'CasesListRole',
+      'CasesGetRole',
+      'CasesUpdateRole',
+      'CasesNotesCreateRole',
     ]) {
       const policies = (template.Resources[role]?.Properties?.Policies ?? []) as Array<{
         PolicyDocument: { Statement: Array<{ Action: string; Resource: unknown }> };
@@ -56,5 +64,24 @@ describe('serverless package: the alerts API (stage dev)', () => {
       expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/db-\*.*\/api-keys-\*/);
     }
     expect(template.Resources.OpenapiRole?.Properties?.Policies).toBeUndefined();
+  });
+
+  it('gives each cases function a role of its own and throttles the case writes like the alert writes', () => {
+    const roles = ['CasesListRole', 'CasesGetRole', 'CasesUpdateRole', 'CasesNotesCreateRole'].map(
+      (id) => (template.Resources[id]?.Properties as { RoleName?: string } | undefined)?.RoleName,
+    );
+    expect(roles).toEqual([
+      'financial-monitor-dev-cases-list',
+      'financial-monitor-dev-cases-get',
+      'financial-monitor-dev-cases-update',
+      'financial-monitor-dev-cases-notes-create',
+    ]);
+    const stage = template.Resources.HttpApiStage?.Properties as
+      | { RouteSettings?: Record<string, { ThrottlingBurstLimit: number }> }
+      | undefined;
+    const settings = stage?.RouteSettings ?? {};
+    expect(settings['PATCH /cases/{id}']).toBeDefined();
+    expect(settings['PATCH /cases/{id}']).toEqual(settings['PATCH /alerts/{id}']);
+    expect(settings['POST /cases/{id}/notes']).toEqual(settings['PATCH /alerts/{id}']);
   });
 });

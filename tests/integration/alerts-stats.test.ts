@@ -85,9 +85,19 @@ describe('GET /openapi.json', () => {
       '/alerts',
       '/alerts/stats',
       '/alerts/{id}',
+      '/cases',
+      '/cases/{id}',
+      '/cases/{id}/notes',
       '/health',
       '/openapi.json',
     ]);
+    expect(Object.keys(doc.paths['/cases/{id}'])).toEqual(['get', 'patch']);
+    const ifMatch = doc.paths['/cases/{id}'].patch.parameters.find((p: { in: string }) => p.in === 'header');
+    expect(ifMatch).toMatchObject({ name: 'If-Match', required: true });
+    expect(Object.keys(doc.paths['/cases/{id}'].patch.responses)).toEqual(
+      expect.arrayContaining(['200', '403', '409', '412', '428']),
+    );
+    expect(doc.components.schemas.UpdateCase).toMatchObject({ type: 'object', additionalProperties: false });
     expect(Object.keys(doc.paths['/alerts'])).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/alerts/{id}'])).toEqual(['get', 'patch']);
     const params = doc.paths['/alerts'].get.parameters.map((p: { name: string }) => p.name);

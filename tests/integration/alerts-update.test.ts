@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alertDetailSchema } from '../../lib/alerts/schemas.js';
 import { query } from '../../lib/db/pool.js';
-import { type Bank, call, checksum, seedBank } from './alerts-fixture.js';
+import { type Bank, call, checksum, LEAD_KEY, seedBank } from './alerts-fixture.js';
 
 let bank: Bank;
 
@@ -73,9 +73,8 @@ describe('PATCH /alerts/{id}', () => {
     ['open', 'closed', 'cannot go from open to closed'],
     ['investigating', 'open', 'cannot go from investigating to open'],
     ['investigating', 'investigating', 'already investigating'],
-    ['closed', 'open', 'closed is final'],
-    ['closed', 'investigating', 'closed is final'],
-    ['closed', 'closed', 'closed is final'],
+    ['closed', 'investigating', 'a lead may reopen it'],
+    ['closed', 'closed', 'a lead may reopen it'],
   ])('rejects %s → %s with 409, changing nothing', async (from, to, message) => {
     const id = await openAlert(from.length + to.length * 7);
     if (from !== 'open') await patch(id, { status: 'investigating' });
@@ -91,6 +90,33 @@ describe('PATCH /alerts/{id}', () => {
     if (from === 'open') await patch(id, { status: 'investigating' });
     if (from !== 'closed')
       await patch(id, { status: 'closed', disposition: 'false_positive', note: 'cleanup' });
+  });
+
+  it('lets only a lead reopen a closed alert (403 for an analyst), which clears its disposition', async () => {
+    const id = await openAlert(200);
+    await patch(id, { status: 'investigating' });
+    await patch(id, { status: 'closed', disposition: 'not_suspicious', note: 'Known payroll' });
+    const before = await checksum();
+    const byAnalyst = await patch(id, { status: 'open' });
+    expect([byAnalyst.status, byAnalyst.body.error.message]).toEqual([
+      403,
+      `Alert ${id} is closed: only a lead may reopen it`,
+    ]);
+    expect(await checksum()).toBe(before);
+    const byLead = await call('update', {
+      id: String(id),
+      body: { status: 'open', note: 'New facts' },
+      key: LEAD_KEY,
+    });
+    expect(byLead.status, byLead.text).toBe(200);
+    expect(byLead.body).toMatchObject({ status: 'open', disposition: null });
+    expect(byLead.body.history.at(-1)).toMatchObject({
+      changed_by: 'local-lead',
+      from_status: 'closed',
+      to_status: 'open',
+    });
+    await patch(id, { status: 'investigating' });
+    await patch(id, { status: 'closed', disposition: 'false_positive', note: 'cleanup' });
   });
 
   it('lets only one of two concurrent changes apply', async () => {

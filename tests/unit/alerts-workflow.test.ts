@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { STATUSES } from '../../lib/alerts/schemas.js';
-import { TRANSITIONS, transitionProblem } from '../../lib/alerts/workflow.js';
+import { isReopen, TRANSITIONS, transitionProblem } from '../../lib/alerts/workflow.js';
 
 describe('the alert workflow', () => {
-  it('goes open → investigating → closed, and closed is final', () => {
-    expect(TRANSITIONS).toEqual({ open: ['investigating'], investigating: ['closed'], closed: [] });
+  it('goes open → investigating → closed, and only a reopen (a lead’s) leaves closed', () => {
+    expect(TRANSITIONS).toEqual({ open: ['investigating'], investigating: ['closed'], closed: ['open'] });
+    expect(isReopen('closed', 'open')).toBe(true);
+    expect(isReopen('investigating', 'open')).toBe(false);
   });
 
-  const allowed = new Set(['open>investigating', 'investigating>closed']);
+  const allowed = new Set(['open>investigating', 'investigating>closed', 'closed>open']);
   for (const from of STATUSES) {
     for (const to of STATUSES) {
       const ok = allowed.has(`${from}>${to}`);
@@ -16,7 +18,7 @@ describe('the alert workflow', () => {
         if (ok) expect(problem).toBeNull();
         else
           expect(problem).toMatch(
-            from === 'closed' ? /closed is final/ : from === to ? /already/ : /cannot go/,
+            from === 'closed' ? /a lead may reopen it/ : from === to ? /already/ : /cannot go/,
           );
       });
     }

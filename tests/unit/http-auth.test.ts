@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config.js';
 import { AuthError, ForbiddenError } from '../../lib/errors.js';
-import { can, LOCAL_DEV_KEYS, loadApiKeys, matchKey, presentedKey, sha256Hex } from '../../lib/http/auth.js';
+import {
+  can,
+  casePeople,
+  LOCAL_DEV_KEYS,
+  loadApiKeys,
+  matchKey,
+  presentedKey,
+  sha256Hex,
+} from '../../lib/http/auth.js';
 
 const entries = [
   { name: 'ops', role: 'viewer' as const, sha256: sha256Hex('viewer-secret') },
@@ -30,13 +38,21 @@ describe('API keys', () => {
     expect(presentedKey(undefined)).toBeUndefined();
   });
 
-  it('gives viewers read and analysts read and write', () => {
+  it('gives viewers read, analysts read and write, and leads also the lead’s permission', () => {
     expect([
       can('viewer', 'read'),
       can('viewer', 'write'),
       can('analyst', 'read'),
       can('analyst', 'write'),
-    ]).toEqual([true, false, true, true]);
+      can('analyst', 'lead'),
+      can('lead', 'write'),
+      can('lead', 'lead'),
+      can('viewer', 'lead'),
+    ]).toEqual([true, false, true, true, false, true, true, false]);
+  });
+
+  it('lists the people who may be assigned cases: analyst and lead keys, not viewers', async () => {
+    expect([...(await casePeople())].sort()).toEqual(['local-analyst', 'local-lead']);
   });
 
   it('falls back to the development keys on stage local only', async () => {
@@ -65,7 +81,7 @@ describe('API_KEYS configuration', () => {
     [
       'an unknown role',
       JSON.stringify([{ name: 'a', role: 'admin', sha256: sha256Hex('x') }]),
-      /role expects viewer or analyst/,
+      /role expects viewer, analyst or lead/,
     ],
   ])('refuses %s, without echoing the value', (_what, value, message) => {
     expect(() => parseConfig({ API_KEYS: value })).toThrow(message);

@@ -1,0 +1,134 @@
+/**
+ * Attaching alerts to cases against the real database: which case an alert joins, idempotence on re-runs and
+ * under concurrent runs, the closed-case rule, and analyst flags joining cases through POST /alerts.
+ */
+import { describe, expect, it } from 'vitest';
+import { execute, query } from '../../lib/db/pool.js';
+import { call } from './alerts-fixture.js';
+import { alertsOf, attach, casesOf, makeAlert, makeClient } from './cases-fixture.js';
+
+describe('attaching alerts to cases', () => {
+  it('opens one case for a client’s Medium alert; Low alerts join it; the figures follow the alerts', async () => {
+    const { clientId, accountId } = await makeClient();
+    const low = await makeAlert(accountId, { risk: 'Low', rule: 'high-amount', amount: '-500.00' });
+    const medium = await makeAlert(accountId, {
+      risk: 'Medium',
+      rule: 'rapid-transfers',
+      amount: '-9500.00',
+    });
+    const result = await attach([low.alertId, medium.alertId]);
+    expect(result).toMatchObject({ attached: 2, opened: [expect.any(Number)] });
+    const [c] = await query('SELECT * FROM cases WHERE client_id = ?', [clientId]);
+    expect(c).toMatchObject({
+      status: 'open',
+      risk_level: 'Medium',
+      amount: '10000.00',
+      rule_count: 2,
+      alert_count: 2,
+    });
+    // 400 (Medium) + 60 (a second signal) + 25 × log10(10 000) = 560; due 72 h after opening.
+    expect(Number(c?.priority)).toBe(560);
+    const [due] = await query<{ s: number }>(
+      'SELECT TIMESTAMPDIFF(SECOND, opened_at, due_at) AS s FROM cases WHERE id = ?',
+      [c?.id],
+    );
+    expect(Math.round(Number(due?.s) / 60)).toBe(72 * 60); // due_at keeps whole seconds
+  });
+
+  it('leaves a lone Low alert uncased, and a later High alert raises the open case and brings it forward', async () => {
+    const { clientId, accountId } = await makeClient();
+    const low = await makeAlert(accountId, { risk: 'Low' });
+    expect((await attach([low.alertId])).skipped['low-without-open-case']).toBe(1);
+    expect(await casesOf(clientId)).toEqual([]);
+    const medium = await makeAlert(accountId, { risk: 'Medium' });
+    await attach([medium.alertId]);
+    const high = await makeAlert(accountId, { risk: 'High', rule: 'fan-in' });
+    await attach([high.alertId, low.alertId]);
+    const [c] = await casesOf(clientId);
+    expect(c).toMatchObject({ risk_level: 'High', alert_count: 3 });
+    expect(await alertsOf(Number(c?.id))).toEqual([low.alertId, medium.alertId, high.alertId]);
+    const [due] = await query<{ s: number }>(
+      'SELECT TIMESTAMPDIFF(SECOND, NOW(), due_at) AS s FROM cases WHERE id = ?',
+      [c?.id],
+    );
+    expect(Math.round(Number(due?.s) / 60)).toBe(24 * 60); // 24 h from the High alert, not 72 h from opening
+    const fields = await query('SELECT field FROM case_history WHERE case_id = ? AND field = ?', [
+      c?.id,
+      'risk_level',
+    ]);
+    expect(fields).toHaveLength(2); // opened Medium, raised to High
+  });
+
+  it('changes nothing when the same alerts are attached again', async () => {
+    const { clientId, accountId } = await makeClient();
+    const ids = [
+      (await makeAlert(accountId, { risk: 'High' })).alertId,
+      (await makeAlert(accountId, { risk: 'Low' })).alertId,
+    ];
+    await attach(ids);
+    const before = await query('SELECT * FROM cases WHERE client_id = ?', [clientId]);
+    const history = await query('SELECT COUNT(*) AS n FROM case_history');
+    const again = await attach(ids);
+    expect(again).toMatchObject({ opened: [], touched: [], attached: 0 });
+    expect(await query('SELECT * FROM cases WHERE client_id = ?', [clientId])).toEqual(before);
+    expect(await query('SELECT COUNT(*) AS n FROM case_history')).toEqual(history);
+  });
+
+  it('opens exactly one case when two runs attach the same client’s alerts at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { clientId, accountId } = await makeClient();
+      const a = await makeAlert(accountId, { risk: 'High' });
+      const b = await makeAlert(accountId, { risk: 'Medium', rule: 'structuring' });
+      const results = await Promise.all([attach([a.alertId]), attach([b.alertId, a.alertId])]);
+      const cases = await casesOf(clientId);
+      expect(cases, `round ${round}`).toHaveLength(1);
+      expect(results.flatMap((r) => r.opened)).toEqual([Number(cases[0]?.id)]);
+      expect(await alertsOf(Number(cases[0]?.id))).toEqual([a.alertId, b.alertId]);
+      expect(cases[0]?.alert_count).toBe(2);
+    }
+  });
+
+  it('refuses a second open case for a client at the database, whatever the code does', async () => {
+    const { clientId, accountId } = await makeClient();
+    await attach([(await makeAlert(accountId, { risk: 'High' })).alertId]);
+    await expect(
+      execute(
+        `INSERT INTO cases (kind, client_id, status, risk_level, priority, due_at, opened_at, updated_at)
+         VALUES ('client', ?, 'investigating', 'High', 800, NOW(), NOW(3), NOW(3))`,
+        [clientId],
+      ),
+    ).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+  });
+
+  it('never reopens a closed case: older alerts join nothing, newer ones open a new case', async () => {
+    const { clientId, accountId } = await makeClient();
+    await attach([(await makeAlert(accountId, { risk: 'High', booked: '2026-03-01 10:00:00' })).alertId]);
+    const [first] = await casesOf(clientId);
+    await execute(
+      "UPDATE cases SET status = 'closed', disposition = 'confirmed', closed_at = '2026-03-05 00:00:00.000' WHERE id = ?",
+      [first?.id],
+    );
+    const old = await makeAlert(accountId, { risk: 'High', booked: '2026-03-04 23:59:59' });
+    const result = await attach([old.alertId]);
+    expect(result.skipped['booked-before-closed-case']).toBe(1);
+    expect(await casesOf(clientId)).toHaveLength(1);
+    const fresh = await makeAlert(accountId, { risk: 'Medium', booked: '2026-03-05 00:00:01' });
+    await attach([fresh.alertId, old.alertId]);
+    const cases = await casesOf(clientId);
+    expect(cases.map((c) => c.status)).toEqual(['closed', 'open']);
+    expect(await alertsOf(Number(cases[1]?.id))).toEqual([fresh.alertId]);
+  });
+
+  it('puts an analyst’s Medium flag (POST /alerts) in a new case named after the analyst', async () => {
+    const { clientId, accountId } = await makeClient();
+    const { txId } = await makeAlert(accountId, { risk: 'Low' });
+    const reply = await call('create', {
+      body: { transaction_id: txId, reason: 'mule account', risk_level: 'Medium' },
+    });
+    expect(reply.status).toBe(201);
+    const [c] = await casesOf(clientId);
+    expect(await alertsOf(Number(c?.id))).toEqual([reply.body.id]);
+    const actors = await query('SELECT DISTINCT changed_by FROM case_history WHERE case_id = ?', [c?.id]);
+    expect(actors).toEqual([{ changed_by: 'local-analyst' }]);
+  });
+});
