@@ -41,6 +41,8 @@ export const fanIn = defineNetworkRule({
   scope: 'network',
   defaults: DEFAULTS,
   reachDays: (cfg) => cfg.windowHours / 24 + cfg.knownDays,
+  // Only the payments to the transfer's recipient (payersOf).
+  reads: 'recipient',
   judge: judgeFanIn,
 });
 

@@ -14,7 +14,6 @@
  * Nothing of the window is saved between scans: the incremental scan reads the transfers within the rules' reach
  * back from the table, so no IBAN, hashed or not, is ever written to a scan state.
  */
-import { DAY } from './stats.js';
 import type { Finding } from './types.js';
 
 /** Every network rule's settings have an on/off switch; the rest is the rule's own. */
@@ -54,6 +53,13 @@ export interface NetworkRule<S extends NetworkRuleSettings = NetworkRuleSettings
   readonly signal?: string;
   /** How far back (days) before a transfer the rule looks: how much of the past the window must hold. */
   reachDays(settings: S): number;
+  /**
+   * What judging a transfer reads of the window: `'recipient'` — only the transfers to its recipient
+   * (`window.paidTo(t.to, …)`), so each finding is about transfers to one recipient; `'any'` (the default) —
+   * anything in it. The incremental scan reads back, for a `'recipient'` rule, only the transfers to the recipients
+   * its new transfers pay (lib/scan/network-stage.ts); declare it only when true, or findings go missing there.
+   */
+  readonly reads?: 'recipient' | 'any';
   /** Judges `t`, the transfer just added to `window` (its latest), and emits the findings it completes. */
   judge(t: Transfer, window: TransferWindow, settings: S, out: Finding[]): void;
 }
@@ -65,84 +71,113 @@ export function defineNetworkRule<const Id extends string, S extends NetworkRule
   return rule;
 }
 
-/** Transfers in booking order, oldest first, with the index of the first one still kept. */
-class TransferList {
-  items: Transfer[] = [];
-  start = 0;
-
-  push(t: Transfer): void {
-    this.items.push(t);
-  }
-
-  /** Forgets the transfers booked before `since`; true when none is left. */
-  dropBefore(since: number): boolean {
-    const { items } = this;
-    while (this.start < items.length && (items[this.start] as Transfer).time < since) this.start++;
-    if (this.start > 64 && this.start * 2 > items.length) {
-      this.items = items.slice(this.start);
-      this.start = 0;
-    }
-    return this.start === this.items.length;
-  }
-
-  /** The kept transfers booked at or after `since`, oldest first. */
-  *since(since: number): Generator<Transfer> {
-    const { items } = this;
-    for (let i = this.start; i < items.length; i++) {
-      const t = items[i] as Transfer;
-      if (t.time >= since) yield t;
-    }
-  }
+/** Per key (a recipient IBAN, a sending account): the sequence numbers of its oldest and its latest kept transfer. */
+interface Chains<K> {
+  head: Map<K, number>;
+  tail: Map<K, number>;
 }
+
+const NONE = -1;
 
 /**
  * The bank's recent transfers, in booking order, indexed by recipient IBAN (who paid it) and by sending account
- * (where an account's money went). Holds what the enabled rules' reach asks for and forgets the rest.
+ * (where an account's money went). Holds what the enabled rules' reach asks for and forgets the rest as it goes.
+ *
+ * Laid out for a scan of a year of a bank's transfers: the kept transfers sit in a ring in the order added (each
+ * numbered by a sequence number), and each recipient's and each account's transfers are a chain through the ring
+ * (per slot, the number of the next one to the same recipient / from the same account) — no list object per
+ * recipient, which were most of what a full scan's network stage promoted to the old generation. A transfer older
+ * than the reach leaves the front of the ring, where it is also the oldest of its two chains.
  */
 export class TransferWindow {
-  private readonly byRecipient = new Map<string, TransferList>();
-  private readonly bySource = new Map<number, TransferList>();
+  private ring: Array<Transfer | undefined> = new Array(1024);
+  private nextTo = new Float64Array(1024);
+  private nextFrom = new Float64Array(1024);
+  private mask = 1023;
+  /** Sequence numbers: of the oldest transfer kept, and of the next one added. */
+  private first = 0;
+  private end = 0;
+  private readonly toChains: Chains<string> = { head: new Map(), tail: new Map() };
+  private readonly fromChains: Chains<number> = { head: new Map(), tail: new Map() };
   /** The latest booking time added. */
   now = Number.NEGATIVE_INFINITY;
-  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly reachMs: number) {}
 
   add(t: Transfer): void {
-    this.now = Math.max(this.now, t.time);
-    listOf(this.byRecipient, t.to).push(t);
-    listOf(this.bySource, t.account).push(t);
+    if (t.time > this.now) this.now = t.time;
+    if (this.end - this.first > this.mask) this.grow();
+    const seq = this.end++;
+    const slot = seq & this.mask;
+    this.ring[slot] = t;
+    this.link(this.toChains, t.to, seq, this.nextTo);
+    this.link(this.fromChains, t.account, seq, this.nextFrom);
     this.forgetOld();
   }
 
   /** Transfers to `iban` booked at or after `since`, oldest first. */
   paidTo(iban: string, since: number): Iterable<Transfer> {
-    return this.byRecipient.get(iban)?.since(since) ?? [];
+    return this.chain(this.toChains.head.get(iban), this.nextTo, since);
   }
 
   /** Transfers from account `account` booked at or after `since`, oldest first. */
   paidFrom(account: number, since: number): Iterable<Transfer> {
-    return this.bySource.get(account)?.since(since) ?? [];
+    return this.chain(this.fromChains.head.get(account), this.nextFrom, since);
   }
 
-  /**
-   * Drops what is older than the reach, once a day of bookings (every list is visited then; the rules read by
-   * time, so what is kept a little longer changes nothing).
-   */
+  private *chain(head: number | undefined, next: Float64Array, since: number): Generator<Transfer> {
+    for (let seq = head ?? NONE; seq !== NONE; seq = next[seq & this.mask] as number) {
+      const t = this.ring[seq & this.mask] as Transfer;
+      if (t.time >= since) yield t;
+    }
+  }
+
+  private link<K>(chains: Chains<K>, key: K, seq: number, next: Float64Array): void {
+    next[seq & this.mask] = NONE;
+    const tail = chains.tail.get(key);
+    if (tail === undefined) chains.head.set(key, seq);
+    else next[tail & this.mask] = seq;
+    chains.tail.set(key, seq);
+  }
+
+  /** `seq`, the oldest transfer of `key`'s chain, leaves it (and the chain goes when it was the last). */
+  private unlinkOldest<K>(chains: Chains<K>, key: K, seq: number, next: Float64Array): void {
+    if (chains.tail.get(key) === seq) {
+      chains.head.delete(key);
+      chains.tail.delete(key);
+    } else chains.head.set(key, next[seq & this.mask] as number);
+  }
+
+  /** Forgets the transfers booked before the reach (the rules read by time: what is kept longer changes nothing). */
   private forgetOld(): void {
-    if (this.now - this.prunedAt < DAY) return;
-    this.prunedAt = this.now;
     const since = this.now - this.reachMs;
-    for (const [key, l] of this.byRecipient) if (l.dropBefore(since)) this.byRecipient.delete(key);
-    for (const [key, l] of this.bySource) if (l.dropBefore(since)) this.bySource.delete(key);
+    while (this.first < this.end) {
+      const slot = this.first & this.mask;
+      const old = this.ring[slot] as Transfer;
+      if (old.time >= since) return;
+      this.unlinkOldest(this.toChains, old.to, this.first, this.nextTo);
+      this.unlinkOldest(this.fromChains, old.account, this.first, this.nextFrom);
+      this.ring[slot] = undefined;
+      this.first++;
+    }
   }
-}
 
-function listOf<K>(map: Map<K, TransferList>, key: K): TransferList {
-  let list = map.get(key);
-  if (!list) {
-    list = new TransferList();
-    map.set(key, list);
+  /** Doubles the ring (a slot is its sequence number masked: each kept transfer moves to its slot in the new one). */
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    const ring: Array<Transfer | undefined> = new Array(size);
+    const nextTo = new Float64Array(size);
+    const nextFrom = new Float64Array(size);
+    for (let seq = this.first; seq < this.end; seq++) {
+      const from = seq & this.mask;
+      const to = seq & (size - 1);
+      ring[to] = this.ring[from];
+      nextTo[to] = this.nextTo[from] as number;
+      nextFrom[to] = this.nextFrom[from] as number;
+    }
+    this.ring = ring;
+    this.nextTo = nextTo;
+    this.nextFrom = nextFrom;
+    this.mask = size - 1;
   }
-  return list;
 }
