@@ -4,22 +4,30 @@
  *
  * - **Full scan**: every transfer up to the run's last id, streamed once in booking order.
  * - **Incremental chunk**: the chunk's new transfers together with those booked within the rules' reach before the
- *   earliest of them (read back from the table: nothing of the window is saved between scans), judged in booking
- *   order. A finding is kept when it concerns a new transfer; findings only about transfers judged before were
- *   raised then. The same transfers in the same order give the same findings, so both scans agree.
+ *   earliest of them that the rules can use (read back from the table: nothing of the window is saved between
+ *   scans), judged in booking order while the chunk's clients are judged. A finding is kept when it concerns a new
+ *   transfer; findings only about transfers judged before were raised then. Each rule sees the transfers it would
+ *   see in one pass over the whole table, in the same order, so both scans agree.
  *
  * A network finding often lands on a transaction that already has alerts (the clients' rules, an earlier chunk): its
  * risk is scored with theirs, and an earlier alert whose level is now lower is raised to it — only while nobody
  * works on it (status open), with a row in alert_history saying why. An analyst's work is never overwritten.
  */
-import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { query, streamRows, withTransaction } from '../db/pool.js';
+import type { RowDataPacket } from 'mysql2/promise';
+import { getPool, query, streamRows, withTransaction } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import type { RulesConfig } from '../rules/config.js';
-import { NetworkDetector, networkReachDays } from '../rules/network.js';
+import { NetworkDetector, type NetworkRuleFilter, networkReachDays } from '../rules/network.js';
 import type { Transfer } from '../rules/network-rule.js';
 import { DAY, normaliseIban } from '../rules/stats.js';
-import { type AlertCounts, addCounts, emptyCounts, writeScoredFindings } from './alerts.js';
+import type { Finding } from '../rules/types.js';
+import {
+  type AlertCounts,
+  addCounts,
+  emptyCounts,
+  type TransactionFindings,
+  writeScoredFindings,
+} from './alerts.js';
 import { formatDateTime, parseDateTime } from './source.js';
 
 /** An outgoing transfer's own columns; its sender and, when ours, recipient are resolved here (see Accounts). */
@@ -119,66 +127,138 @@ export async function scanNetworkFull(
   return counts;
 }
 
+/** The network rules that judge a transfer on the payments to its recipient alone (NetworkRule.reads), and the rest. */
+const BY_RECIPIENT: NetworkRuleFilter = (rule) => rule.reads === 'recipient';
+const BY_ANY: NetworkRuleFilter = (rule) => rule.reads !== 'recipient';
+
+/** Above this many recipients the read-back is not narrowed to them on the server (one IN list of them at most). */
+const MAX_NARROWED_RECIPIENTS = 20_000;
+
 /**
- * An incremental chunk's network stage, on the chunk's transaction `conn`: the transfers of ids (from, to] with
- * those booked within the rules' reach before the earliest of them; writes the findings that concern a new
- * transfer and returns what it created.
+ * An incremental chunk's network findings: the transfers of ids (from, to] judged with those booked within the
+ * rules' reach before the earliest of them; the findings that concern a new transfer, by transaction. Reads on pool
+ * connections of its own (only rows the chunk does not write), so it runs while the chunk's clients are judged.
+ *
+ * Two detectors, each fed only what its rules can use: the rules that read only a recipient's payments get the
+ * payments to the recipients the new transfers pay, within their reach (a finding of theirs about another
+ * recipient concerns no new transfer); the others get every transfer within their own, shorter, reach. A rule
+ * reads the window by time, from at most its reach before the transfer it judges, and a transfer booked before
+ * the earliest new one is in no finding with a new one — so each rule sees what it would in one full window.
  */
-export async function scanNetworkChunk(
-  conn: PoolConnection,
-  runId: number,
+export async function detectNetworkChunk(
   from: number,
   to: number,
   rules: RulesConfig,
-): Promise<AlertCounts> {
+): Promise<TransactionFindings[]> {
   // Findings only about transfers judged before were raised then.
-  const detector = new NetworkDetector(
-    rules,
-    (f) => f.transactionId > from || f.related.some((r) => r > from),
-  );
-  if (!detector.active) return emptyCounts();
-  const fresh = await rowsOf(`${TRANSFERS_SQL} AND id > ? AND id <= ?`, [from, to], conn);
-  if (fresh.length === 0) return emptyCounts();
+  const keep = (f: Finding) => f.transactionId > from || f.related.some((r) => r > from);
+  const detectors = [BY_RECIPIENT, BY_ANY].map((which) => new NetworkDetector(rules, keep, which));
+  const [byRecipient, byAny] = detectors as [NetworkDetector, NetworkDetector];
+  if (!byRecipient.active && !byAny.active) return [];
+  const fresh = await rowsOf(`${TRANSFERS_SQL} AND id > ? AND id <= ?`, [from, to]);
+  if (fresh.length === 0) return [];
   const earliest = fresh.reduce(
     (min, row) => Math.min(min, parseDateTime(row[PLAIN.date] as string)),
     Number.POSITIVE_INFINITY,
   );
-  const since = formatDateTime(earliest - networkReachDays(rules) * DAY);
-  const rows = [
-    ...(await rowsOf(`${TRANSFERS_SQL} AND date >= ? AND id <= ?`, [since, from], conn)),
-    ...fresh,
-  ];
-  const accounts = await accountsOf(rows, conn);
+  const reach = (d: NetworkDetector, which: NetworkRuleFilter) =>
+    d.active ? earliest - networkReachDays(rules, which) * DAY : Number.POSITIVE_INFINITY;
+  const recipients = new Set<string>();
+  for (const row of fresh) {
+    const iban = normaliseIban(row[PLAIN.recipient_account] as string);
+    if (iban) recipients.add(iban);
+  }
+  const window = {
+    from,
+    anySince: reach(byAny, BY_ANY),
+    recipientSince: reach(byRecipient, BY_RECIPIENT),
+    recipients,
+  };
+  const rows = [...(await pastRows(window)), ...fresh];
+  const accounts = await accountsOf(rows);
   const transfers: Transfer[] = [];
   for (const row of rows) {
     const t = accounts.transfer(row);
     if (t) transfers.push(t);
   }
-  for (const t of transfers.sort(byBooking)) detector.push(t);
-  const entries = [...detector.findings].map(([id, findings]) => ({ id, findings }));
-  return writeScoredFindings(conn, entries, rules, runId);
+  for (const t of transfers.sort(byBooking)) {
+    if (t.time >= window.anySince) byAny.push(t);
+    if (t.time >= window.recipientSince && recipients.has(t.to)) byRecipient.push(t);
+  }
+  return findingsOf(detectors);
 }
 
-async function rowsOf(sql: string, params: unknown[], conn: PoolConnection): Promise<unknown[][]> {
-  const [rows] = await conn.query<RowDataPacket[]>({ sql, values: params, rowsAsArray: true });
+/** The detectors' findings, by transaction (each rule is driven by one detector only). */
+function findingsOf(detectors: readonly NetworkDetector[]): TransactionFindings[] {
+  const byId = new Map<number, Finding[]>();
+  for (const d of detectors) {
+    for (const [id, findings] of d.findings) {
+      const list = byId.get(id);
+      if (list) list.push(...findings);
+      else byId.set(id, [...findings]);
+    }
+  }
+  return [...byId].map(([id, findings]) => ({ id, findings }));
+}
+
+/** What an incremental chunk reads back from before its new transfers (times in ms; Infinity: nothing). */
+interface PastWindow {
+  /** The chunk starts above this id. */
+  from: number;
+  /** Every transfer booked since then. */
+  anySince: number;
+  /** The transfers to `recipients` booked since then. */
+  recipientSince: number;
+  recipients: ReadonlySet<string>;
+}
+
+/**
+ * The transfers of ids up to `from` within the window (a superset: the server compares IBANs as stored, so one not
+ * stored in normal form is always read and told apart once normalised). Read by primary key from the smallest id
+ * booked since the window's start — the date index alone leads the optimiser to scan the whole table by id.
+ */
+async function pastRows(w: PastWindow): Promise<unknown[][]> {
+  const since = Math.min(w.anySince, w.recipientSince);
+  if (since === Number.POSITIVE_INFINITY) return [];
+  const [{ lo }] = (await query<{ lo: number | null }>(
+    'SELECT MIN(id) AS lo FROM transactions WHERE date >= ?',
+    [formatDateTime(since)],
+  )) as [{ lo: number | null }];
+  if (lo === null) return [];
+  let sql = `${TRANSFERS_SQL} AND id >= ? AND id <= ? AND date >= ?`;
+  const params: unknown[] = [Number(lo), w.from, formatDateTime(since)];
+  if (w.recipientSince < w.anySince && w.recipients.size <= MAX_NARROWED_RECIPIENTS) {
+    const narrowed = "recipient_account IN (?) OR recipient_account REGEXP '[^0-9A-Za-z]'";
+    if (w.anySince === Number.POSITIVE_INFINITY) sql += ` AND (${narrowed})`;
+    else {
+      sql += ` AND (date >= ? OR ${narrowed})`;
+      params.push(formatDateTime(w.anySince));
+    }
+    params.push([...w.recipients]);
+  }
+  return rowsOf(sql, params);
+}
+
+async function rowsOf(sql: string, params: unknown[]): Promise<unknown[][]> {
+  const [rows] = await (await getPool()).query<RowDataPacket[]>({ sql, values: params, rowsAsArray: true });
   return rows as unknown as unknown[][];
 }
 
 /** The accounts the rows' senders and recipients are (by primary key and by the unique account number). */
-async function accountsOf(rows: readonly unknown[][], conn: PoolConnection): Promise<Accounts> {
+async function accountsOf(rows: readonly unknown[][]): Promise<Accounts> {
   const ids = [...new Set(rows.map((r) => Number(r[PLAIN.account_id])))];
   const ibans = [...new Set(rows.map((r) => r[PLAIN.recipient_account] as string))];
   const found: AccountRow[] = [];
   for (let i = 0; i < Math.max(ids.length, ibans.length); i += 5_000) {
-    const [byId] = await conn.query<RowDataPacket[]>(
-      'SELECT id, client_id, account_number FROM accounts WHERE id IN (?)',
-      [ids.slice(i, i + 5_000).concat(0)],
-    );
-    const [byIban] = await conn.query<RowDataPacket[]>(
-      'SELECT id, client_id, account_number FROM accounts WHERE account_number IN (?)',
-      [ibans.slice(i, i + 5_000).concat('')],
-    );
-    found.push(...(byId as AccountRow[]), ...(byIban as AccountRow[]));
+    const [byId, byIban] = await Promise.all([
+      query<AccountRow>('SELECT id, client_id, account_number FROM accounts WHERE id IN (?)', [
+        ids.slice(i, i + 5_000).concat(0),
+      ]),
+      query<AccountRow>('SELECT id, client_id, account_number FROM accounts WHERE account_number IN (?)', [
+        ibans.slice(i, i + 5_000).concat(''),
+      ]),
+    ]);
+    found.push(...byId, ...byIban);
   }
   return new Accounts(found);
 }
