@@ -60,6 +60,7 @@ const WRITE_TRANSACTIONS = 2_000;
 class Accounts {
   private readonly byId = new Map<number, Account>();
   private readonly byIban = new Map<string, Account>();
+  private readonly currencies = new Map<string, string>();
 
   constructor(rows: readonly AccountRow[]) {
     for (const a of rows) {
@@ -89,8 +90,18 @@ class Accounts {
       toAccount: recipient?.id ?? 0,
       toClient: recipient?.client ?? 0,
       amount: -Number(row[PLAIN.amount]),
-      currency: row[PLAIN.currency] as string,
+      currency: this.currency(row[PLAIN.currency] as string),
     };
+  }
+
+  /** One string per currency code, not one per row (a network window keeps a few weeks of transfers). */
+  private currency(code: string): string {
+    let kept = this.currencies.get(code);
+    if (kept === undefined) {
+      kept = code;
+      this.currencies.set(code, code);
+    }
+    return kept;
   }
 }
 
