@@ -40,6 +40,8 @@ export const fanIn = defineNetworkRule({
   signal: 'collection',
   defaults: DEFAULTS,
   reachDays: (cfg) => cfg.windowHours / 24 + cfg.knownDays,
+  // Only the payments to the transfer's recipient (payersOf).
+  reads: 'recipient',
   judge: judgeFanIn,
 });
 

@@ -89,8 +89,8 @@ function judgeGatherScatter(
 ): void {
   if (t.client === t.toClient) return;
   const flow = flowOf(t, window, cfg);
-  if (!flow?.outs.includes(t) || !qualifies(flow, flow.outs, cfg)) return;
-  const before = flow.outs.filter((x) => x !== t);
+  if (!flow?.outs.some((x) => x.id === t.id) || !qualifies(flow, flow.outs, cfg)) return;
+  const before = flow.outs.filter((x) => x.id !== t.id);
   const transfers = inBookingOrder([...flow.ins, ...flow.outs]);
   const targets = qualifies(flow, before, cfg) ? [t] : transfers;
   const recipients = new Set(flow.outs.map((x) => x.to)).size;

@@ -147,7 +147,8 @@ function layersOf(
 
 /** Whether `layer` passed on within the tolerance of what it received (`without`: leaving that transfer out). */
 function passesOn(layer: Layer, cfg: ScatterGatherConfig, without?: Transfer): boolean {
-  const passed = sumOf(layer.passed) - (without && layer.passed.includes(without) ? without.amount : 0);
+  const passed =
+    sumOf(layer.passed) - (without && layer.passed.some((p) => p.id === without.id) ? without.amount : 0);
   return withinTolerance(passed, sumOf(layer.received), cfg.tolerance);
 }
 

@@ -12,9 +12,16 @@ import { ConflictError } from '../errors.js';
 import type { RulesConfig } from '../rules/config.js';
 import { addToWindows, type HistogramRow, histogramOf, windowThresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
-import { type AlertCounts, addCounts, emptyCounts, sumCounts } from './alerts.js';
+import {
+  type AlertCounts,
+  addCounts,
+  emptyCounts,
+  sumCounts,
+  type TransactionFindings,
+  writeScoredFindings,
+} from './alerts.js';
 import { type ChunkClients, ChunkJudge, groupByClient } from './chunk.js';
-import { scanNetworkChunk } from './network-stage.js';
+import { detectNetworkChunk } from './network-stage.js';
 import {
   HISTOGRAM_WATERMARK,
   type Progress,
@@ -158,6 +165,8 @@ interface Chunk {
   clients: ChunkClients;
   arriving: ChunkStates;
   states: StateSlices;
+  /** The network rules' findings, worked out while the clients are judged. */
+  network: Promise<TransactionFindings[]>;
 }
 
 /** Scans the chunk above `from` and commits it; resolves with the id it ends at. */
@@ -165,6 +174,8 @@ async function scanChunk(run: IncrementalRun, from: number): Promise<number> {
   const { lap, progress } = run;
   const to = await loadChunkEnd(from, run.maxId, run.chunkSize);
   lap('chunk edge');
+  const network = detectNetworkChunk(from, to, run.rules);
+  network.catch(() => undefined);
   // The new rows, the accounts they belong to (with their client and its country) and those clients' saved
   // states are read at the same time; the states keep arriving while the first clients are judged.
   const arriving = new ChunkStates(from, to);
@@ -177,13 +188,14 @@ async function scanChunk(run: IncrementalRun, from: number): Promise<number> {
   const clients = groupByClient(accounts, txns);
   const ctx = chunkContext(await run.context, txns, run.rules['high-amount'].windowMonths);
   lap('context');
-  const chunk: Chunk = { from, to, rowCount, ctx, clients, arriving, states: new StateSlices(to) };
+  const chunk: Chunk = { from, to, rowCount, ctx, clients, arriving, states: new StateSlices(to), network };
   let counts: AlertCounts;
   try {
     counts = await withTransaction((conn) => judgeAndCommit(conn, run, chunk));
   } catch (error) {
-    // No state write may outlive the run (and the lock).
+    // No state write (nor read of the network stage) may outlive the run (and the lock).
     await chunk.states.stopped();
+    await network.catch(() => undefined);
     throw error;
   }
   lap('commit', { created: counts.created });
@@ -212,7 +224,7 @@ async function judgeAndCommit(conn: PoolConnection, run: IncrementalRun, chunk: 
     chunk.states,
   );
   const created = await judge.judgeAll(chunk.arriving);
-  addCounts(created, await scanNetworkChunk(conn, runId, from, to, rules));
+  addCounts(created, await writeScoredFindings(conn, await chunk.network, rules, runId));
   lap('network');
   // The watermarks move once every state is in.
   await chunk.states.written();
