@@ -84,16 +84,17 @@ const NUMBERS = ['id', 'time', 'account', 'client', 'toAccount', 'toClient', 'am
 type NumberField = (typeof NUMBERS)[number];
 
 /**
- * The bank's recent transfers, in booking order, indexed by recipient IBAN (who paid it), by sending account
- * (where an account's money went) and by sending client (where any of a client's money went). Holds what the enabled rules' reach asks for and forgets the rest as it goes.
+ * The bank's recent transfers, in booking order, indexed by recipient IBAN (who paid it), by sending account (where
+ * an account's money went) and by sending client (where any of a client's money went). Holds what the enabled rules'
+ * reach asks for and forgets the rest as it goes.
  *
- * Laid out for a scan of a year of a bank's transfers (its network stage had the heap peak 120 MB above the rest
- * of the scan, nearly all of it transfers and per-recipient lists that lived a few weeks and died in the old
+ * Laid out for a scan of a year of a bank's transfers (its network stage had the heap peak 120 MB above the rest of
+ * the scan, nearly all of it transfers and per-recipient lists that lived a few weeks and died in the old
  * generation): the kept transfers sit in a ring of columns in the order added, numbered by a sequence number, and
- * each recipient's, each account's and each client's transfers are a chain through the ring (per slot, the number of the next one
- * to the same recipient / from the same account). The Transfer objects the rules read are made as they read them,
- * and die young: a rule compares transfers by id, never by identity. A transfer older than the reach leaves the front of the ring, where it is also the oldest of its
- * three chains.
+ * each recipient's, each account's and each client's transfers are a chain through the ring (per slot, the number of
+ * the next one to the same recipient / from the same account / client). The Transfer objects the rules read are made
+ * as they read them, and die young: a rule compares transfers by id, never by identity. A transfer older than the
+ * reach leaves the front of the ring, where it is also the oldest of its three chains.
  */
 export class TransferWindow {
   private mask = 1023;
