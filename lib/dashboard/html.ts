@@ -96,8 +96,8 @@ main { padding:16px 24px 40px; max-width:1500px; margin:0 auto; }
 .caption { margin:2px 0 8px; color:var(--muted); font-size:13px; }
 .chart { height:320px; width:100%; }
 .card.wide .chart { height:360px; }
-/* A wide table scrolls inside its card, never the page. */
-.table-scroll { overflow-x:auto; max-width:100%; }
+/* A wide table scrolls inside its card, never the page (positioned: its visually hidden labels stay inside too). */
+.table-scroll { overflow-x:auto; max-width:100%; position:relative; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { color:var(--muted); font-weight:600; }
