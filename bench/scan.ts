@@ -191,6 +191,10 @@ async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<vo
   const { runScan } = await import('../lib/scan/scan.js');
   const mysql = await import('mysql2');
   const reset = async () => {
+    // A run's raises leave history rows on its alerts (a later finding raising an earlier alert's level).
+    await execute(
+      "DELETE h FROM alert_history h JOIN alerts al ON al.id = h.alert_id WHERE al.flagged_by = 'system'",
+    );
     await execute("DELETE FROM alerts WHERE flagged_by = 'system'");
     await execute('DELETE FROM scan_runs');
     await execute('DELETE FROM scan_watermarks');
