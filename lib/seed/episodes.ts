@@ -139,8 +139,19 @@ function pushRapidDrain(e: Episode, home: string, rng: Random, push: EpisodeRowS
   e.note = `${e.size} express transfers emptying the account to ${muleCount} mule accounts`;
 }
 
+/** The countries any account of account `k`'s client paid so far (a client's accounts are numbered together). */
+function clientCountriesSeen(a: Accounts, k: number): number {
+  const client = a.clientIndex[k];
+  let seen = 0;
+  for (let i = k; i >= 0 && a.clientIndex[i] === client; i--) seen |= a.countriesSeen[i] as number;
+  for (let i = k + 1; i < a.clientIndex.length && a.clientIndex[i] === client; i++)
+    seen |= a.countriesSeen[i] as number;
+  return seen;
+}
+
+/** A first transfer to a country neither this account nor any other of its client's paid before. */
 function pushNewCountry(e: Episode, a: Accounts, k: number, rng: Random, push: EpisodeRowSink): void {
-  const seen = a.countriesSeen[k] as number;
+  const seen = clientCountriesSeen(a, k);
   const options = FOREIGN_IBAN_COUNTRIES.map((c) => ALL_COUNTRIES.indexOf(c)).filter(
     (i) => (seen & (1 << i)) === 0 && i !== (a.usualForeign[k] as number),
   );
