@@ -29,6 +29,11 @@ export interface RiskConfig {
    * amount rules fired and the title matches, the transaction stays Low: the analyst still sees the alert.
    */
   declaredPurpose: string;
+  /**
+   * Titles that declare salaries. When only the series, velocity and amount rules fired (a business paying its staff
+   * one after another, above the population's usual amounts) and the title matches, the transaction stays Low too.
+   */
+  declaredPayroll: string;
 }
 
 /** Every rule's settings (by rule id, from the registry) and the risk scoring's. */
@@ -44,6 +49,8 @@ export const DEFAULT_RULES_CONFIG: RulesConfig = {
     // client-baseline's spike (an amount far beyond anything the account ever paid) starts at its spikeScore, 45.
     strongByRule: { 'client-baseline': 45 },
     agree: 25,
+    declaredPayroll:
+      '\\b(salary|salaries|payroll|wages?|gehalt|lohn|wynagrodzenie|pensja|salaire|salario|n[oó]mina|stipendio|salaris|loon|l[oö]n)\\b',
     declaredPurpose:
       '\\b(house|home|flat|apartment|property|mortgage|notary|down ?payment|real estate|zaliczka|mieszkanie|dom|wohnung|haus|notar|maison|appartement|notaire|casa|piso|hipoteca|notario|huis|hypotheek|bostad|lägenhet)\\b',
   },

@@ -28,7 +28,10 @@ function formatVersion(format: number, ruleIds: readonly string[]): number {
   return recipientKey(`${format}|${ruleIds.join('|')}`) >>> 1;
 }
 
-/** A transaction's findings once settled. `txn` is set when the detector saw the transaction in this run. */
+/**
+ * A transaction's findings once settled. `txn` is set when the detector saw the transaction in this run (the risk
+ * scoring reads its title); a finding on one judged in an earlier run has none.
+ */
 export interface Settled {
   id: number;
   time: number;
@@ -306,7 +309,7 @@ export class ClientDetector {
    * passed and emits every episode still open as it stands: returns every finding, settled. Only the client's own
    * bookings move its clock — another client's later booking says nothing about what this one may still book.
    */
-  judge(txns: Iterable<Txn>): Settled[] {
+  judge(txns: readonly Txn[]): Settled[] {
     const settled: Settled[] = [];
     for (const t of txns) {
       this.push(t);
@@ -315,6 +318,7 @@ export class ClientDetector {
     this.advance(this.latest);
     this.flush();
     this.settle(settled, true);
+    fillTransactions(settled, txns);
     return settled;
   }
 
@@ -436,4 +440,14 @@ export function historyDays(rules: RulesConfig): number {
   let days = 0;
   for (const rule of ENGINE_RULES) days = Math.max(days, rule.reachDays(settingsOf[rule.id] as RuleSettings));
   return days + 1;
+}
+
+/** Sets the transaction of each settled entry that lacks it (an episode settled after its transaction) from `txns`. */
+function fillTransactions(settled: Settled[], txns: readonly Txn[]): void {
+  let byId: Map<number, Txn> | undefined;
+  for (const s of settled) {
+    if (s.txn) continue;
+    byId ??= new Map(txns.map((t) => [t.id, t]));
+    s.txn = byId.get(s.id);
+  }
 }

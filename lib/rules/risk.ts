@@ -13,10 +13,12 @@
  * So one rule alone rarely reaches High, two independent red flags on the same transaction usually do (e.g. an
  * unusual pattern 50 + rapid transfers 60 → 60 + 0.4 × 50 = 80, High), and weak signals stay Low.
  *
- * One mitigation, for what an analyst would want: when only amount rules fired (high-amount, client-baseline) and
- * the title declares a legitimate purpose (a house deposit, a notary, a mortgage …), the transaction stays Low —
- * still alerted, so an analyst can look, but not in the Medium / High queues. Every alert of the transaction
- * carries the same level; each keeps its own rule score.
+ * Two mitigations, for what an analyst would want: when only amount rules fired (high-amount, client-baseline) and
+ * the title declares a legitimate purpose (a house deposit, a notary, a mortgage …), or only the series, velocity
+ * and amount rules fired and the title declares salaries (a payroll run), the transaction stays Low — still
+ * alerted, so an analyst can look, but not in the Medium / High queues. A title is the client's word: any other
+ * finding (a new country, a network pattern, a new recipient paid again and again) lifts it. Every alert of the
+ * transaction carries the same level; each keeps its own rule score.
  */
 import type { RiskConfig } from './config.js';
 import { ALL_RULES, type RuleId } from './registry.js';
@@ -42,6 +44,8 @@ export interface TransactionRisk {
 /** Each rule's signal: rules that measure the same thing (the size of an amount) share one. */
 const SIGNAL_OF: ReadonlyMap<string, string> = new Map(ALL_RULES.map((r) => [r.id, r.signal ?? r.id]));
 const AMOUNT = 'amount';
+/** What a payroll run looks like to the rules: payments one after another, many at once, above usual amounts. */
+const PAYROLL_SIGNALS: ReadonlySet<string> = new Set([AMOUNT, 'velocity', 'rapid-transfers']);
 
 const purposeCache = new Map<string, RegExp>();
 function purposePattern(source: string): RegExp {
@@ -87,6 +91,7 @@ export function assessRisk(
     mitigation = `no finding strong on its own (≥ ${cfg.strong}) and no second signal (≥ ${cfg.agree}) agreeing`;
   }
   const amountOnly = rules.length > 0 && rules.every((r) => SIGNAL_OF.get(r) === AMOUNT);
+  const payrollLike = rules.length > 0 && rules.every((r) => PAYROLL_SIGNALS.has(SIGNAL_OF.get(r) ?? r));
   if (
     !mitigation &&
     level !== 'Low' &&
@@ -96,6 +101,15 @@ export function assessRisk(
   ) {
     level = 'Low';
     mitigation = `amount rules only, and the title declares a purpose: "${txn.title}"`;
+  } else if (
+    !mitigation &&
+    level !== 'Low' &&
+    payrollLike &&
+    txn?.title &&
+    purposePattern(cfg.declaredPayroll).test(txn.title)
+  ) {
+    level = 'Low';
+    mitigation = `series, velocity and amount rules only, and the title declares salaries: "${txn.title}"`;
   }
   return mitigation ? { score, level, rules, mitigation } : { score, level, rules };
 }

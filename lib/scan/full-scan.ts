@@ -71,7 +71,8 @@ export async function fullScan(
   const maxRows = options.maxRowsInMemory ?? 3_000_000;
   const passes = Math.max(1, Math.ceil(maxId / maxRows));
   const purpose = new RegExp(rules.risk.declaredPurpose, 'iu');
-  const keepTitle = (title: string) => purpose.test(title);
+  const payroll = new RegExp(rules.risk.declaredPayroll, 'iu');
+  const keepTitle = (title: string) => purpose.test(title) || payroll.test(title);
   const histogram = new AmountHistogram();
   const ctx: RuleContext = {
     amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),

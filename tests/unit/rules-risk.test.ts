@@ -59,6 +59,18 @@ describe('risk scoring', () => {
     expect(assessRisk(amount, { title: 'Transfer' }, cfg).level).toBe('Medium');
   });
 
+  it('keeps a payroll run Low when only series, velocity and amount rules fired and the title declares salaries', () => {
+    const run = [f('rapid-transfers', 58), f('velocity', 60), f('high-amount', 15)];
+    const salary = assessRisk(run, { title: 'Salary 2025-12' }, cfg);
+    expect(salary.level).toBe('Low');
+    expect(salary.mitigation).toContain('declares salaries');
+    expect(assessRisk(run, { title: 'Lön december' }, cfg).level).toBe('Low');
+    expect(assessRisk(run, { title: 'Transfer' }, cfg).level).toBe('High');
+    // Anything else unusual lifts it: a payroll to a new country, a recipient paid again and again.
+    expect(assessRisk([...run, f('unusual-location', 45)], { title: 'Salary' }, cfg).level).toBe('High');
+    expect(assessRisk([...run, f('repeated-counterparty', 50)], { title: 'Salary' }, cfg).level).toBe('High');
+  });
+
   it('does not mitigate when anything besides the amount is unusual', () => {
     const withLocation = [f('client-baseline', 50), f('unusual-location', 45)];
     expect(assessRisk(withLocation, { title: 'House deposit' }, cfg)).toMatchObject({
