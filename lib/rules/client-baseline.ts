@@ -45,7 +45,7 @@ const DEFAULTS: ClientBaselineConfig = {
   minHistory: 5,
   zThreshold: 6,
   minRatio: 4,
-  maxRatio: 4,
+  maxRatio: 5,
   spikeScore: 45,
   madFloorShare: 0.1,
   baseScore: 25,

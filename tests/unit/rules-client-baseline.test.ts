@@ -33,7 +33,7 @@ describe('client-baseline', () => {
   it('scores a spike above the account’s largest debit higher than one far above the median only', () => {
     const past = [...history(9, 100), txn({ amount: -2000, days: -1, minutes: 1 })];
     const aboveMedianOnly = txn({ amount: -1000 });
-    const spike = txn({ amount: -8000, minutes: 1 });
+    const spike = txn({ amount: -2000 * cfg.maxRatio, minutes: 1 });
     const findings = findingsOf(
       'client-baseline',
       timeline([...past, aboveMedianOnly, spike]),
@@ -44,7 +44,11 @@ describe('client-baseline', () => {
     const strong = findings.find((f) => f.transactionId === spike.id);
     expect(weak?.score).toBe(cfg.baseScore);
     expect(strong?.score).toBeGreaterThanOrEqual(cfg.spikeScore);
-    expect(strong?.evidence).toMatchObject({ ratioToLargest: 4 });
+    expect(strong?.evidence).toMatchObject({ ratioToLargest: cfg.maxRatio });
+    // Just under the bar the same amount is no spike.
+    const under = txn({ amount: -2000 * cfg.maxRatio + 1, minutes: 1 });
+    const below = findingsOf('client-baseline', timeline([...past, under]), cfg, context());
+    expect(below.find((f) => f.transactionId === under.id)?.score).toBe(cfg.baseScore);
   });
 
   it('needs the minimum history, and falls back to the population for new accounts', () => {
