@@ -2,9 +2,12 @@
  * Rule `client-baseline` (reason "unusual amount"): a debit far outside the account's own history, measured with
  * robust statistics — the median and the median absolute deviation (MAD) of its recent debits — so the outliers
  * we look for do not inflate the yardstick. Graded: far above the median only is a weak signal (heavy-tailed
- * spending is normal); also several times the account's largest debit in the window is a strong one (a spike).
- * Needs a minimum history; a new account falls back to the population: only amounts above its currency's p99 are
- * flagged, with a lower score.
+ * spending is normal), growing with the ratio to the median — from `baseScore` at `minRatio` × the median by
+ * `scorePerDoubling` per doubling, so it agrees with another rule's finding (risk.agree, 25) only from about 16 × the
+ * median; several times the account's largest debit in the window is a strong one (a spike). Needs a minimum
+ * history; a new account falls back to the population: only amounts above its currency's p99 are flagged, with a
+ * lower score, and a spike over a short history (a few debits say little about what is large for the account)
+ * scores `shortHistorySpikeScore`, which agrees with other findings but is not enough on its own.
  */
 import { defineRule, NO_MEMORY } from './rule.js';
 import { cents, DAY, type RollingSample } from './stats.js';
@@ -30,12 +33,16 @@ export interface ClientBaselineConfig {
   spikeScore: number;
   /** MAD never below this share of the median (ties: a history of identical amounts has MAD 0). */
   madFloorShare: number;
+  /** The weak finding's score at `minRatio` × the median; it grows per doubling of the ratio, up to `baseMaxScore`. */
   baseScore: number;
-  /** Added per doubling of the ratio to the largest debit beyond `maxRatio`, up to `maxScore`. */
+  baseMaxScore: number;
+  /** Added per doubling of the ratio to the median beyond `minRatio` (weak) or to the largest beyond `maxRatio` (spike). */
   scorePerDoubling: number;
   maxScore: number;
   /** New accounts: flagged only above the population's p99, with this score. */
   fallbackScore: number;
+  /** Fewer than `minHistory` past debits, yet above the population's p95 and `maxRatio` × the largest of them. */
+  shortHistorySpikeScore: number;
 }
 
 const DEFAULTS: ClientBaselineConfig = {
@@ -48,11 +55,18 @@ const DEFAULTS: ClientBaselineConfig = {
   maxRatio: 5,
   spikeScore: 45,
   madFloorShare: 0.1,
-  baseScore: 25,
+  baseScore: 20,
+  baseMaxScore: 35,
   scorePerDoubling: 2.5,
   maxScore: 50,
   fallbackScore: 25,
+  shortHistorySpikeScore: 30,
 };
+
+/** `from` plus `perDoubling` for each doubling of `ratio` beyond `atRatio`, capped at `max` (ratios capped at 1024×). */
+function graded(from: number, perDoubling: number, ratio: number, atRatio: number, max: number): number {
+  return Math.min(max, from + perDoubling * Math.log2(Math.min(1024, ratio / atRatio)));
+}
 
 const MAD_TO_SIGMA = 1.4826;
 
@@ -112,11 +126,8 @@ function judgeOnHistory(t: Txn, history: RollingSample, cfg: ClientBaselineConfi
   const ratioToMax = largest > 0 ? abs / largest : Number.POSITIVE_INFINITY;
   const score =
     ratioToMax >= cfg.maxRatio
-      ? Math.min(
-          cfg.maxScore,
-          cfg.spikeScore + cfg.scorePerDoubling * Math.log2(Math.min(1024, ratioToMax / cfg.maxRatio)),
-        )
-      : cfg.baseScore;
+      ? graded(cfg.spikeScore, cfg.scorePerDoubling, ratioToMax, cfg.maxRatio, cfg.maxScore)
+      : graded(cfg.baseScore, cfg.scorePerDoubling, ratio, cfg.minRatio, cfg.baseMaxScore);
   return {
     transactionId: t.id,
     time: t.time,
@@ -164,7 +175,7 @@ function judgeOnPopulation(
     transactionId: t.id,
     time: t.time,
     ruleId: 'client-baseline',
-    score: spike ? cfg.spikeScore : cfg.fallbackScore,
+    score: spike ? cfg.shortHistorySpikeScore : cfg.fallbackScore,
     related: [],
     evidence: {
       amount: t.amount,

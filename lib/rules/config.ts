@@ -46,8 +46,8 @@ export const DEFAULT_RULES_CONFIG: RulesConfig = {
     medium: 40,
     high: 70,
     strong: 50,
-    // client-baseline's spike (an amount far beyond anything the account ever paid) starts at its spikeScore, 45.
-    strongByRule: { 'client-baseline': 45 },
+    // client-baseline's spike (an amount far beyond anything the account ever paid) is enough alone from 10× the largest.
+    strongByRule: { 'client-baseline': 47.5 },
     agree: 25,
     declaredPayroll:
       '\\b(salary|salaries|payroll|wages?|gehalt|lohn|wynagrodzenie|pensja|salaire|salario|n[oó]mina|stipendio|salaris|loon|l[oö]n)\\b',

@@ -31,7 +31,7 @@ const DEFAULTS: CycleConfig = {
   maxDays: 7,
   maxHops: 6,
   hopTolerance: 0.1,
-  twoHopScore: 30,
+  twoHopScore: 20,
   score: 60,
   perExtraHop: 5,
   maxScore: 75,

@@ -17,9 +17,9 @@ import { StateReader, StateWriter } from './state-codec.js';
 import { RollingSample, recipientKey } from './stats.js';
 import type { AccountInfo, EpisodeTxn, Finding, RuleContext, Txn } from './types.js';
 
-/** The saved-state format: 4, with the registry's client rules (another list of them reads as another version). */
+/** The saved-state format: 5, with the registry's client rules (another list of them reads as another version). */
 export const STATE_VERSION = formatVersion(
-  4,
+  5,
   ENGINE_RULES.map((r) => r.id),
 );
 

@@ -5,6 +5,12 @@
  * landlord or a shop once a day at most; several transfers to one account within a day are how a sum is layered
  * into an account in small parts, and the account receiving them sees the same pattern from its side.
  *
+ * Routine counterparties weigh less: a group with a counterparty the client had transfers with (same direction)
+ *  * on at least two days within `knownDays` before it — a regular customer of a shop ordering three times in a day —
+ * scores `knownScore` at most; two near-equal transfers with a counterparty the client had any transfer with within
+ * `knownDays` are not flagged at all. One earlier payment is not a habit: a mule's first small test payment and the
+ * burst weeks later still count in full.
+ *
  * The score rises with each extra transfer, with near-equal parts (largest ≤ `nearEqualRatio` × smallest) and when
  * the paid-out parts add up to one large amount (≥ `minMultiple` × the client's usual debit: the median of its last
  * `historySize` debits within `lookbackDays`, any account, in the currency of its first debit; for another currency,
@@ -42,6 +48,8 @@ export interface RepeatedCounterpartyConfig {
    * days before are routine (a daily savings transfer, a standing order and a top-up) and are left alone.
    */
   knownDays: number;
+  /** Three or more transfers with a counterparty paid on two or more days within `knownDays` score at most this. */
+  knownScore: number;
   baseScore: number;
   scorePerExtra: number;
   nearEqualBonus: number;
@@ -60,6 +68,7 @@ const DEFAULTS: RepeatedCounterpartyConfig = {
   minHistory: 5,
   nearEqualRatio: 1.1,
   knownDays: 35,
+  knownScore: 45,
   baseScore: 50,
   scorePerExtra: 5,
   nearEqualBonus: 10,
@@ -103,10 +112,11 @@ class PaymentWindow {
   usual: number[] = [];
   flagged: number[] = [];
   /**
-   * Counterparties (key and direction, see knownKey) of the transfers that left the window, with the latest time:
-   * within `knownDays` they are routine.
+   * Counterparties (key and direction, see knownKey) of the transfers that left the window, with the latest time,
+   * and with the latest time on a day before that one's (0 when none): a habit when both are within `knownDays`.
    */
   known = new Map<number, number>();
+  knownDayBefore = new Map<number, number>();
 
   constructor(cfg: RepeatedCounterpartyConfig) {
     this.debits = new RollingSample(cfg.historySize);
@@ -119,15 +129,25 @@ class PaymentWindow {
     if (this.items.length - drop >= MAX_EPISODE) drop = this.items.length - MAX_EPISODE + 1;
     // Kept a window longer than knownDays: a group is judged against what came before its first transfer.
     const horizon = cfg.knownDays * DAY + cfg.windowHours * HOUR;
-    for (const [key, last] of this.known) if (now - last > horizon) this.known.delete(key);
+    for (const [key, last] of this.known)
+      if (now - last > horizon) {
+        this.known.delete(key);
+        this.knownDayBefore.delete(key);
+      }
     if (drop === 0) return;
-    for (let i = 0; i < drop; i++) {
-      const p = this.items[i] as EpisodeTxn;
-      this.known.set(knownKey(p), p.time);
-    }
+    for (let i = 0; i < drop; i++) this.remember(this.items[i] as EpisodeTxn);
     this.items.splice(0, drop);
     this.usual.splice(0, drop);
     this.flagged.splice(0, drop);
+  }
+
+  /** A transfer leaving the window joins what is known of its counterparty. */
+  private remember(p: EpisodeTxn): void {
+    const key = knownKey(p);
+    const last = this.known.get(key);
+    if (last !== undefined && Math.floor(last / DAY) < Math.floor(p.time / DAY))
+      this.knownDayBefore.set(key, last);
+    this.known.set(key, p.time);
   }
 
   push(t: Txn, j: Judging, cfg: RepeatedCounterpartyConfig, out: Finding[]): void {
@@ -148,9 +168,9 @@ class PaymentWindow {
     this.usual.push(t.direction === 'debit' ? this.usualDebit(t, j, cfg) : Number.NaN);
     this.flagged.push(0);
     const group = this.items.filter((p) => sameGroup(p, item));
-    if (group.length >= cfg.minCount) this.emit(item, group, cfg, out);
+    if (group.length >= cfg.minCount) this.emit(item, group, this.isHabit(group, cfg), cfg, out);
     else if (group.length >= cfg.nearEqualCount && nearEqual(group, cfg) && !this.isKnown(group, cfg))
-      this.emit(item, group, cfg, out);
+      this.emit(item, group, false, cfg, out);
   }
 
   /** Whether the group's counterparty had a transfer (same direction) within `knownDays` before its first. */
@@ -160,10 +180,18 @@ class PaymentWindow {
     return last !== undefined && last >= first.time - cfg.knownDays * DAY;
   }
 
-  /** Flags every transfer of `latest`'s group not flagged yet, with the group as it stands. */
+  /** Whether the group's counterparty had transfers (same direction) on two days or more within `knownDays` before it. */
+  private isHabit(group: readonly EpisodeTxn[], cfg: RepeatedCounterpartyConfig): boolean {
+    const first = group[0] as EpisodeTxn;
+    const before = this.knownDayBefore.get(knownKey(first)) ?? 0;
+    return before > 0 && before >= first.time - cfg.knownDays * DAY;
+  }
+
+  /** Flags every transfer of `latest`'s group not flagged yet, with the group as it stands (`known`: see isHabit). */
   private emit(
     latest: EpisodeTxn,
     group: readonly EpisodeTxn[],
+    known: boolean,
     cfg: RepeatedCounterpartyConfig,
     out: Finding[],
   ): void {
@@ -173,7 +201,7 @@ class PaymentWindow {
     const usual = this.usual[this.items.length - 1] as number;
     const large = !Number.isNaN(usual) && sum >= cfg.minMultiple * usual;
     const score = Math.min(
-      cfg.maxScore,
+      known ? cfg.knownScore : cfg.maxScore,
       cfg.baseScore +
         cfg.scorePerExtra * extra +
         (equal && group.length >= cfg.minCount ? cfg.nearEqualBonus : 0) +
@@ -190,6 +218,7 @@ class PaymentWindow {
         ? {}
         : { usualDebit: Math.round(usual * 100) / 100, multiple: Math.round((sum / usual) * 10) / 10 }),
       oneLargeAmountSplit: large,
+      routineCounterparty: known,
       window: {
         hours: cfg.windowHours,
         from: isoMinute((group[0] as EpisodeTxn).time),
@@ -238,6 +267,7 @@ class PaymentWindow {
     for (const [key, last] of this.known) {
       out.put(key);
       out.put(last);
+      out.put(this.knownDayBefore.get(key) ?? 0);
     }
   }
 
@@ -251,7 +281,12 @@ class PaymentWindow {
       w.flagged.push(input.next());
     }
     const known = input.next();
-    for (let i = 0; i < known; i++) w.known.set(input.next(), input.next());
+    for (let i = 0; i < known; i++) {
+      const key = input.next();
+      w.known.set(key, input.next());
+      const before = input.next();
+      if (before > 0) w.knownDayBefore.set(key, before);
+    }
     return w;
   }
 }

@@ -7,8 +7,8 @@
  *   combined = strongest signal + otherWeight × (sum of the other signals), capped at 100
  *   level    = High when combined ≥ high (70), Medium when ≥ medium (40), else Low
  *   cap      = Medium or above only when a finding is strong on its own (score ≥ strong, 50, or its rule's
- *              strongByRule: client-baseline 45, its spike score) or at least two signals agree (each ≥ agree, 25);
- *              otherwise the level is capped at Low
+ *              strongByRule: client-baseline 47.5, its spike at 10× the largest debit) or at least two signals
+ *              agree (each ≥ agree, 25); otherwise the level is capped at Low
  *
  * So one rule alone rarely reaches High, two independent red flags on the same transaction usually do (e.g. an
  * unusual pattern 50 + rapid transfers 60 → 60 + 0.4 × 50 = 80, High), and weak signals stay Low.

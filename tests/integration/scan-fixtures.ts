@@ -231,15 +231,15 @@ export async function insertEpisodes(
       };
     }),
   );
-  // Client 3 (PLN): one transfer 60× the usual.
+  // Client 3 (PLN): one transfer 60× the usual and 12× its largest (a spike strong on its own from 10×).
   balance = await balanceOf(30);
   await add('spike', [
     {
       accountId: 30,
       type: 'outgoing transfer',
       date: at(day, 30),
-      amount: -9_000,
-      balanceAfter: balance - 9_000,
+      amount: -12_000,
+      balanceAfter: balance - 12_000,
       recipient: 'PL11222233334444',
       title: 'Transfer',
     },

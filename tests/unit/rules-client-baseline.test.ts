@@ -42,13 +42,33 @@ describe('client-baseline', () => {
     );
     const weak = findings.find((f) => f.transactionId === aboveMedianOnly.id);
     const strong = findings.find((f) => f.transactionId === spike.id);
-    expect(weak?.score).toBe(cfg.baseScore);
+    // 10 × the median of 100: baseScore plus scorePerDoubling per doubling beyond minRatio (4 ×).
+    expect(weak?.score).toBeCloseTo(cfg.baseScore + cfg.scorePerDoubling * Math.log2(10 / cfg.minRatio), 2);
     expect(strong?.score).toBeGreaterThanOrEqual(cfg.spikeScore);
     expect(strong?.evidence).toMatchObject({ ratioToLargest: cfg.maxRatio });
     // Just under the bar the same amount is no spike.
     const under = txn({ amount: -2000 * cfg.maxRatio + 1, minutes: 1 });
     const below = findingsOf('client-baseline', timeline([...past, under]), cfg, context());
-    expect(below.find((f) => f.transactionId === under.id)?.score).toBe(cfg.baseScore);
+    const underScore = below.find((f) => f.transactionId === under.id)?.score as number;
+    expect(underScore).toBeLessThan(cfg.spikeScore);
+    expect(underScore).toBeCloseTo(
+      cfg.baseScore + cfg.scorePerDoubling * Math.log2(9999 / 100 / cfg.minRatio),
+      2,
+    );
+  });
+
+  it('grades a weak finding by the ratio to the median: it agrees with another (25) from 16 ×, capped', () => {
+    const past = [...history(9, 100), txn({ amount: -100_000, days: -1, minutes: 1 })];
+    const scoreOf = (amount: number) => {
+      const t = txn({ amount: -amount, minutes: 1 });
+      return findingsOf('client-baseline', timeline([...past, t]), cfg, context()).find(
+        (f) => f.transactionId === t.id,
+      )?.score;
+    };
+    expect(scoreOf(100 * cfg.minRatio)).toBe(cfg.baseScore);
+    expect(scoreOf(1600)).toBe(25);
+    expect(scoreOf(1500)).toBeLessThan(25);
+    expect(scoreOf(99_000)).toBe(cfg.baseMaxScore);
   });
 
   it('needs the minimum history, and falls back to the population for new accounts', () => {
@@ -60,7 +80,9 @@ describe('client-baseline', () => {
     const huge = txn({ amount: -(p99 + 1), minutes: 1 });
     const [fallback] = findingsOf('client-baseline', timeline([...short, huge]), cfg, ctx);
     expect(fallback?.evidence.baseline).toMatchObject({ fallback: expect.stringContaining('short history') });
-    expect(fallback?.score).toBe(cfg.spikeScore);
+    // A few debits say little about what is large for the account: the spike agrees, but is not enough alone.
+    expect(fallback?.score).toBe(cfg.shortHistorySpikeScore);
+    expect(fallback?.score).toBeLessThan(DEFAULT_RULES_CONFIG.risk.strong);
   });
 
   it('with one row of history, compares with that debit and the population', () => {

@@ -90,7 +90,7 @@ describe('cycle', () => {
   });
 
   it('scores a two-hop loop (paying back) low, and longer loops higher up to six hops', () => {
-    expect(detect(only('cycle'), [transfer(1, 2, 0), transfer(2, 1, 5)])[0]?.score).toBe(30);
+    expect(detect(only('cycle'), [transfer(1, 2, 0), transfer(2, 1, 5)])[0]?.score).toBe(20);
     const six = [1, 2, 3, 4, 5, 6].map((c, i) => transfer(c, c === 6 ? 1 : c + 1, i * 10));
     expect(detect(only('cycle'), six)[0]?.evidence).toMatchObject({ hops: 6 });
     expect(detect(only('cycle'), six)[0]?.score).toBe(75);

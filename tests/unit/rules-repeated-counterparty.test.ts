@@ -89,6 +89,25 @@ describe('repeated-counterparty', () => {
     expect(find([earlier(1), ...routine(), ...parts([40, 70, 30], 2)])).toHaveLength(3);
   });
 
+  it(`caps three payments to a counterparty paid on two days within ${cfg.knownDays} days before at ${cfg.knownScore}`, () => {
+    const earlier = (days: number) => txn({ amount: -100, days: -days, recipient: mule });
+    const burst = () => parts([150, 200, 150], 2); // 5 × the usual debit: 60 for a new counterparty
+    const habit = find([earlier(cfg.knownDays), earlier(3), ...routine(), ...burst()]);
+    expect(habit[0]?.score).toBe(cfg.knownScore);
+    expect(habit[0]?.evidence).toMatchObject({ routineCounterparty: true });
+    // One earlier payment is no habit (a test payment before the burst); two on one day neither.
+    const once = find([earlier(3), ...routine(), ...burst()]);
+    expect(once[0]?.score).toBe(cfg.baseScore + cfg.largeSumBonus);
+    expect(once[0]?.evidence).toMatchObject({ routineCounterparty: false });
+    const sameDay = [earlier(3), txn({ amount: -100, days: -3, minutes: 5, recipient: mule })];
+    const third = burst();
+    const onOneDay = find([...sameDay, ...routine(), ...third]).find((f) => f.transactionId === third[0]?.id);
+    expect(onOneDay?.score).toBe(cfg.baseScore + cfg.largeSumBonus);
+    // The older of the two days one day beyond knownDays: no habit.
+    const stale = find([earlier(cfg.knownDays + 1), earlier(3), ...routine(), ...burst()]);
+    expect(stale[0]?.score).toBe(cfg.baseScore + cfg.largeSumBonus);
+  });
+
   it(`flags ${cfg.nearEqualCount} near-equal payments to a new recipient, not two that differ more`, () => {
     const pair = parts([500, 550], 20);
     expect(find([...routine(), ...pair]).map((f) => f.transactionId)).toEqual(pair.map((t) => t.id));
