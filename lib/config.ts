@@ -179,7 +179,8 @@ const envSchema = z.object({
     z
       .string()
       .regex(/^(?!AWS\/)[A-Za-z0-9._/#:-][A-Za-z0-9._/#: -]{0,254}$/, {
-        message: 'expects a CloudWatch namespace (letters, digits, . - _ / # : space; not AWS/…) such as FinancialMonitor',
+        message:
+          'expects a CloudWatch namespace (letters, digits, . - _ / # : space; not AWS/…) such as FinancialMonitor',
       })
       .default('FinancialMonitor'),
   ),

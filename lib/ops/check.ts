@@ -54,7 +54,10 @@ function containerMetrics(): Metrics {
 export async function runOpsCheck(): Promise<OpsCheckResult> {
   const { backup, scan } = await readFreshness();
   const result: OpsCheckResult = {
-    backup: { lastSucceededAt: backup?.finishedAt ?? null, minutesSince: backup?.ageMinutes ?? NEVER_MINUTES },
+    backup: {
+      lastSucceededAt: backup?.finishedAt ?? null,
+      minutesSince: backup?.ageMinutes ?? NEVER_MINUTES,
+    },
     scan: { lastCompletedAt: scan?.finishedAt ?? null, minutesSince: scan?.ageMinutes ?? NEVER_MINUTES },
   };
   const published = containerMetrics();

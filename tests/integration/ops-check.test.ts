@@ -14,8 +14,8 @@ import { getConfig } from '../../lib/config.js';
 import { execute } from '../../lib/db/pool.js';
 import { ValidationError } from '../../lib/errors.js';
 import { METRICS_SERVICE, NEVER_MINUTES, OPS_METRICS, type OpsCheckResult } from '../../lib/ops/check.js';
-import { runScan } from '../../lib/scan/scan.js';
 import { finishRun, recordSkippedRun, startRun } from '../../lib/scan/runs.js';
+import { runScan } from '../../lib/scan/scan.js';
 import { connectFileDatabase, createBucket } from './backup-fixture.js';
 
 const context = { awsRequestId: 'test-request', functionName: 'ops-check' } as Context;
@@ -59,7 +59,9 @@ interface Published {
 }
 
 /** Runs the handler, capturing stdout (where Lambda's log lines go), and returns its result and its EMF document. */
-async function invokeAndRead(event: unknown = scheduled): Promise<{ result: OpsCheckResult; emf: Published }> {
+async function invokeAndRead(
+  event: unknown = scheduled,
+): Promise<{ result: OpsCheckResult; emf: Published }> {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(...String(chunk).split('\n'));
@@ -125,7 +127,10 @@ describe('ops-check', () => {
     });
     expect(emf.namespace).toBe(getConfig().OPS_METRICS_NAMESPACE);
     expect(emf.dimensions).toEqual({ service: METRICS_SERVICE, Stage: getConfig().STAGE });
-    expect(emf.values).toEqual({ [OPS_METRICS.backupAge]: NEVER_MINUTES, [OPS_METRICS.scanAge]: NEVER_MINUTES });
+    expect(emf.values).toEqual({
+      [OPS_METRICS.backupAge]: NEVER_MINUTES,
+      [OPS_METRICS.scanAge]: NEVER_MINUTES,
+    });
     expect(Math.abs(emf.timestamp - Date.now())).toBeLessThan(60_000);
   });
 
@@ -167,7 +172,10 @@ describe('ops-check', () => {
     await finishRun(await startRun('incremental', {}, null), 'failed', 'boom');
 
     const { emf } = await invokeAndRead();
-    expect(emf.values).toEqual({ [OPS_METRICS.backupAge]: NEVER_MINUTES, [OPS_METRICS.scanAge]: NEVER_MINUTES });
+    expect(emf.values).toEqual({
+      [OPS_METRICS.backupAge]: NEVER_MINUTES,
+      [OPS_METRICS.scanAge]: NEVER_MINUTES,
+    });
   });
 
   it('publishes the age of an old backup and scan: over 26 h and 1 h, what the alarms fire on', async () => {
