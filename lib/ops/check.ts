@@ -11,6 +11,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getConfig } from '../config.js';
+import { explainDbError } from '../db/settings.js';
 import { logger } from '../log.js';
 import { readFreshness } from './freshness.js';
 
@@ -52,7 +53,9 @@ function containerMetrics(): Metrics {
  * @example const { backup } = await runOpsCheck(); // backup.minutesSince === 42
  */
 export async function runOpsCheck(): Promise<OpsCheckResult> {
-  const { backup, scan } = await readFreshness();
+  const { backup, scan } = await readFreshness().catch(async (error: unknown) => {
+    throw await explainDbError(error); // "not migrated: table scan_runs is missing …", not the driver's words
+  });
   const result: OpsCheckResult = {
     backup: {
       lastSucceededAt: backup?.finishedAt ?? null,

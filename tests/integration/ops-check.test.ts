@@ -238,7 +238,9 @@ describe('ops-check', () => {
         lines.push(String(chunk));
         return true;
       });
-      await expect(handler(scheduled, context)).rejects.toThrow(/scan_runs/);
+      await expect(handler(scheduled, context)).rejects.toThrow(
+        /is not migrated: table scan_runs is missing; run npm run migrate$/,
+      );
       expect(lines.filter((l) => l.includes('"_aws"'))).toEqual([]);
     } finally {
       vi.restoreAllMocks();
