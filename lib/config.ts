@@ -170,6 +170,20 @@ const envSchema = z.object({
   API_KEYS: z.preprocess(emptyToUndefined, apiKeyListSchema.optional()),
   /** In AWS: Secrets Manager secret (ARN or name) holding the same JSON array as API_KEYS. */
   API_KEYS_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  /**
+   * The CloudWatch namespace of the ops check's metrics (lib/ops/check.ts); the staleness alarms in serverless.yml
+   * read the same param. CloudWatch's rules: up to 255 of letters, digits, . - _ / # : and space, not `AWS/…`.
+   */
+  OPS_METRICS_NAMESPACE: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(?!AWS\/)[A-Za-z0-9._/#:-][A-Za-z0-9._/#: -]{0,254}$/, {
+        message:
+          'expects a CloudWatch namespace (letters, digits, . - _ / # : space; not AWS/…) such as FinancialMonitor',
+      })
+      .default('FinancialMonitor'),
+  ),
   AWS_REGION: z.preprocess(
     emptyToUndefined,
     z

@@ -118,6 +118,17 @@ describe('serverless invoke local', () => {
     expect(await listKeys(bucket, 'backups/')).toContain(result.key);
   });
 
+  it('ops-check, run without --data, prints the minutes since that scan and backup and exits', {
+    timeout: 90_000,
+  }, async () => {
+    const run = await invokeLocal('ops-check');
+    expectCleanExit(run);
+    const result = resultOf(run) as { backup: { minutesSince: number }; scan: { minutesSince: number } };
+    // Minutes, floored: under a minute on an idle machine, a few when it is loaded; "never" is 999 999.
+    expect(result.backup.minutesSince).toBeLessThanOrEqual(3);
+    expect(result.scan.minutesSince).toBeLessThanOrEqual(3);
+  });
+
   it('health, an HTTP route, answers 200 and exits', { timeout: 90_000 }, async () => {
     const run = await invokeLocal('health', ['--path', 'tests/events/http-get-health.json'], {
       BACKUP_BUCKET: bucket,

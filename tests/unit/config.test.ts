@@ -56,6 +56,17 @@ describe('lib/config', () => {
     expect(problemsOf({ MYSQL_URL: 'mysql://root@localhost:3306/' })[0]).toMatch(/^MYSQL_URL/);
   });
 
+  it('takes a CloudWatch namespace for the ops metrics, never one of AWS/', () => {
+    expect(parseConfig({}).OPS_METRICS_NAMESPACE).toBe('FinancialMonitor');
+    expect(parseConfig({ OPS_METRICS_NAMESPACE: 'Bank/Monitor:prod' }).OPS_METRICS_NAMESPACE).toBe(
+      'Bank/Monitor:prod',
+    );
+    expect(problemsOf({ OPS_METRICS_NAMESPACE: 'AWS/Lambda' })[0]).toMatch(
+      /^OPS_METRICS_NAMESPACE expects a CloudWatch namespace/,
+    );
+    expect(problemsOf({ OPS_METRICS_NAMESPACE: 'bad;name' })[0]).toMatch(/^OPS_METRICS_NAMESPACE/);
+  });
+
   it('accepts a full URL with credentials, port and a mariadb: scheme', () => {
     expect(parseConfig({ MYSQL_URL: 'mariadb://fm:s%40cret@db.internal:3307/fm_prod' }).MYSQL_URL).toBe(
       'mariadb://fm:s%40cret@db.internal:3307/fm_prod',
