@@ -44,6 +44,26 @@ describe('evidenceInWords', () => {
     expect(words[2]).toBe('Risk Low (score 30) from high-amount; kept lower: amount rules only.');
   });
 
+  it('says when the client baseline fell back to the population for a short history', () => {
+    const words = evidenceInWords('client-baseline', {
+      amount: -9219.98,
+      currency: 'EUR',
+      baseline: {
+        debits: 1,
+        lookbackDays: 365,
+        historySize: 50,
+        largest: 296.21,
+        fallback: 'short history: above the population p95 and several times the largest past debit',
+      },
+      ratioToLargest: 31.13,
+      thresholds: { p95: 2238.73, p99: 7585.78 },
+    });
+    expect(words).toEqual([
+      '9,219.98 EUR with only 1 past debit in 365 days — short history: above the population p95 and several times the largest past debit (p95 2,238.73, p99 7,585.78).',
+      'It is 31.13× the largest of them (296.21).',
+    ]);
+  });
+
   it('lists the facts of a rule it has no sentences for, without bookkeeping', () => {
     expect(
       evidenceInWords('new-rule', {

@@ -46,6 +46,16 @@ const span = (e: Evidence, prefix = '') => {
 const plural = (count: number | undefined, one: string, many = `${one}s`) =>
   `${n(count)} ${count === 1 ? one : many}`;
 
+/** client-baseline with too little history for robust statistics: judged against the population instead. */
+function clientBaselineFallback(e: Evidence): string[] {
+  return [
+    `${money(num(e, 'amount'), str(e, 'currency'))} with only ${plural(num(e, 'baseline.debits'), 'past debit')} in ${n(num(e, 'baseline.lookbackDays'))} days — ${str(e, 'baseline.fallback')} (p95 ${n(num(e, 'thresholds.p95'))}, p99 ${n(num(e, 'thresholds.p99'))}).`,
+    ...(num(e, 'ratioToLargest') !== undefined
+      ? [`It is ${times(num(e, 'ratioToLargest'))} the largest of them (${n(num(e, 'baseline.largest'))}).`]
+      : []),
+  ];
+}
+
 /** One rule's sentences; each reads what that rule writes (see the rule's file in lib/rules/). */
 const RULES: Record<string, (e: Evidence) => string[]> = {
   'high-amount': (e) => [
@@ -56,9 +66,12 @@ const RULES: Record<string, (e: Evidence) => string[]> = {
         ]
       : []),
   ],
-  'client-baseline': (e) => [
-    `${money(num(e, 'amount'), str(e, 'currency'))} is ${times(num(e, 'ratioToMedian'))} the client's median debit of ${n(num(e, 'baseline.median'))} and ${times(num(e, 'ratioToLargest'))} their largest (${n(num(e, 'baseline.largest'))}), over ${plural(num(e, 'baseline.debits'), 'debit')} in ${n(num(e, 'baseline.lookbackDays'))} days (robust z-score ${n(num(e, 'robustZ'))}, threshold ${n(num(e, 'thresholds.zThreshold'))}).`,
-  ],
+  'client-baseline': (e) =>
+    str(e, 'baseline.fallback')
+      ? clientBaselineFallback(e)
+      : [
+          `${money(num(e, 'amount'), str(e, 'currency'))} is ${times(num(e, 'ratioToMedian'))} the client's median debit of ${n(num(e, 'baseline.median'))} and ${times(num(e, 'ratioToLargest'))} their largest (${n(num(e, 'baseline.largest'))}), over ${plural(num(e, 'baseline.debits'), 'debit')} in ${n(num(e, 'baseline.lookbackDays'))} days (robust z-score ${n(num(e, 'robustZ'))}, threshold ${n(num(e, 'thresholds.zThreshold'))}).`,
+        ],
   'unusual-location': (e) => [
     `${money(num(e, 'amount'), str(e, 'currency'))} paid to ${str(e, 'recipientCountry') ?? '?'} (${str(e, 'recipient') ?? 'recipient unknown'}); the client lives in ${str(e, 'clientCountry') ?? '?'}.`,
     `Countries the client paid before: ${(at(e, 'countriesUsed') as string[] | undefined)?.join(', ') || 'none'}${at(e, 'habitual') === true ? ' (a habitual destination)' : ''}.`,
@@ -73,7 +86,7 @@ const RULES: Record<string, (e: Evidence) => string[]> = {
   ],
   velocity: (e) => [
     `${plural(num(e, 'payments'), 'payment')} worth ${n(num(e, 'totalEur'))} EUR within ${str(e, 'window.name') ?? '?'}${span(e, 'window.')}.`,
-    `Usual for this client: ${n(num(e, 'usual.payments'))} payments worth ${n(num(e, 'usual.totalEur'))} EUR — ${times(num(e, 'timesUsual.payments'))} the count and ${times(num(e, 'timesUsual.totalEur'))} the sum.`,
+    `Usual for this client: ${plural(num(e, 'usual.payments'), 'payment')} worth ${n(num(e, 'usual.totalEur'))} EUR — ${times(num(e, 'timesUsual.payments'))} the count and ${times(num(e, 'timesUsual.totalEur'))} the sum.`,
   ],
   'rapid-transfers': (e) => [
     `${plural(num(e, 'transfers'), 'transfer')} to ${plural(num(e, 'distinctRecipients'), 'recipient')}${span(e)}, moving ${money(num(e, 'moved'), str(e, 'currency'))}.`,
@@ -95,7 +108,7 @@ const RULES: Record<string, (e: Evidence) => string[]> = {
     `${plural(num(e, 'count'), 'payment')} just below the reporting threshold of ${n(num(e, 'reportingThreshold'))} (each between ${n(num(e, 'band.from'))} and ${n(num(e, 'band.below'))})${span(e)}, together ${money(num(e, 'total'), str(e, 'currency'))}.`,
   ],
   'repeated-counterparty': (e) => [
-    `${plural(num(e, 'transfers'), 'transfer')} ${str(e, 'direction') ?? ''}${span(e, 'window.')}, together ${money(num(e, 'total'), str(e, 'currency'))} — ${times(num(e, 'multiple'))} the usual debit of ${n(num(e, 'usualDebit'))}${at(e, 'oneLargeAmountSplit') === true ? '; one large amount split into near-equal parts' : ''}.`,
+    `${plural(num(e, 'transfers'), 'transfer')} ${str(e, 'direction') ?? ''}${span(e, 'window.')}, together ${money(num(e, 'total'), str(e, 'currency'))}${num(e, 'multiple') === undefined ? '' : ` — ${times(num(e, 'multiple'))} the usual debit of ${n(num(e, 'usualDebit'))}`}${at(e, 'oneLargeAmountSplit') === true ? '; one large amount split into near-equal parts' : ''}.`,
   ],
   'scatter-gather': (e) => [
     `Client ${n(num(e, 'originClient'))} scattered ${money(num(e, 'scattered'), str(e, 'currency'))} through ${plural(num(e, 'intermediaries'), 'intermediary', 'intermediaries')}, and ${n(num(e, 'gathered'))} (${pct(num(e, 'gatheredShare'))}) was gathered at ${str(e, 'gatherer') ?? '?'}${span(e)}.`,
