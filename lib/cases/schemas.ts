@@ -44,7 +44,8 @@ export const listCasesQuerySchema = strict({
     .transform((v) => [...new Set(v.split(','))] as CaseStatus[])
     .optional()
     .meta({
-      description: 'only cases in this state, or in any of several: `open,investigating,escalated` (not closed)',
+      description:
+        'only cases in this state, or in any of several: `open,investigating,escalated` (not closed)',
     }),
   assignee: z
     .union([z.literal('none'), personName], { message: 'expects a person’s name or `none`' })

@@ -260,7 +260,9 @@ describe('GET /cases', () => {
     expect(await ids({ client_id: String(clientId) })).toEqual([caseId]);
     expect(await ids({ assignee: 'local-lead', overdue: 'true' })).toEqual([caseId]);
     expect(await ids({ overdue: 'true', status: 'closed' })).toEqual([]);
-    expect(await ids({ client_id: String(clientId), status: 'open,investigating,escalated' })).toEqual([caseId]);
+    expect(await ids({ client_id: String(clientId), status: 'open,investigating,escalated' })).toEqual([
+      caseId,
+    ]);
     expect(await ids({ client_id: String(clientId), status: 'investigating,closed' })).toEqual([]);
     expect(await ids({ overdue: 'false' })).not.toContain(caseId);
     expect(await ids({ assignee: 'none', client_id: String(clientId) })).toEqual([]);
