@@ -144,6 +144,17 @@ summary { cursor:pointer; color:var(--accent); margin:4px 0; }
 .sr-only { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
 @media (max-width: 900px) { .grid { grid-template-columns:1fr; } }
 @media (max-width: 600px) { header { padding:10px 12px; } main { padding:12px 12px 32px; } .card { padding:12px; } }
+/* On a phone a queue row is a small card: case, risk and due time first, then the client, then the rest. */
+@media (max-width: 600px) {
+  #queue table, #queue tbody, #queue td { display:block; }
+  #queue thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
+  #queue tr { display:flex; flex-wrap:wrap; gap:4px 12px; align-items:baseline; padding:8px 4px; border-bottom:1px solid var(--line); }
+  #queue tr.is-overdue { background:#fdf0ee; }
+  #queue td { border:none; padding:0; background:none; }
+  #queue td.client { flex-basis:100%; font-weight:600; }
+  #queue td.num { text-align:left; }
+  #queue td[data-label]::before { content:attr(data-label) " "; color:var(--muted); }
+}
 `;
 
 function chartSection(c: ChartSlot): string {

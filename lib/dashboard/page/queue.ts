@@ -73,16 +73,16 @@ function row(c: CaseSummary): string {
     <td><a href="#case/${c.id}" aria-label="${escapeHtml(label)}">#${c.id}</a></td>
     <td>${riskBadge(c.risk_level)}</td>
     <td class="nowrap">${dueCell(c)}</td>
-    <td>${escapeHtml(clientLabel(c))}</td>
-    <td class="num">${fmt.format(c.priority)}</td>
-    <td class="num nowrap">${caseAmount(c.amount)}</td>
+    <td class="client">${escapeHtml(clientLabel(c))}</td>
+    <td class="num" data-label="priority">${fmt.format(c.priority)}</td>
+    <td class="num nowrap" data-label="amount">${caseAmount(c.amount)}</td>
     <td class="nowrap">${c.rule_count} rule${c.rule_count === 1 ? '' : 's'} · ${c.alert_count} alert${c.alert_count === 1 ? '' : 's'}</td>
     <td>${escapeHtml(c.status)}${c.disposition ? ` (${escapeHtml(c.disposition.replace('_', ' '))})` : ''}</td>
     <td>${c.assignee ? escapeHtml(c.assignee) : '<span class="caption">unassigned</span>'}</td>
   </tr>`;
 }
 
-/** Due right after the risk: the queue is ordered by it, and on a phone it stays in view without scrolling the table. */
+/** Due right after the risk: the queue is ordered by it. On a phone each row becomes a small card (html.ts CSS). */
 const TABLE_HEAD = `<thead><tr><th scope="col">Case</th><th scope="col">Risk</th><th scope="col">Due</th>
   <th scope="col">Client</th><th scope="col" class="num">Priority</th><th scope="col" class="num">Amount</th>
   <th scope="col">Signals</th><th scope="col">Status</th><th scope="col">Assignee</th></tr></thead>`;
