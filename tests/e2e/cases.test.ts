@@ -251,8 +251,8 @@ describe('case queue and case page in headless Chromium', () => {
     );
     expect(alerts).toEqual([{ status: 'closed' }]);
     await expect(page.textContent('#case-page')).resolves.toContain('Known employer paying bonuses');
-    // An analyst cannot reopen: the page offers no move for a closed case.
-    expect(await page.$$('button[data-action="move"]')).toHaveLength(0);
+    // A closed case is decided: an analyst cannot reopen it, and the page offers no move or assignment.
+    expect(await page.$$('#case-page button[data-action]')).toHaveLength(0);
 
     // Back to the queue: the closed case has left the default queue.
     await page.click('#case-back');
@@ -296,6 +296,34 @@ describe('case queue and case page in headless Chromium', () => {
     expect(await other.page.$$('#case-page button[data-action]')).toHaveLength(0);
     expect([...errors, ...other.errors]).toEqual([]);
     await other.page.close();
+    await page.close();
+  });
+
+  it('tells an analyst why a case assigned meanwhile to someone else cannot be taken (403)', async () => {
+    const [free] = await query<{ id: number }>(
+      "SELECT id FROM cases WHERE status = 'open' AND assignee IS NULL AND risk_level IN ('Medium', 'High') ORDER BY id LIMIT 1",
+    );
+    const id = Number(free?.id);
+    const { page, errors } = await openCasePage(id, PEOPLE.analyst.key);
+    // Meanwhile a lead gives it to another analyst.
+    const read = await fetch(`${offline.url}/cases/${id}`, { headers: { 'x-api-key': PEOPLE.lead.key } });
+    const assign = await fetch(`${offline.url}/cases/${id}`, {
+      method: 'PATCH',
+      headers: {
+        'x-api-key': PEOPLE.lead.key,
+        'content-type': 'application/json',
+        'if-match': read.headers.get('etag') ?? '',
+      },
+      body: JSON.stringify({ assignee: PEOPLE.analyst2.name }),
+    });
+    expect(assign.status).toBe(200);
+    await page.click('button[data-action="take"]');
+    await page.waitForSelector('#case-message.error');
+    await expect(page.textContent('#case-message')).resolves.toMatch(
+      new RegExp(`Not allowed: case ${id} is assigned to e2e-analyst-2`),
+    );
+    expect((await caseRow(id))?.assignee).toBe(PEOPLE.analyst2.name);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

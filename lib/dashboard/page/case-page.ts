@@ -75,6 +75,7 @@ function allowed(c: CaseDetail, me: Me, req: CaseRequest): boolean {
 }
 
 function assignHtml(c: CaseDetail, me: Me): string {
+  if (c.status === 'closed') return ''; // a closed case is decided: reopen it to work it again
   const buttons: string[] = [];
   if (c.assignee !== me.name && allowed(c, me, { assignee: me.name }))
     buttons.push('<button type="button" data-action="take">Take this case</button>');
