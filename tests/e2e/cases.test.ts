@@ -165,6 +165,20 @@ describe('case queue and case page in headless Chromium', () => {
     await page.close();
   });
 
+  it('loads the queue only when it is scrolled to, not with the charts', async () => {
+    const { page, errors } = await newDashboardTab(browser, offline.url);
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await enterKey(page, PEOPLE.analyst.key);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 });
+    expect(asked.filter((p) => p.startsWith('/cases') || p === '/dashboard/data/me')).toEqual([]);
+    await page.locator('#queue-card').scrollIntoViewIfNeeded();
+    await page.waitForSelector('body[data-queue="loaded"]');
+    expect(asked).toContain('/cases');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows a viewer the case page with masked PII, the timeline, evidence in words, and no actions', async () => {
     // The case whose alerts come from the most rules: every rule's evidence is put into words.
     const [richest] = await query<{ id: number }>(
