@@ -51,7 +51,11 @@ describe('GET /dashboard/data/{figure}', () => {
     expect((await get('me', {}, null)).status).toBe(401);
     expect((await get('me')).body).toEqual({ name: 'local-viewer', role: 'viewer', people: [] });
     const analyst = LOCAL_DEV_KEYS.find((k) => k.role === 'analyst')?.key as string;
-    expect((await get('me', {}, analyst)).body).toEqual({ name: 'local-analyst', role: 'analyst', people: [] });
+    expect((await get('me', {}, analyst)).body).toEqual({
+      name: 'local-analyst',
+      role: 'analyst',
+      people: [],
+    });
     const lead = LOCAL_DEV_KEYS.find((k) => k.role === 'lead')?.key as string;
     expect((await get('me', {}, lead)).body).toEqual({
       name: 'local-lead',
