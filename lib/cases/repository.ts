@@ -66,7 +66,7 @@ function caseFilters(filters: Omit<ListCasesQuery, 'cursor' | 'limit'>): [string
     where.push(condition);
     params.push(...values);
   };
-  if (filters.status) add('c.status = ?', filters.status);
+  if (filters.status) add('c.status IN (?)', filters.status);
   if (filters.assignee === 'none') add('c.assignee IS NULL');
   else if (filters.assignee) add('c.assignee = ?', filters.assignee);
   if (filters.min_risk) add('c.risk_level IN (?)', risksFrom(filters.min_risk));
@@ -86,7 +86,7 @@ function caseFilters(filters: Omit<ListCasesQuery, 'cursor' | 'limit'>): [string
  * One page of the case queue: soonest due first (overdue ones lead), then the highest priority, then the oldest id.
  * The cursor carries the last row's (due_at, priority, id), so a page never skips or repeats a case, ties included.
  *
- * @example await listCases({ status: 'open', min_risk: 'High', limit: 20 })
+ * @example await listCases({ status: ['open', 'investigating'], min_risk: 'High', limit: 20 })
  */
 export async function listCases(q: ListCasesQuery, db?: Queryable): Promise<CasePage> {
   const { cursor, limit = DEFAULT_LIMIT, ...filters } = q;

@@ -26,6 +26,7 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 
 const oneOf = (values: readonly string[]) => `expects one of ${values.join(', ')}`;
 const caseStatus = z.enum(CASE_STATUSES, { message: oneOf(CASE_STATUSES) });
+const STATUS_LIST = new RegExp(`^(?:${CASE_STATUSES.join('|')})(?:,(?:${CASE_STATUSES.join('|')}))*$`);
 
 /** A person's name as API keys carry it (lib/config.ts apiKeyEntrySchema). */
 const personName = z
@@ -37,7 +38,15 @@ const personName = z
 // ---------------------------------------------------------------------------------------------------------------
 
 export const listCasesQuerySchema = strict({
-  status: caseStatus.optional().meta({ description: 'only cases in this state' }),
+  status: z
+    .string()
+    .regex(STATUS_LIST, { message: `expects one or more of ${CASE_STATUSES.join(', ')}, comma-separated` })
+    .transform((v) => [...new Set(v.split(','))] as CaseStatus[])
+    .optional()
+    .meta({
+      description:
+        'only cases in this state, or in any of several: `open,investigating,escalated` (not closed)',
+    }),
   assignee: z
     .union([z.literal('none'), personName], { message: 'expects a person’s name or `none`' })
     .optional()

@@ -103,17 +103,32 @@ th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); 
 th { color:var(--muted); font-weight:600; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .nowrap { white-space:nowrap; }
-tr.current { font-weight:600; }
 .risk { display:inline-block; padding:1px 8px; border-radius:10px; color:#fff; font-size:12px; }
 .risk.High { background:var(--high); } .risk.Medium { background:var(--medium); } .risk.Low { background:var(--low); }
-.reasons { list-style:none; margin:0; padding:0; }
-.reasons li { white-space:nowrap; }
-.dot { display:inline-block; width:8px; height:8px; border-radius:50%; margin-right:6px; }
-.dot.High { background:var(--high); } .dot.Medium { background:var(--medium); } .dot.Low { background:var(--low); }
-tr.tx-row button { background:none; color:var(--accent); border:none; padding:0; text-decoration:underline; }
-#drilldown { margin-top:16px; border-top:2px solid var(--line); padding-top:8px; }
-#drilldown h2 button { margin-left:8px; font-size:13px; padding:2px 10px; }
-#drilldown[hidden] { display:none; }
+a { color:var(--accent); }
+button.link { background:none; color:var(--accent); border:none; padding:0; text-decoration:underline; text-align:left; }
+.filters.inline { border:none; padding:0; margin:8px 0; }
+.filters .check { flex-direction:row; align-items:center; gap:6px; align-self:center; }
+#queue-more { margin-top:8px; }
+tr.is-overdue td { background:#fdf0ee; }
+.overdue strong { color:var(--high); }
+tr.alerted td:first-child { border-left:4px solid var(--low); }
+tr.alerted.High td:first-child { border-left-color:var(--high); } tr.alerted.Medium td:first-child { border-left-color:var(--medium); }
+tr.alerted td { background:#fff8f0; }
+.flag { color:var(--high); margin-right:4px; }
+[hidden] { display:none !important; }
+#case-page > .card { margin-bottom:16px; }
+#case-page h2 { font-size:20px; margin:4px 0; overflow-wrap:anywhere; }
+#case-page h3 { font-size:16px; margin:0 0 6px; }
+.actions-row { display:flex; flex-wrap:wrap; gap:8px; align-items:flex-end; margin:8px 0; }
+.actions-row label { display:flex; flex-direction:column; font-size:13px; color:var(--muted); gap:4px; }
+.message { margin:8px 0; padding:8px 12px; border-radius:6px; background:#e7f5ea; }
+.message.error { background:#fbe9e7; color:#8a1c10; }
+.message:empty { display:none; }
+.evidence { margin:6px 0; padding-left:20px; }
+.evidence li { margin:2px 0; overflow-wrap:anywhere; }
+.related li, .notes li { overflow-wrap:anywhere; margin:4px 0; }
+.notes .note { white-space:pre-wrap; margin:0 0 8px; }
 .detail-grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(min(240px, 100%), 1fr)); gap:12px; }
 .detail-grid dl { margin:0; display:grid; grid-template-columns:auto 1fr; gap:2px 10px; font-size:13px; }
 .detail-grid dt { color:var(--muted); }
@@ -129,6 +144,17 @@ summary { cursor:pointer; color:var(--accent); margin:4px 0; }
 .sr-only { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
 @media (max-width: 900px) { .grid { grid-template-columns:1fr; } }
 @media (max-width: 600px) { header { padding:10px 12px; } main { padding:12px 12px 32px; } .card { padding:12px; } }
+/* On a phone a queue row is a small card: case, risk and due time first, then the client, then the rest. */
+@media (max-width: 600px) {
+  #queue table, #queue tbody, #queue td { display:block; }
+  #queue thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
+  #queue tr { display:flex; flex-wrap:wrap; gap:4px 12px; align-items:baseline; padding:8px 4px; border-bottom:1px solid var(--line); }
+  #queue tr.is-overdue { background:#fdf0ee; }
+  #queue td { border:none; padding:0; background:none; }
+  #queue td.client { flex-basis:100%; font-weight:600; }
+  #queue td.num { text-align:left; }
+  #queue td[data-label]::before { content:attr(data-label) " "; color:var(--muted); }
+}
 `;
 
 function chartSection(c: ChartSlot): string {
@@ -163,6 +189,7 @@ export function dashboardHtml(scriptUrl = 'dashboard/app.js'): string {
 </header>
 <main>
   <p id="status" role="status" aria-live="polite"></p>
+  <div id="overview">
   <form class="filters" id="filters" aria-label="Period">
     <label>From <input type="date" id="from" name="from"></label>
     <label>To <input type="date" id="to" name="to"></label>
@@ -176,18 +203,27 @@ export function dashboardHtml(scriptUrl = 'dashboard/app.js'): string {
   <section aria-label="Key figures" class="kpis" id="kpis"></section>
   <div class="grid">
 ${CHARTS.map(chartSection).join('\n')}
-    <section class="card wide" aria-labelledby="h-suspicious">
-      <h2 id="h-suspicious">Suspicious transactions</h2>
-      <p class="caption" id="c-suspicious">Transactions in the chosen period with alerts not yet closed, newest alert first, each once with all its reasons and its highest risk; choose one to see its transaction, account, client and every alert with its evidence, and to resolve them.</p>
-      <label class="caption">Risk level
-        <select id="risk" aria-label="Risk level of the listed transactions (their highest open alert)">
-          <option value="">All</option><option value="High" selected>High</option><option value="Medium">Medium</option><option value="Low">Low</option>
-        </select>
-      </label>
-      <div id="suspicious"></div>
-      <section id="drilldown" hidden aria-labelledby="h-drilldown" tabindex="-1"></section>
+    <section class="card wide" id="queue-card" aria-labelledby="h-queue">
+      <h2 id="h-queue" tabindex="-1">Case queue</h2>
+      <p class="caption" id="c-queue">The cases to work: overdue ones first, then the soonest due, then the highest priority. Open a case to see the client's transactions, every alert's evidence, notes and history, and to work it.</p>
+      <form class="filters inline" id="queue-filters" aria-label="Case queue filters">
+        <label>Status <select id="q-status" name="status">
+          <option value="open,investigating,escalated" selected>Not closed</option><option value="open">Open</option>
+          <option value="investigating">Investigating</option><option value="escalated">Escalated</option>
+          <option value="closed">Closed</option><option value="">Any</option></select></label>
+        <label>Risk <select id="q-risk" name="risk">
+          <option value="Medium" selected>Medium or above</option><option value="High">High</option><option value="">Any</option></select></label>
+        <label>Assignee <select id="q-assignee" name="assignee">
+          <option value="">Anyone</option><option value="mine">Mine</option><option value="none">Unassigned</option></select></label>
+        <label class="check"><input type="checkbox" id="q-overdue" name="overdue"> Overdue only</label>
+      </form>
+      <p class="caption" id="queue-count" aria-live="polite"></p>
+      <div id="queue"><p class="caption">The queue loads when you reach it.</p></div>
+      <button type="button" class="secondary" id="queue-more" hidden>More cases</button>
     </section>
   </div>
+  </div>
+  <div id="case-page" hidden></div>
 </main>
 <script src="${escapeHtml(scriptUrl)}"></script>
 </body>

@@ -1,5 +1,6 @@
 /**
- * The dashboard data endpoints' contract: `GET /dashboard/data/{figure}?from=&to=&granularity=&limit=&risk=`.
+ * The dashboard data endpoints' contract: `GET /dashboard/data/{figure}?from=&to=&granularity=&limit=&risk=`, and
+ * `GET /dashboard/data/me` (the key's person and role).
  * Unknown parameters are refused, dates are real calendar days, and a period is at most ten years.
  */
 import { z } from 'zod';
@@ -18,8 +19,11 @@ const day = z
 
 const MAX_DAYS = 3660;
 
+/** Not a figure: who the key is (`me`), which the page needs to offer a case's actions. */
+const PAGE_FIGURES = [...FIGURES, 'me'] as const;
+
 export const figurePathSchema = z.strictObject({
-  figure: z.enum(FIGURES, { message: `expects one of ${FIGURES.join(', ')}` }),
+  figure: z.enum(PAGE_FIGURES, { message: `expects one of ${PAGE_FIGURES.join(', ')}` }),
 });
 
 export const figureQuerySchema = z

@@ -260,6 +260,10 @@ describe('GET /cases', () => {
     expect(await ids({ client_id: String(clientId) })).toEqual([caseId]);
     expect(await ids({ assignee: 'local-lead', overdue: 'true' })).toEqual([caseId]);
     expect(await ids({ overdue: 'true', status: 'closed' })).toEqual([]);
+    expect(await ids({ client_id: String(clientId), status: 'open,investigating,escalated' })).toEqual([
+      caseId,
+    ]);
+    expect(await ids({ client_id: String(clientId), status: 'investigating,closed' })).toEqual([]);
     expect(await ids({ overdue: 'false' })).not.toContain(caseId);
     expect(await ids({ assignee: 'none', client_id: String(clientId) })).toEqual([]);
     expect(await ids({ min_risk: 'High', client_id: String(clientId) })).toEqual([caseId]);
@@ -276,6 +280,8 @@ describe('GET /cases', () => {
     expect(replayed.body.error.problems[0].field).toBe('query.cursor');
     const bad: Array<Record<string, string>> = [
       { status: 'new' },
+      { status: 'open,' },
+      { status: 'open,new' },
       { overdue: 'yes' },
       { min_risk: 'high' },
       { limit: '0' },

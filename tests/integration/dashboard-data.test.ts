@@ -47,6 +47,23 @@ describe('GET /dashboard/data/{figure}', () => {
     expect((await get('kpis', {}, 'not-a-key')).status).toBe(401);
   });
 
+  it('tells the page who the key is (me): its person and role, and a lead the people to assign cases to', async () => {
+    expect((await get('me', {}, null)).status).toBe(401);
+    expect((await get('me')).body).toEqual({ name: 'local-viewer', role: 'viewer', people: [] });
+    const analyst = LOCAL_DEV_KEYS.find((k) => k.role === 'analyst')?.key as string;
+    expect((await get('me', {}, analyst)).body).toEqual({
+      name: 'local-analyst',
+      role: 'analyst',
+      people: [],
+    });
+    const lead = LOCAL_DEV_KEYS.find((k) => k.role === 'lead')?.key as string;
+    expect((await get('me', {}, lead)).body).toEqual({
+      name: 'local-lead',
+      role: 'lead',
+      people: ['local-analyst', 'local-lead'],
+    });
+  });
+
   it('answers KPIs from the summaries, brought up to date on first read', async () => {
     const { status, body } = await get('kpis');
     expect(status).toBe(200);

@@ -2,8 +2,10 @@
 /**
  * The dashboard page script (bundled by esbuild into one IIFE with ECharts and the map geometry; see
  * ../esbuild-plugin.cjs). Asks for an API key (kept in sessionStorage), loads every figure from
- * GET dashboard/data/<figure>, draws the charts, and lists the suspicious transactions with their drill-down
- * (./suspicious.ts). Every chart instance is exposed as `window.__fmCharts[id]` for the e2e tests.
+ * GET dashboard/data/<figure> and draws the charts; below them the case queue (./queue.ts, loaded when it comes into
+ * view). A case opens as its own page at #case/<id> (./case-page.ts: deep-linkable; the charts are not loaded for
+ * it), and #cases goes back to the queue. Every chart instance is exposed as `window.__fmCharts[id]` for the e2e
+ * tests.
  */
 import { BarChart, LineChart, MapChart, ScatterChart } from 'echarts/charts';
 import {
@@ -21,6 +23,7 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 import world from 'world-atlas/countries-50m.json' with { type: 'json' };
 import { escapeHtml } from '../../html/escape.js';
 import { $, type ApiError, api, fmt, KEY, say } from './api.js';
+import { openCase, wireCasePage } from './case-page.js';
 import {
   type AlertsData,
   alertsByReasonOptions,
@@ -36,7 +39,7 @@ import {
   topClientsOptions,
   transactionsOptions,
 } from './options.js';
-import { loadSuspicious, wireSuspicious } from './suspicious.js';
+import { refreshQueue, wireQueue } from './queue.js';
 
 echarts.use([
   BarChart,
@@ -190,7 +193,6 @@ async function loadAll(): Promise<void> {
       api<TopClientsData>('dashboard/data/top-clients?limit=10'),
       api<LocationsData>('dashboard/data/locations?limit=10'),
       loadPeriodFigures(),
-      loadSuspicious(periodQuery()),
     ]);
     draw('top-transfers', topClientsOptions(top.by_transfer_sum, 'transfer_sum_eur'));
     draw('top-count', topClientsOptions(top.by_transactions, 'transactions'));
@@ -213,6 +215,41 @@ async function loadAll(): Promise<void> {
   }
 }
 
+const showError = (error: Error) => say(error.message, true);
+
+/** The figures a case change may have moved (open alerts, alerts by risk) are reloaded when the charts show again. */
+let figuresStale = false;
+
+/** Shows the view the address names: #case/<id> the case page, anything else the dashboard (#cases: at its queue). */
+function route(): void {
+  const match = /^#case\/(\d{1,9})$/.exec(location.hash);
+  const overview = $('overview');
+  const casePage = $('case-page');
+  const hasKey = Boolean(sessionStorage.getItem(KEY));
+  if (match) {
+    overview.hidden = true;
+    casePage.hidden = false;
+    if (hasKey) void openCase(Number(match[1]));
+    else say('Enter an API key to see the case (it stays in this browser tab).');
+    return;
+  }
+  const from = casePage.hidden ? undefined : document.body.dataset.case;
+  casePage.hidden = true;
+  overview.hidden = false;
+  if (hasKey && document.body.dataset.loaded !== 'true') void loadAll();
+  else {
+    for (const chart of Object.values(charts)) chart.resize();
+    if (figuresStale && hasKey) {
+      figuresStale = false;
+      void Promise.all([loadKpis(), loadPeriodFigures()]).catch(showError);
+    }
+  }
+  if (location.hash === '#cases') {
+    $('queue-card').scrollIntoView({ block: 'start' });
+    (document.querySelector<HTMLElement>(`tr[data-case="${from}"] a`) ?? $('h-queue')).focus();
+  }
+}
+
 function start(): void {
   registerEurope();
   $<HTMLFormElement>('key-form').addEventListener('submit', (event) => {
@@ -220,7 +257,9 @@ function start(): void {
     const input = $<HTMLInputElement>('api-key');
     sessionStorage.setItem(KEY, input.value.trim());
     input.value = '';
-    void loadAll();
+    document.body.dataset.loaded = '';
+    route();
+    refreshQueue(showError);
   });
   $('key-forget').addEventListener('click', () => {
     sessionStorage.removeItem(KEY);
@@ -229,22 +268,24 @@ function start(): void {
   $<HTMLFormElement>('filters').addEventListener('submit', (event) => {
     event.preventDefault();
     say('Loading the period…');
-    Promise.all([loadPeriodFigures(), loadSuspicious(periodQuery())])
+    loadPeriodFigures()
       .then(() => say(`Showing ${$<HTMLInputElement>('from').value} to ${$<HTMLInputElement>('to').value}.`))
       .catch((error: Error) => say(`Could not load the period: ${error.message}`, true));
   });
-  $('risk').addEventListener(
-    'change',
-    () => void loadSuspicious(periodQuery()).catch((e: Error) => say(e.message, true)),
-  );
-  wireSuspicious(async () => {
-    await Promise.all([loadSuspicious(periodQuery()), loadPeriodFigures(), loadKpis()]);
+  wireQueue(showError);
+  wireCasePage(() => {
+    figuresStale = true;
+    refreshQueue(showError);
   });
+  window.addEventListener('hashchange', route);
   window.addEventListener('resize', () => {
     for (const chart of Object.values(charts)) chart.resize();
   });
-  if (sessionStorage.getItem(KEY)) void loadAll();
-  else say('Enter an API key to load the data (it stays in this browser tab).');
+  if (sessionStorage.getItem(KEY)) route();
+  else {
+    say('Enter an API key to load the data (it stays in this browser tab).');
+    if (location.hash.startsWith('#case/')) route();
+  }
 }
 
 start();
