@@ -43,7 +43,7 @@ async function enqueue(
   const result = await execute(
     `INSERT INTO notifications (case_id, kind, occurrence, status, payload, next_attempt_at, created_at)
      SELECT c.id, ?, ${occurrence}, 'pending', ${CASE_SNAPSHOT}, NOW(3), NOW(3) FROM cases c WHERE ${where}
-     ON DUPLICATE KEY UPDATE id = id`,
+     ON DUPLICATE KEY UPDATE notifications.id = notifications.id`,
     [kind, ...params],
     conn,
   );
