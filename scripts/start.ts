@@ -114,6 +114,10 @@ async function watchNotifications(env: NodeJS.ProcessEnv): Promise<void> {
       endpoint: String(env.SNS_ENDPOINT),
       topicArn: String(env.NOTIFY_TOPIC_ARN),
       region: String(env.AWS_REGION),
+      credentials: {
+        accessKeyId: String(env.AWS_ACCESS_KEY_ID),
+        secretAccessKey: String(env.AWS_SECRET_ACCESS_KEY),
+      },
       say: (line) => say(line),
     });
     stops.push({ what: 'the SNS console sink', stop: sink.stop });

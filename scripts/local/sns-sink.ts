@@ -28,6 +28,7 @@ export async function startSnsSink(options: {
   endpoint: string;
   topicArn: string;
   region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
   say: (line: string) => void;
 }): Promise<SnsSink> {
   const server = createServer((req, res) => {
@@ -40,7 +41,11 @@ export async function startSnsSink(options: {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sns`;
-  const sns = new SNSClient({ region: options.region, endpoint: options.endpoint });
+  const sns = new SNSClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+  });
   await sns.send(new SubscribeCommand({ TopicArn: options.topicArn, Protocol: 'http', Endpoint: url }));
   sns.destroy();
   return {
