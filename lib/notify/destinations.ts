@@ -41,17 +41,21 @@ function failure(error: unknown, timeoutMs: number): DeliveryError {
   return new DeliveryError(code ? `connection failed (${code})` : `failed (${e.name ?? 'error'})`);
 }
 
-let sns: SNSClient | undefined;
+/** One client per endpoint (AWS, or a local SNS), kept for the container's life. */
+const snsClients = new Map<string, SNSClient>();
 
 /** Publishes to the topic; the id is the message's `notification_id` attribute and part of its JSON. */
 function snsDestination(topicArn: string, cfg: Config): Destination {
-  sns ??= new SNSClient({
-    region: cfg.AWS_REGION,
-    ...(cfg.SNS_ENDPOINT ? { endpoint: cfg.SNS_ENDPOINT } : {}),
-    maxAttempts: 1, // the outbox retries, with backoff
-    requestHandler: { requestTimeout: cfg.NOTIFY_TIMEOUT_MS, connectionTimeout: cfg.NOTIFY_TIMEOUT_MS },
-  });
-  const client = sns;
+  const key = cfg.SNS_ENDPOINT ?? 'aws';
+  const client =
+    snsClients.get(key) ??
+    new SNSClient({
+      region: cfg.AWS_REGION,
+      ...(cfg.SNS_ENDPOINT ? { endpoint: cfg.SNS_ENDPOINT } : {}),
+      maxAttempts: 1, // the outbox retries, with backoff
+      requestHandler: { requestTimeout: cfg.NOTIFY_TIMEOUT_MS, connectionTimeout: cfg.NOTIFY_TIMEOUT_MS },
+    });
+  snsClients.set(key, client);
   return {
     name: 'sns',
     async deliver(message) {
