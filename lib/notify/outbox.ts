@@ -13,7 +13,7 @@
  */
 import type { PoolConnection } from 'mysql2/promise';
 import { getConfig } from '../config.js';
-import { execute, withTransaction } from '../db/pool.js';
+import { execute, query, withTransaction } from '../db/pool.js';
 
 export const NOTIFICATION_KINDS = ['case_high', 'case_escalated', 'case_overdue'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -85,20 +85,25 @@ export async function enqueueEscalationNotification(conn: PoolConnection, caseId
 /**
  * The scheduled check for missed due times: a 'case_overdue' notification for each case not closed and past its
  * due time, of current transactions, not notified for this due time yet (at most `limit` per call, oldest due
- * first). Its own transaction. Returns how many were added.
+ * first). The candidates are read first; the insert checks each again and the unique key keeps a concurrent check
+ * from adding a second row. Returns how many were added.
  */
 export async function enqueueOverdueNotifications(limit = 1_000): Promise<number> {
   const hours = getConfig().NOTIFY_OLD_TRANSACTION_HOURS;
-  return withTransaction((conn) =>
-    enqueue(
-      conn,
-      'case_overdue',
-      "DATE_FORMAT(c.due_at, '%Y-%m-%dT%H:%i:%sZ')",
-      `c.status <> 'closed' AND c.due_at < NOW() AND ${HAS_CURRENT_TRANSACTIONS}
+  const overdue = `c.status <> 'closed' AND c.due_at < NOW() AND ${HAS_CURRENT_TRANSACTIONS}`;
+  const due = "DATE_FORMAT(c.due_at, '%Y-%m-%dT%H:%i:%sZ')";
+  const candidates = await query<{ id: number }>(
+    `SELECT c.id FROM cases c WHERE ${overdue}
        AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.case_id = c.id AND n.kind = 'case_overdue'
-                       AND n.occurrence = DATE_FORMAT(c.due_at, '%Y-%m-%dT%H:%i:%sZ'))
-       ORDER BY c.due_at, c.id LIMIT ?`,
-      [hours, limit],
-    ),
+                       AND n.occurrence = ${due})
+     ORDER BY c.due_at, c.id LIMIT ?`,
+    [hours, limit],
+  );
+  if (candidates.length === 0) return 0;
+  return withTransaction((conn) =>
+    enqueue(conn, 'case_overdue', due, `c.id IN (?) AND ${overdue}`, [
+      candidates.map((r) => Number(r.id)),
+      hours,
+    ]),
   );
 }

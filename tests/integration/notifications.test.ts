@@ -15,11 +15,13 @@ import type { HttpEvent } from '../../lib/http/handler.js';
 import { gatherDigest, renderDigest } from '../../lib/notify/digest.js';
 import { enqueueOverdueNotifications } from '../../lib/notify/outbox.js';
 import { publishPending } from '../../lib/notify/publisher.js';
+import { listNotificationsQuerySchema } from '../../lib/notify/schemas.js';
 import getList from '../events/notifications-get-list.json' with { type: 'json' };
 import postRetry from '../events/notifications-post-retry.json' with { type: 'json' };
 import { type Receiver, startReceiver } from '../helpers/webhook-receiver.js';
 import { ANALYST_KEY, LEAD_KEY, VIEWER_KEY } from './alerts-fixture.js';
 import { attach, makeAlert, makeClient } from './cases-fixture.js';
+import { HOSTILE, LEAKS } from './fuzz-inputs.js';
 
 const SECRET = 'test-webhook-secret-0123456789';
 const lead = { name: 'local-lead', role: 'lead' as const };
@@ -81,7 +83,7 @@ async function callApi(
   const event = structuredClone(route === 'list' ? getList : postRetry) as unknown as HttpEvent;
   event.headers = { ...event.headers, 'x-api-key': options.key ?? VIEWER_KEY };
   event.queryStringParameters = options.query;
-  if (options.id) event.pathParameters = { id: options.id };
+  if (options.id !== undefined) event.pathParameters = { id: options.id };
   const handler = route === 'list' ? listHandler : retryHandler;
   const result = await handler(event as never, { awsRequestId: 'test' } as Context);
   return { status: result.statusCode, text: String(result.body), body: JSON.parse(String(result.body)) };
@@ -265,5 +267,27 @@ describe('the publisher', () => {
     expect((await callApi('list', { query: { status: 'lost' } })).status).toBe(400);
     expect((await callApi('list', { query: { case: '1' } })).status).toBe(400);
     expect((await callApi('list', { key: 'not-a-key' })).status).toBe(401);
+  });
+});
+
+describe('the notifications API under hostile input', () => {
+  it('answers every hostile query, id and key without a 5xx, leaks nothing, and changes no notification', async () => {
+    await caseWith('High');
+    const state = () => query('SELECT id, status, attempts, next_attempt_at FROM notifications ORDER BY id');
+    const before = await state();
+    const replies: Array<[string, Awaited<ReturnType<typeof callApi>>]> = [];
+    for (const name of Object.keys(listNotificationsQuerySchema.shape)) {
+      for (const value of HOSTILE)
+        replies.push([`list ${name}=${value}`, await callApi('list', { query: { [name]: value } })]);
+    }
+    for (const id of HOSTILE) replies.push([`retry ${id}`, await callApi('retry', { id, key: LEAD_KEY })]);
+    for (const key of HOSTILE.slice(0, 20)) replies.push([`key ${key}`, await callApi('list', { key })]);
+    for (const [label, reply] of replies) {
+      expect(reply.status, label).toBeLessThan(500);
+      expect(reply.text, label).not.toMatch(LEAKS);
+      if (reply.status !== 200) expect(reply.body.error?.code, label).toEqual(expect.any(String));
+    }
+    expect(replies.some(([, r]) => r.status === 400)).toBe(true);
+    expect(await state()).toEqual(before);
   });
 });
