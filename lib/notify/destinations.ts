@@ -44,6 +44,17 @@ function failure(error: unknown, timeoutMs: number): DeliveryError {
 /** One client per endpoint (AWS, or a local SNS), kept for the container's life. */
 const snsClients = new Map<string, SNSClient>();
 
+/** The notification as an e-mail subscriber of the topic reads it. */
+export function emailText(message: OutgoingNotification): string {
+  return [
+    message.summary,
+    '',
+    `Notification ${message.id} (${message.kind}) at ${message.created_at}.`,
+    `Open the case: GET /cases/${message.case.case_id} (or the dashboard's case page).`,
+    'Sent by Financial Monitor; the notification id identifies this message if it arrives twice.',
+  ].join('\n');
+}
+
 /** Publishes to the topic; the id is the message's `notification_id` attribute and part of its JSON. */
 function snsDestination(topicArn: string, cfg: Config): Destination {
   const key = cfg.SNS_ENDPOINT ?? 'aws';
@@ -64,7 +75,9 @@ function snsDestination(topicArn: string, cfg: Config): Destination {
           new PublishCommand({
             TopicArn: topicArn,
             Subject: `[Financial Monitor] ${message.summary}`.slice(0, 100),
-            Message: JSON.stringify(message),
+            // E-mail subscribers get a few lines of text; HTTPS (and email-json) subscribers the JSON.
+            MessageStructure: 'json',
+            Message: JSON.stringify({ default: JSON.stringify(message), email: emailText(message) }),
             MessageAttributes: {
               notification_id: { DataType: 'String', StringValue: String(message.id) },
               kind: { DataType: 'String', StringValue: message.kind },

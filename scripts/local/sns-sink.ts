@@ -16,7 +16,9 @@ export interface SnsSink {
 function describe(envelope: string): string {
   try {
     const sns = JSON.parse(envelope) as { Message?: string };
-    const message = JSON.parse(sns.Message ?? '') as { id?: number; summary?: string };
+    // The local SNS passes the whole per-protocol structure on; AWS would send an HTTP subscriber `default` only.
+    const structure = JSON.parse(sns.Message ?? '') as { default?: string };
+    const message = JSON.parse(structure.default ?? '') as { id?: number; summary?: string };
     return `notification ${message.id}: ${message.summary}`;
   } catch {
     return `a message that is not a notification (${envelope.length} bytes)`;
