@@ -21,7 +21,7 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 /** The case as a notification carries it: figures and links, no personal data (webhooks and mail leave the bank). */
 const CASE_SNAPSHOT = `JSON_OBJECT(
   'case_id', c.id, 'case_kind', c.kind, 'client_id', c.client_id, 'status', c.status, 'risk_level', c.risk_level,
-  'priority', c.priority, 'amount', c.amount, 'alert_count', c.alert_count, 'assignee', c.assignee,
+  'priority', c.priority, 'amount', CAST(c.amount AS CHAR), 'alert_count', c.alert_count, 'assignee', c.assignee,
   'due_at', DATE_FORMAT(c.due_at, '%Y-%m-%dT%H:%i:%sZ'), 'opened_at', DATE_FORMAT(c.opened_at, '%Y-%m-%dT%H:%i:%sZ'))`;
 
 /**

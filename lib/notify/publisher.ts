@@ -131,17 +131,17 @@ async function settle(
   n: Claimed,
   outcomes: Outcome[],
   cfg: Config,
-): Promise<keyof PublishResult> {
+): Promise<keyof PublishResult | undefined> {
   const attempts = n.attempts + 1;
   const errors = outcomes.filter((o) => o.error).map((o) => `${o.destination}: ${o.error}`);
   const state = errors.length === 0 ? 'sent' : attempts >= cfg.NOTIFY_MAX_ATTEMPTS ? 'failed' : 'retried';
-  await withTransaction(async (conn) => {
+  return withTransaction(async (conn) => {
     const [held] = await query(
       'SELECT id FROM notifications WHERE id = ? AND claimed_by = ? FOR UPDATE',
       [n.id, owner],
       conn,
     );
-    if (!held) return; // the lease ended and another publisher took it over: its outcome counts
+    if (!held) return undefined; // the lease ended and another publisher took it over: its outcome counts
     if (outcomes.length > 0) {
       await execute(
         `INSERT INTO notification_deliveries (notification_id, destination, status, attempts, last_error, updated_at)
@@ -170,8 +170,8 @@ async function settle(
       ],
       conn,
     );
+    return state;
   });
-  return state;
 }
 
 /** One round for one notification: every destination that has not taken it, at once. */
@@ -235,7 +235,8 @@ export async function publishPending(options: PublishOptions): Promise<PublishRe
     let next = 0;
     const worker = async () => {
       for (let n = batch[next++]; n; n = batch[next++]) {
-        result[await settle(owner, n, await deliverOne(n, destinations), cfg)]++;
+        const state = await settle(owner, n, await deliverOne(n, destinations), cfg);
+        if (state) result[state]++;
       }
     };
     await Promise.all(Array.from({ length: Math.min(width, batch.length) }, worker));
