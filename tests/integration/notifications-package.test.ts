@@ -28,7 +28,7 @@ function grantsOf(action: string): Array<[string, Statement]> {
   return Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::IAM::Role')
     .flatMap(([role]) => statementsOf(role).map((s): [string, Statement] => [role, s]))
-    .filter(([, s]) => [s.Action].flat().some((a) => a === action || a === action.split(':')[0] + ':*'));
+    .filter(([, s]) => [s.Action].flat().some((a) => a === action || a === `${action.split(':')[0]}:*`));
 }
 
 /** The schedule rule that targets the function `logicalId`. */
@@ -64,8 +64,8 @@ describe('serverless package: notifications (stage example)', () => {
 
   it('gives the publisher its topic and the digest its sender', () => {
     const vars = (id: string) =>
-      (resources[id]?.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
-        .Variables;
+      (resources[id]?.Properties as { Environment: { Variables: Record<string, unknown> } } | undefined)
+        ?.Environment.Variables ?? {};
     expect(vars('NotificationsDashpublishLambdaFunction').NOTIFY_TOPIC_ARN).toEqual({
       Ref: 'NotificationsTopic',
     });
@@ -87,6 +87,7 @@ describe('serverless package: notifications (stage example)', () => {
     const grants = [...grantsOf('ses:SendEmail'), ...grantsOf('ses:SendRawEmail')];
     expect(grants.map(([role]) => role)).toEqual(['NotificationsDigestRole']);
     expect(grants[0]?.[1].Resource).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, compared literally
       'Fn::Sub': 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com',
     });
   });
