@@ -215,6 +215,31 @@ describe('the publisher', () => {
     expect(r.requests).toBe(r.accepted.size + r.failed);
   });
 
+  it('takes over the rows of a publisher whose lease ended, and leaves those still leased alone', async () => {
+    const r = await receiver(0);
+    const dead = (await caseWith('High')).caseId;
+    const busy = (await caseWith('High')).caseId;
+    await execute(
+      "UPDATE notifications SET claimed_by = 'died', claimed_until = NOW(3) - INTERVAL 1 SECOND WHERE case_id = ?",
+      [dead],
+    );
+    await execute(
+      "UPDATE notifications SET claimed_by = 'busy', claimed_until = NOW(3) + INTERVAL 1 MINUTE WHERE case_id = ?",
+      [busy],
+    );
+    const result = await publishPending({ budgetMs: 500, config: publisherConfig(r.url) });
+    expect(result.sent).toBe(1);
+    const rows = await query<{ case_id: number; status: string; claimed_by: string | null }>(
+      'SELECT case_id, status, claimed_by FROM notifications WHERE case_id IN (?) ORDER BY case_id',
+      [[dead, busy]],
+    );
+    expect(rows).toEqual([
+      { case_id: dead, status: 'sent', claimed_by: null },
+      { case_id: busy, status: 'pending', claimed_by: 'busy' },
+    ]);
+    expect(r.accepted.size).toBe(1);
+  });
+
   it('gives up after NOTIFY_MAX_ATTEMPTS rounds, shows it through the API, and a lead may retry it', async () => {
     const down = await receiver(1);
     const { caseId } = await caseWith('High');
