@@ -130,7 +130,8 @@ export function renderDigest(d: Digest): { subject: string; text: string; html: 
   return { subject, text, html };
 }
 
-let ses: SESv2Client | undefined;
+/** One client per endpoint (AWS, or a local SES), kept for the container's life. */
+const sesClients = new Map<string, SESv2Client>();
 
 /**
  * Gathers, renders and sends the digest; returns the SES message id. ConfigError when the sender or the
@@ -145,10 +146,11 @@ export async function sendDigest(cfg: Config = getConfig()): Promise<{ messageId
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   const mail = renderDigest(await gatherDigest(cfg));
-  ses ??= new SESv2Client({
-    region: cfg.AWS_REGION,
-    ...(cfg.SES_ENDPOINT ? { endpoint: cfg.SES_ENDPOINT } : {}),
-  });
+  const key = cfg.SES_ENDPOINT ?? 'aws';
+  const ses =
+    sesClients.get(key) ??
+    new SESv2Client({ region: cfg.AWS_REGION, ...(cfg.SES_ENDPOINT ? { endpoint: cfg.SES_ENDPOINT } : {}) });
+  sesClients.set(key, ses);
   const sent = await ses.send(
     new SendEmailCommand({
       FromEmailAddress: cfg.NOTIFY_MAIL_FROM,
