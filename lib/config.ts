@@ -82,6 +82,33 @@ export const apiKeyListSchema = z
     }),
   );
 
+/** One webhook: a name (in the API and logs, never the URL), an https URL (http for localhost), its secret's id. */
+const webhookSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'expects a name of 1-40 lowercase letters, digits, -' }),
+  url: z
+    .url({ message: 'expects a URL' })
+    .refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), {
+      message: 'expects an https URL (http only for localhost)',
+    }),
+  secret_id: z.string().min(1).optional(),
+});
+
+/** A JSON array of webhooks; see NOTIFY_WEBHOOKS. */
+export const webhookListSchema = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expects a JSON array of {name, url, secret_id?}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(webhookSchema, { message: 'expects a JSON array of {name, url, secret_id?}' }));
+export type Webhook = z.infer<typeof webhookSchema>;
+
 const envSchema = z.object({
   STAGE: z.preprocess(
     emptyToUndefined,
@@ -183,6 +210,63 @@ const envSchema = z.object({
           'expects a CloudWatch namespace (letters, digits, . - _ / # : space; not AWS/…) such as FinancialMonitor',
       })
       .default('FinancialMonitor'),
+  ),
+  // Notifications (lib/notify/, docs/notifications.md) ------------------------------------------------------------
+  /** A case whose transactions were all booked more than this many hours before it opened never pages anyone. */
+  NOTIFY_OLD_TRANSACTION_HOURS: boundedInt(1, 8_760, 48),
+  /** Delivery rounds a notification gets before it is marked failed (a lead may retry it through the API). */
+  NOTIFY_MAX_ATTEMPTS: boundedInt(1, 50, 10),
+  /** The wait after the first failed round; it doubles with each further one, up to NOTIFY_RETRY_MAX_MS. */
+  NOTIFY_RETRY_BASE_MS: boundedInt(10, 3_600_000, 30_000),
+  NOTIFY_RETRY_MAX_MS: boundedInt(10, 86_400_000, 3_600_000),
+  /** Deliveries the publisher has under way at once. */
+  NOTIFY_CONCURRENCY: boundedInt(1, 64, 8),
+  /** A webhook or SNS call not answered within this time counts as failed (and is retried). */
+  NOTIFY_TIMEOUT_MS: boundedInt(100, 60_000, 5_000),
+  /** The SNS topic notifications are published to; empty: none. */
+  NOTIFY_TOPIC_ARN: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+        message: 'expects an SNS topic ARN such as arn:aws:sns:eu-central-1:123456789012:topic',
+      })
+      .optional(),
+  ),
+  /** Empty means AWS; set to e.g. http://127.0.0.1:4002 for a local SNS. */
+  SNS_ENDPOINT: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https?$/, message: 'expects an http(s) URL' }).optional(),
+  ),
+  /** Webhooks, as JSON: `[{"name":"siem","url":"https://…","secret_id":"<Secrets Manager id>"}]`. */
+  NOTIFY_WEBHOOKS: z.preprocess(emptyToUndefined, webhookListSchema.default([])),
+  /** The signing secret of webhooks without a secret_id (locally; in AWS prefer secret_id). Never logged. */
+  NOTIFY_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, { message: 'expects at least 16 characters' }).optional(),
+  ),
+  /** The daily digest's sender (an SES verified identity, or an address of a verified domain) and recipients. */
+  NOTIFY_MAIL_FROM: z.preprocess(
+    emptyToUndefined,
+    z.email({ message: 'expects an e-mail address' }).optional(),
+  ),
+  NOTIFY_DIGEST_TO: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.email({ message: 'expects comma-separated e-mail addresses' })))
+      .default([]),
+  ),
+  /** Empty means AWS; set to e.g. http://127.0.0.1:8005 for a local SES. */
+  SES_ENDPOINT: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https?$/, message: 'expects an http(s) URL' }).optional(),
   ),
   AWS_REGION: z.preprocess(
     emptyToUndefined,

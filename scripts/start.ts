@@ -6,11 +6,15 @@
  *   - migrations, then the demo bank when the database is empty;
  *   - `serverless offline` with every HTTP route and schedule, one warm module per function (serverless.yml), behind
  *     a gate on HTTP_PORT that bounds the requests it is handed at once and answers the overflow 503 with Retry-After
- *     (scripts/local/http-gate.ts); every function is loaded before "ready" is printed.
+ *     (scripts/local/http-gate.ts); every function is loaded before "ready" is printed;
+ *   - with it a local SNS (serverless-offline-sns, SNS_PORT, default 4002) whose notifications are printed here
+ *     (scripts/local/sns-sink.ts), and a local SES (serverless-offline-ses-v2, SES_PORT, default 8005) whose page
+ *     shows the e-mails sent.
  * Ctrl-C stops what this command started, and only that.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineCli } from '../lib/cli/args.js';
@@ -20,6 +24,7 @@ import { applyCliDefaults } from './cli.js';
 import { findOrStartDatabase, freePort, type LocalDatabase } from './local/database.js';
 import { offlineRoutes, startHttpGate, warmUp } from './local/http-gate.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local/s3-server.js';
+import { startSnsSink } from './local/sns-sink.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -80,8 +85,56 @@ async function s3Answers(endpoint: string): Promise<boolean> {
   }
 }
 
-function announce(port: string): void {
+/** `preferred` when it is free, else any free port. */
+async function portFor(preferred: number): Promise<number> {
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = net.createServer().once('error', () => resolve(false));
+    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  return free ? preferred : freePort();
+}
+
+/** The local SNS and SES ports and what the functions need to reach them. */
+async function localMessaging(): Promise<NodeJS.ProcessEnv> {
+  const sns = await portFor(Number(process.env.SNS_PORT || 4002));
+  const ses = await portFor(Number(process.env.SES_PORT || 8005));
+  return {
+    SNS_PORT: String(sns),
+    SES_PORT: String(ses),
+    SNS_ENDPOINT: `http://127.0.0.1:${sns}`,
+    SES_ENDPOINT: `http://127.0.0.1:${ses}`,
+    NOTIFY_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:financial-monitor-local-notifications',
+  };
+}
+
+/** Subscribes the console sink to the local topic, once serverless offline (and its SNS) is up. */
+async function watchNotifications(env: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    const sink = await startSnsSink({
+      endpoint: String(env.SNS_ENDPOINT),
+      topicArn: String(env.NOTIFY_TOPIC_ARN),
+      region: String(env.AWS_REGION),
+      credentials: {
+        accessKeyId: String(env.AWS_ACCESS_KEY_ID),
+        secretAccessKey: String(env.AWS_SECRET_ACCESS_KEY),
+      },
+      say: (line) => say(line),
+    });
+    stops.push({ what: 'the SNS console sink', stop: sink.stop });
+  } catch (error) {
+    say(`could not subscribe to the local SNS topic: ${(error as Error).message}`);
+  }
+}
+
+function announce(port: string, messaging: NodeJS.ProcessEnv): void {
   say(`ready — try: curl http://localhost:${port}/health`);
+  say(
+    `notifications: the publisher runs every minute; SNS messages are printed here ("SNS → …"); e-mails sent ` +
+      `(the daily digest) are on http://localhost:${messaging.SES_PORT}/`,
+  );
+  say(
+    `  send the digest now: curl -X POST http://localhost:${process.env.LAMBDA_PORT || 3002}/2015-03-31/functions/financial-monitor-local-notifications-digest/invocations -d '{}'`,
+  );
   if (!process.env.API_KEYS) {
     say('alerts API development keys (stage local only; set API_KEYS to use your own):');
     for (const k of LOCAL_DEV_KEYS) say(`  ${k.role.padEnd(8)} x-api-key: ${k.key}`);
@@ -155,6 +208,7 @@ async function main() {
   // The schedule fires every 15 minutes; scan what is new now so alerts and the dashboard are there at once.
   await runStep('scanning new transactions for anomalies…', bin('tsx'), ['scripts/scan.ts'], env);
 
+  const messaging = await localMessaging();
   const port = process.env.HTTP_PORT || '3000';
   const offlinePort = await freePort();
   const gate = await startHttpGate({ port: Number(port), target: `http://localhost:${offlinePort}` }).catch(
@@ -168,7 +222,7 @@ async function main() {
   say(`starting serverless offline on http://localhost:${port} …`);
   offline = spawn(bin('serverless'), ['offline', 'start', '--stage', 'local'], {
     cwd: root,
-    env: { ...env, HTTP_PORT: String(offlinePort) },
+    env: { ...env, ...messaging, HTTP_PORT: String(offlinePort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let printed = '';
@@ -181,9 +235,10 @@ async function main() {
     printed += text;
     if (/Server ready/i.test(printed)) {
       ready = true;
-      void warmUp(gate.url, offlineRoutes(printed)).then((problems) => {
+      void warmUp(gate.url, offlineRoutes(printed)).then(async (problems) => {
         for (const { route, problem } of problems) say(`warm-up: ${route} ${problem}`);
-        announce(port);
+        await watchNotifications({ ...env, ...messaging });
+        announce(port, messaging);
       });
     }
   };

@@ -10,6 +10,7 @@ import {
   listCasesQuerySchema,
   updateCaseBodySchema,
 } from '../cases/schemas.js';
+import { listNotificationsQuerySchema, notificationIdPathSchema } from '../notify/schemas.js';
 import {
   alertIdPathSchema,
   apiRegistry,
@@ -207,6 +208,37 @@ function casePaths() {
   };
 }
 
+/** /notifications (the outbox) and a lead's retry of a failed one. */
+function notificationPaths() {
+  return {
+    '/notifications': {
+      get: {
+        operationId: 'listNotifications',
+        summary: 'The notifications outbox, newest first, with each destination’s outcome, in keyset pages',
+        parameters: parameters(listNotificationsQuerySchema, 'query'),
+        responses: {
+          '200': ok('one page; follow next_cursor for the next', 'NotificationList'),
+          ...READ_ERRORS,
+        },
+      },
+    },
+    '/notifications/{id}/retry': {
+      post: {
+        operationId: 'retryNotification',
+        summary: 'Put a failed notification back in the queue (lead)',
+        parameters: parameters(notificationIdPathSchema, 'path'),
+        responses: {
+          '200': ok('the notification, pending again', 'Notification'),
+          ...READ_ERRORS,
+          '403': error('only a lead may retry'),
+          '404': error('no such notification'),
+          '409': error('the notification is not failed'),
+        },
+      },
+    },
+  };
+}
+
 /** The routes without a key. */
 const PUBLIC_PATHS = {
   '/health': {
@@ -241,7 +273,13 @@ function build() {
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ apiKey: [] }, { bearer: [] }],
-    paths: { ...alertCollectionPaths(), ...singleAlertPaths(), ...casePaths(), ...PUBLIC_PATHS },
+    paths: {
+      ...alertCollectionPaths(),
+      ...singleAlertPaths(),
+      ...casePaths(),
+      ...notificationPaths(),
+      ...PUBLIC_PATHS,
+    },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

@@ -13,6 +13,7 @@
 import type { PoolConnection } from 'mysql2/promise';
 import type { RiskLevel } from '../alerts/schemas.js';
 import { execute, query } from '../db/pool.js';
+import { enqueueHighCaseNotifications } from '../notify/outbox.js';
 import { type ClientCases, type NewAlert, planAttachment, type SkipReason } from './attach-plan.js';
 import { type Change, dbNow, fromDbTime, recordChanges, toDbTime } from './history.js';
 import { casePriority, dueTime, maxRisk, signalOf } from './priority.js';
@@ -228,5 +229,7 @@ export async function attachAlertsToCases(
     result.touched.push(caseId);
   }
   for (const { reason } of plan.skip) result.skipped[reason]++;
+  // Notifications hook: the touched cases that are High now get their one 'case_high' outbox row, in this transaction.
+  await enqueueHighCaseNotifications(conn, result.touched);
   return result;
 }

@@ -18,6 +18,7 @@ import {
   PreconditionRequiredError,
 } from '../errors.js';
 import type { Principal } from '../http/auth.js';
+import { enqueueEscalationNotification } from '../notify/outbox.js';
 import { type Change, dbNow, recordChanges } from './history.js';
 import type { CaseStatus, UpdateCaseBody } from './schemas.js';
 import { assigneeAfter, type CaseRequest, type CaseState, judgeCaseChange } from './workflow.js';
@@ -241,6 +242,7 @@ export async function updateCase(
       await closeCaseAlerts(conn, c, next.disposition as string, by.name, now);
     }
     if (c.status === 'closed' && status !== 'closed') await reopenCaseAlerts(conn, c, by.name, now);
+    if (status === 'escalated' && c.status !== 'escalated') await enqueueEscalationNotification(conn, id);
   });
 }
 

@@ -29,6 +29,8 @@ export async function startOffline(
   timeoutMs = 90_000,
 ): Promise<Offline> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  // The local SNS and SES plugins listen too: ports of their own, so parallel runs (and `npm start`) never collide.
+  const [snsPort, sesPort] = [await freePort(), await freePort()];
   let output = '';
   const child: ChildProcess = spawn(
     `${root}node_modules/.bin/serverless`,
@@ -39,6 +41,10 @@ export async function startOffline(
         ...process.env,
         HTTP_PORT: String(httpPort),
         LAMBDA_PORT: String(lambdaPort),
+        SNS_PORT: String(snsPort),
+        SES_PORT: String(sesPort),
+        SNS_ENDPOINT: `http://127.0.0.1:${snsPort}`,
+        SES_ENDPOINT: `http://127.0.0.1:${sesPort}`,
         ESBUILD_WORK_FOLDER: '.esbuild-e2e',
         ...extraEnv,
       },
