@@ -5,6 +5,7 @@
 
 import { attachAlertsToCases } from '../cases/attach.js';
 import { execute, type Queryable, query, withTransaction } from '../db/pool.js';
+import { addAlertSuppression } from '../suppressions/repository.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Principal, Role } from '../http/auth.js';
 import { cursorPosition, encodeCursor, filterFingerprint } from '../http/cursor.js';
@@ -88,6 +89,7 @@ export async function listAlerts(q: ListAlertsQuery, db?: Queryable): Promise<Al
   if (filters.risk_level) add('a.risk_level = ?', filters.risk_level);
   if (filters.min_risk) add('a.risk_level IN (?)', risksFrom(filters.min_risk));
   if (filters.status) add('a.status = ?', filters.status);
+  else add("a.status <> 'suppressed'"); // findings a suppression kept back are listed only when asked for
   if (filters.flagged_by) add('a.flagged_by = ?', filters.flagged_by);
   if (filters.reason) add('a.reason = ?', filters.reason);
   if (filters.rule) add('a.rule_id = ?', filters.rule);
@@ -404,5 +406,6 @@ export async function updateAlertStatus(id: number, body: UpdateAlertBody, by: P
       [id, by.name, current.status, body.status, body.disposition ?? null, note],
       conn,
     );
+    if (body.suppress) await addAlertSuppression(conn, id, body.suppress, by.name, note ?? '');
   });
 }

@@ -4,6 +4,7 @@
  * from both.
  */
 import { z } from 'zod';
+import { caseSuppressionsSchema } from '../suppressions/request.js';
 import {
   alertSummarySchema,
   apiRegistry,
@@ -66,8 +67,12 @@ export const updateCaseBodySchema = strict({
   }),
   disposition: disposition.optional().meta({ description: 'required when closing, not allowed otherwise' }),
   note: noteText.optional().meta({ description: 'required when closing; added to the case’s notes' }),
+  suppress: caseSuppressionsSchema.optional(),
 })
   .superRefine((body, ctx) => {
+    if (body.suppress && !(body.status === 'closed' && body.disposition === 'false_positive')) {
+      ctx.addIssue({ code: 'custom', path: ['suppress'], message: 'is only allowed when closing as false_positive' });
+    }
     if (Object.values(body).every((v) => v === undefined)) {
       ctx.addIssue({ code: 'custom', path: [], message: 'expects at least one of status, assignee, note' });
     }
