@@ -28,8 +28,10 @@ CREATE TABLE IF NOT EXISTS suppressions (
   CONSTRAINT ck_suppressions_narrowing CHECK (counterparty IS NULL OR country IS NULL),
   CONSTRAINT ck_suppressions_revoked CHECK ((revoked_at IS NULL) = (revoked_by IS NULL)),
   CONSTRAINT fk_suppressions_client FOREIGN KEY (client_id) REFERENCES clients (id),
-  CONSTRAINT fk_suppressions_case FOREIGN KEY (case_id) REFERENCES cases (id),
-  CONSTRAINT fk_suppressions_alert FOREIGN KEY (alert_id) REFERENCES alerts (id)
+  -- alert_id has no foreign key: alerts already reference suppressions (suppression_id), and a cycle would stop the
+  -- resets that empty the scan's alerts (tests, benches) from deleting them.
+  KEY idx_suppressions_alert (alert_id),
+  CONSTRAINT fk_suppressions_case FOREIGN KEY (case_id) REFERENCES cases (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Who created or revoked a suppression, when and why.
