@@ -135,7 +135,9 @@ function singleAlertPaths() {
           '200': ok('the alert after the change, history included', 'AlertDetail'),
           ...WRITE_ERRORS,
           '404': error('no such alert'),
-          '409': error('the transition is not allowed from the alert’s current state (a suppressed one has none)'),
+          '409': error(
+            'the transition is not allowed from the alert’s current state (a suppressed one has none)',
+          ),
           '422': error('a suppression asked for on an analyst’s flag (it has no rule)'),
         },
       },
@@ -220,13 +222,17 @@ function suppressionPaths() {
         operationId: 'listSuppressions',
         summary: 'Suppressions made by closing as a false positive, newest first, filtered, in keyset pages',
         parameters: parameters(listSuppressionsQuerySchema, 'query'),
-        responses: { '200': ok('one page; follow next_cursor for the next', 'SuppressionList'), ...READ_ERRORS },
+        responses: {
+          '200': ok('one page; follow next_cursor for the next', 'SuppressionList'),
+          ...READ_ERRORS,
+        },
       },
     },
     '/suppressions/{id}': {
       delete: {
         operationId: 'revokeSuppression',
-        summary: 'Revokes a suppression (a lead, or the person who made it); revoking it again changes nothing',
+        summary:
+          'Revokes a suppression (a lead, or the person who made it); revoking it again changes nothing',
         parameters: parameters(suppressionIdPathSchema, 'path'),
         responses: {
           '200': ok('the suppression, revoked, with its history', 'Suppression'),

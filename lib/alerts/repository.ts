@@ -5,10 +5,10 @@
 
 import { attachAlertsToCases } from '../cases/attach.js';
 import { execute, type Queryable, query, withTransaction } from '../db/pool.js';
-import { addAlertSuppression } from '../suppressions/repository.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Principal, Role } from '../http/auth.js';
 import { cursorPosition, encodeCursor, filterFingerprint } from '../http/cursor.js';
+import { addAlertSuppression } from '../suppressions/repository.js';
 import { UnprocessableError } from './errors.js';
 import { parseJsonColumn } from './json-column.js';
 import { piiFor } from './masking.js';

@@ -205,7 +205,11 @@ export const updateAlertBodySchema = strict({
 })
   .superRefine((body, ctx) => {
     if (body.suppress && !(body.status === 'closed' && body.disposition === 'false_positive')) {
-      ctx.addIssue({ code: 'custom', path: ['suppress'], message: 'is only allowed when closing as false_positive' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['suppress'],
+        message: 'is only allowed when closing as false_positive',
+      });
     }
     if (body.status === 'closed' && !body.disposition) {
       ctx.addIssue({ code: 'custom', path: ['disposition'], message: 'is required when closing an alert' });
@@ -361,7 +365,10 @@ export const alertStatsSchema = z.object({
         transactions: z.number().int(),
         system: z.number().int(),
         analyst: z.number().int(),
-        suppressed: z.number().int().meta({ description: 'findings kept as suppressed (not in the other figures)' }),
+        suppressed: z
+          .number()
+          .int()
+          .meta({ description: 'findings kept as suppressed (not in the other figures)' }),
       }),
       by_rule: z.array(reportRow),
       by_risk_level: z.array(reportRow),

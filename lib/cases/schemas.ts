@@ -4,7 +4,6 @@
  * from both.
  */
 import { z } from 'zod';
-import { caseSuppressionsSchema } from '../suppressions/request.js';
 import {
   alertSummarySchema,
   apiRegistry,
@@ -20,6 +19,7 @@ import {
   strict,
   transactionSchema,
 } from '../alerts/schemas.js';
+import { caseSuppressionsSchema } from '../suppressions/request.js';
 
 export const CASE_STATUSES = ['open', 'investigating', 'escalated', 'closed'] as const;
 export const CASE_KINDS = ['client', 'network'] as const;
@@ -71,7 +71,11 @@ export const updateCaseBodySchema = strict({
 })
   .superRefine((body, ctx) => {
     if (body.suppress && !(body.status === 'closed' && body.disposition === 'false_positive')) {
-      ctx.addIssue({ code: 'custom', path: ['suppress'], message: 'is only allowed when closing as false_positive' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['suppress'],
+        message: 'is only allowed when closing as false_positive',
+      });
     }
     if (Object.values(body).every((v) => v === undefined)) {
       ctx.addIssue({ code: 'custom', path: [], message: 'expects at least one of status, assignee, note' });

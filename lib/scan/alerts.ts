@@ -232,7 +232,11 @@ async function counterparties(
     );
     for (const r of rows) {
       const recipient = normaliseIban(r.recipient_account as string | null);
-      byId.set(Number(r.id), { clientId: Number(r.client_id), recipient, recipientCountry: ibanCountry(recipient) });
+      byId.set(Number(r.id), {
+        clientId: Number(r.client_id),
+        recipient,
+        recipientCountry: ibanCountry(recipient),
+      });
     }
   }
   return byId;

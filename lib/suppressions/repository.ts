@@ -25,7 +25,11 @@ interface Origin {
 
 /** What a suppression covers, in words (for history rows). */
 function describe(rule: string, s: SuppressionSpec): string {
-  const narrowed = s.counterparty ? ` counterparty ${s.counterparty}` : s.country ? ` country ${s.country}` : '';
+  const narrowed = s.counterparty
+    ? ` counterparty ${s.counterparty}`
+    : s.country
+      ? ` country ${s.country}`
+      : '';
   return `${rule}${narrowed} until ${s.until}`;
 }
 
@@ -81,7 +85,11 @@ export async function addCaseSuppressions(
   now: string,
   note: string,
 ): Promise<number[]> {
-  const [c] = await query<{ client_id: number | null }>('SELECT client_id FROM cases WHERE id = ?', [caseId], conn);
+  const [c] = await query<{ client_id: number | null }>(
+    'SELECT client_id FROM cases WHERE id = ?',
+    [caseId],
+    conn,
+  );
   if (!c || c.client_id === null) {
     throw new UnprocessableError(
       `Case ${caseId} is a network case: suppress from each of its clients’ cases, which name one client`,
@@ -273,7 +281,9 @@ export async function revokeSuppression(id: number, by: Principal): Promise<void
     );
     if (!row) throw new NotFoundError(`There is no suppression ${id}`);
     if (by.role !== 'lead' && row.created_by !== by.name) {
-      throw new ForbiddenError(`Suppression ${id} was created by ${row.created_by}: only they or a lead may revoke it`);
+      throw new ForbiddenError(
+        `Suppression ${id} was created by ${row.created_by}: only they or a lead may revoke it`,
+      );
     }
     if (row.revoked_at !== null) return;
     await execute(

@@ -65,7 +65,9 @@ const reason = z
   .trim()
   .min(1, { message: 'expects 1 to 2000 characters' })
   .max(2000, { message: 'expects 1 to 2000 characters' })
-  .regex(/^(?:[^\p{Cc}]|[\t\n\r])*$/u, { message: 'must not contain control characters other than tabs and newlines' })
+  .regex(/^(?:[^\p{Cc}]|[\t\n\r])*$/u, {
+    message: 'must not contain control characters other than tabs and newlines',
+  })
   .meta({ description: 'why; default: the closing note' });
 
 const fields = {
@@ -88,17 +90,19 @@ function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
 
 const atMostOneNarrowing = (body: { counterparty?: unknown; country?: unknown }, ctx: z.RefinementCtx) => {
   if (body.counterparty !== undefined && body.country !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['country'], message: 'give a counterparty or a country, not both' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['country'],
+      message: 'give a counterparty or a country, not both',
+    });
   }
 };
 
 /** The suppression asked for when closing an alert as a false positive: its rule, for its client. */
-export const alertSuppressionSchema = strictObject(fields)
-  .superRefine(atMostOneNarrowing)
-  .meta({
-    description:
-      'only when closing as false_positive (system alerts): stop raising this rule’s findings for the client until a date',
-  });
+export const alertSuppressionSchema = strictObject(fields).superRefine(atMostOneNarrowing).meta({
+  description:
+    'only when closing as false_positive (system alerts): stop raising this rule’s findings for the client until a date',
+});
 
 /** One suppression asked for when closing a case as a false positive: a rule of the case, for its client. */
 const caseSuppressionSchema = strictObject({

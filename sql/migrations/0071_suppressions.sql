@@ -56,3 +56,17 @@ ALTER TABLE alerts
 -- How many findings a scan run kept as suppressed (alerts_created counts only the raised ones).
 ALTER TABLE scan_runs
   ADD COLUMN findings_suppressed INT UNSIGNED NOT NULL DEFAULT 0 AFTER alerts_created;
+
+-- The case queue's order is due_at, then priority DESCENDING, then id: an ascending (due_at, priority, id) index
+-- cannot give that order, so every GET /cases sorted all the matching cases (at 100 000 cases a page took 60–400
+-- ms). With priority descending in the index, a page reads its 51 rows in order and stops (bench/cases.ts).
+-- Descending index parts need MySQL 8.0+ or MariaDB 10.8+ (10.6 accepts them as ascending: right, just slower).
+ALTER TABLE cases
+  DROP KEY idx_cases_queue,
+  DROP KEY idx_cases_status_queue,
+  DROP KEY idx_cases_assignee_queue,
+  ADD KEY idx_cases_queue (due_at, priority DESC, id),
+  ADD KEY idx_cases_status_queue (status, due_at, priority DESC, id),
+  ADD KEY idx_cases_assignee_queue (assignee, due_at, priority DESC, id),
+  -- A person's (or nobody's) cases in one state: "unassigned and open" is what an analyst picks work from.
+  ADD KEY idx_cases_status_assignee_queue (status, assignee, due_at, priority DESC, id);

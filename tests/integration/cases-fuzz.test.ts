@@ -75,13 +75,26 @@ function requests(): Array<[Route, Call]> {
 function suppressionRequests(): Array<[Route, Call]> {
   const out: Array<[Route, Call]> = [];
   for (const name of Object.keys(listSuppressionsQuerySchema.shape)) {
-    for (const value of HOSTILE) out.push(['suppression-list', { query: { [name]: value }, key: VIEWER_KEY }]);
+    for (const value of HOSTILE)
+      out.push(['suppression-list', { query: { [name]: value }, key: VIEWER_KEY }]);
   }
   for (const id of [...HOSTILE, '1', '999999']) {
     for (const key of [VIEWER_KEY, ANALYST_KEY, LEAD_KEY]) out.push(['suppression-revoke', { id, key }]);
   }
   const random = prng(71);
-  const values = [...HOSTILE, -1, 0, 2 ** 53, null, true, [], {}, '2026-13-01', '9999-12-31', 'DE89370400440532013000'];
+  const values = [
+    ...HOSTILE,
+    -1,
+    0,
+    2 ** 53,
+    null,
+    true,
+    [],
+    {},
+    '2026-13-01',
+    '9999-12-31',
+    'DE89370400440532013000',
+  ];
   const pick = () => values[Math.floor(random() * values.length)];
   for (let i = 0; i < 120; i++) {
     const one = { rule: pick(), until: pick(), counterparty: pick(), country: pick(), reason: pick() };
@@ -107,8 +120,7 @@ describe('cases API under hostile input', () => {
       if (reply.status === 200) {
         expect(['case-list', 'suppression-list'], label).toContain(route);
         expect(reply.body.data, label).toEqual([]);
-      }
-      else expect(reply.body.error?.code, label).toEqual(expect.any(String));
+      } else expect(reply.body.error?.code, label).toEqual(expect.any(String));
     }
     expect(await checksum()).toBe(before);
     expect([...statuses.keys()].every((s) => [200, 400, 401, 403, 404, 412, 415, 422, 428].includes(s))).toBe(

@@ -55,7 +55,11 @@ describe('closing a case as a false positive with suppressions', () => {
     const rows = await suppressionsOf(clientId);
     expect(rows).toEqual([
       expect.objectContaining({ rule_id: 'high-amount', counterparty: null, created_by: 'local-analyst' }),
-      expect.objectContaining({ rule_id: 'fan-in', counterparty: 'DE89370400440532013000', reason: 'Known landlord' }),
+      expect.objectContaining({
+        rule_id: 'fan-in',
+        counterparty: 'DE89370400440532013000',
+        reason: 'Known landlord',
+      }),
     ]);
     expect(rows[0]?.reason).toBe('Monthly rent to a landlord');
     const history = reply.body.history.filter((h: { field: string }) => h.field === 'suppression');
@@ -112,15 +116,27 @@ describe('closing a case as a false positive with suppressions', () => {
       [[{ rule: 'high-amount', until: inDays(0) }], 'body.suppress.0.until', /after today/],
       [[{ rule: 'high-amount', until: inDays(400) }], 'body.suppress.0.until', /at most 365 days ahead/],
       [[{ rule: 'high-amount', until: '2027-02-30' }], 'body.suppress.0.until', /YYYY-MM-DD/],
-      [[{ rule: 'no-such-rule', until: inDays(5) }], 'body.suppress.0.rule', /expects a rule id: high-amount/],
-      [[{ rule: 'fan-in', until: inDays(5), counterparty: 'not an iban' }], 'body.suppress.0.counterparty', /IBAN/],
+      [
+        [{ rule: 'no-such-rule', until: inDays(5) }],
+        'body.suppress.0.rule',
+        /expects a rule id: high-amount/,
+      ],
+      [
+        [{ rule: 'fan-in', until: inDays(5), counterparty: 'not an iban' }],
+        'body.suppress.0.counterparty',
+        /IBAN/,
+      ],
       [
         [{ rule: 'fan-in', until: inDays(5), counterparty: 'DE89370400440532013000', country: 'DE' }],
         'body.suppress.0.country',
         /a counterparty or a country, not both/,
       ],
       [[{ rule: 'fan-in', until: inDays(5), country: 'de' }], 'body.suppress.0.country', /two-letter/],
-      [[{ rule: 'fan-in', until: inDays(5), client_id: 1 }], 'body.suppress.0', /unknown field\(s\) "client_id"/],
+      [
+        [{ rule: 'fan-in', until: inDays(5), client_id: 1 }],
+        'body.suppress.0',
+        /unknown field\(s\) "client_id"/,
+      ],
       [[], 'body.suppress', /1 to 10/],
     ];
     for (const [suppress, field, message] of cases) {
@@ -167,13 +183,18 @@ describe('closing an alert as a false positive with a suppression', () => {
       [clientId],
     );
     expect(s).toMatchObject({ rule_id: 'structuring', country: 'DE', alert_id: alertId });
-    const history = await query('SELECT changed_by, action FROM suppression_history WHERE suppression_id = ?', [
-      s?.id,
-    ]);
+    const history = await query(
+      'SELECT changed_by, action FROM suppression_history WHERE suppression_id = ?',
+      [s?.id],
+    );
     expect(history).toEqual([{ changed_by: 'local-analyst', action: 'created' }]);
 
     const flag = await call('create', {
-      body: { transaction_id: (await makeAlert(accountId, { risk: 'Low' })).txId, reason: 'odd', risk_level: 'Low' },
+      body: {
+        transaction_id: (await makeAlert(accountId, { risk: 'Low' })).txId,
+        reason: 'odd',
+        risk_level: 'Low',
+      },
     });
     expect(flag.status).toBe(201);
     await call('update', { id: String(flag.body.id), body: { status: 'investigating' } });
@@ -192,10 +213,13 @@ describe('GET /suppressions and DELETE /suppressions/{id}: the role matrix', () 
     const mine = await newCase();
     expect((await closeCase(mine.caseId, [{ rule: 'fan-in', until: inDays(20) }])).status).toBe(200);
     const leads = await newCase();
-    expect((await closeCase(leads.caseId, [{ rule: 'fan-in', until: inDays(20) }], LEAD_KEY)).status).toBe(200);
+    expect((await closeCase(leads.caseId, [{ rule: 'fan-in', until: inDays(20) }], LEAD_KEY)).status).toBe(
+      200,
+    );
     const [analystOwn] = await suppressionsOf(mine.clientId);
     const [leadOwn] = await suppressionsOf(leads.clientId);
-    const revoke = (id: number | undefined, key: string | null) => call('suppression-revoke', { id: String(id), key });
+    const revoke = (id: number | undefined, key: string | null) =>
+      call('suppression-revoke', { id: String(id), key });
 
     for (const key of [VIEWER_KEY, ANALYST_KEY, LEAD_KEY]) {
       expect((await call('suppression-list', { key })).status).toBe(200);

@@ -43,7 +43,9 @@ async function suppress(
 /** Client 3 pays 9 000 again to each of `recipients`, a day apart from 2025-03-22; resolves with their ids. */
 let repeatDay = 22;
 async function repeatSpike(...recipients: string[]): Promise<number[]> {
-  const [[{ max }]] = (await conn.query('SELECT MAX(id) AS max FROM transactions')) as unknown as [[{ max: number }]];
+  const [[{ max }]] = (await conn.query('SELECT MAX(id) AS max FROM transactions')) as unknown as [
+    [{ max: number }],
+  ];
   await insertTxns(
     conn,
     recipients.map((recipient) => ({
@@ -56,21 +58,25 @@ async function repeatSpike(...recipients: string[]): Promise<number[]> {
       title: 'Transfer',
     })),
   );
-  const [rows] = (await conn.query('SELECT id FROM transactions WHERE id > ? ORDER BY id', [max])) as unknown as [
-    Array<{ id: number }>,
-  ];
+  const [rows] = (await conn.query('SELECT id FROM transactions WHERE id > ? ORDER BY id', [
+    max,
+  ])) as unknown as [Array<{ id: number }>];
   return rows.map((r) => Number(r.id));
 }
 
 /** The high-amount alert of each transaction: its status and suppression (undefined: none). */
-async function highAmountOf(ids: number[]): Promise<Array<{ status: string; suppression_id: number | null } | undefined>> {
+async function highAmountOf(
+  ids: number[],
+): Promise<Array<{ status: string; suppression_id: number | null } | undefined>> {
   const rows = await query<{ transaction_id: number; status: string; suppression_id: number | null }>(
     "SELECT transaction_id, status, suppression_id FROM alerts WHERE rule_id = 'high-amount' AND transaction_id IN (?)",
     [ids],
   );
   return ids.map((id) => {
     const r = rows.find((x) => Number(x.transaction_id) === id);
-    return r && { status: r.status, suppression_id: r.suppression_id === null ? null : Number(r.suppression_id) };
+    return (
+      r && { status: r.status, suppression_id: r.suppression_id === null ? null : Number(r.suppression_id) }
+    );
   });
 }
 
@@ -83,7 +89,9 @@ beforeAll(async () => {
   conn = await mysql.createConnection({ ...settings, dateStrings: true });
   await insertBackground(conn);
   bank = await insertEpisodes(conn);
-  const [[{ max }]] = (await conn.query('SELECT MAX(id) AS max FROM transactions')) as unknown as [[{ max: number }]];
+  const [[{ max }]] = (await conn.query('SELECT MAX(id) AS max FROM transactions')) as unknown as [
+    [{ max: number }],
+  ];
   lastOfFixture = Number(max);
 });
 
@@ -139,7 +147,10 @@ describe('the scan and suppressions', () => {
     expect((await attach([Number(kept?.id)])).attached).toBe(0);
     expect(await casesOf(SPIKE_CLIENT)).toEqual([]);
 
-    const listed = await call('list', { query: { client_id: String(SPIKE_CLIENT), limit: '500' }, key: VIEWER_KEY });
+    const listed = await call('list', {
+      query: { client_id: String(SPIKE_CLIENT), limit: '500' },
+      key: VIEWER_KEY,
+    });
     expect(listed.body.data.map((a: { id: number }) => a.id)).not.toContain(Number(kept?.id));
     const asked = await call('list', { query: { status: 'suppressed' }, key: VIEWER_KEY });
     expect(asked.body.data.map((a: { id: number }) => a.id)).toEqual([Number(kept?.id)]);
@@ -148,13 +159,23 @@ describe('the scan and suppressions', () => {
     expect(report.totals.suppressed).toBe(1);
     expect(report.lastRun?.findingsSuppressed).toBe(1);
     expect(report.byRule.find((r) => r.key === 'high-amount')?.alerts).toBe(
-      Number((await query<{ n: number }>("SELECT COUNT(*) AS n FROM alerts WHERE rule_id = 'high-amount' AND status <> 'suppressed'"))[0]?.n),
+      Number(
+        (
+          await query<{ n: number }>(
+            "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = 'high-amount' AND status <> 'suppressed'",
+          )
+        )[0]?.n,
+      ),
     );
     expect((await evaluateDetection()).suppressed).toEqual({ findings: 1, transactions: 1, suspicious: 0 });
     const stats = await call('stats', { query: { from: '2020-01-01', to: '2020-12-31' }, key: VIEWER_KEY });
     expect(stats.body.latest_scan_runs[0].findings_suppressed).toBe(1);
     const listing = await call('suppression-list', { key: VIEWER_KEY });
-    expect(listing.body.data[0]).toMatchObject({ id, findings_suppressed: 1, alert_id: Number(spikeAlert?.id) });
+    expect(listing.body.data[0]).toMatchObject({
+      id,
+      findings_suppressed: 1,
+      alert_id: Number(spikeAlert?.id),
+    });
   });
 
   it('raises the finding again once its suppression has expired or been revoked', async () => {
@@ -175,22 +196,29 @@ describe('the scan and suppressions', () => {
     const [c] = await repeatSpike(LANDLORD);
     await runScan();
     expect(await highAmountOf([c as number])).toEqual([raised]);
-    expect((await call('suppression-list', { query: { state: 'expired' }, key: VIEWER_KEY })).body.data).toEqual([
-      expect.objectContaining({ id: first, findings_suppressed: 1 }),
-    ]);
+    expect(
+      (await call('suppression-list', { query: { state: 'expired' }, key: VIEWER_KEY })).body.data,
+    ).toEqual([expect.objectContaining({ id: first, findings_suppressed: 1 })]);
   });
 
   it('narrowed to a counterparty or a country, covers only the transactions with it', async () => {
     await runScan();
     const landlord = await suppress(SPIKE_CLIENT, 'high-amount', { counterparty: LANDLORD });
-    const [toLandlord, toOther, abroad] = await repeatSpike(LANDLORD, 'PL11222233335555', 'DE89370400440532013000');
+    const [toLandlord, toOther, abroad] = await repeatSpike(
+      LANDLORD,
+      'PL11222233335555',
+      'DE89370400440532013000',
+    );
     await runScan();
     expect(await highAmountOf([toLandlord, toOther, abroad] as number[])).toEqual([
       suppressedBy(landlord),
       raised,
       raised,
     ]);
-    await execute('UPDATE suppressions SET revoked_at = NOW(3), revoked_by = ? WHERE id = ?', ['local-lead', landlord]);
+    await execute('UPDATE suppressions SET revoked_at = NOW(3), revoked_by = ? WHERE id = ?', [
+      'local-lead',
+      landlord,
+    ]);
     const germany = await suppress(SPIKE_CLIENT, 'high-amount', { country: 'DE' });
     const [home, german] = await repeatSpike('PL11222233335555', 'DE44500105175407324931');
     await runScan();
@@ -216,7 +244,10 @@ describe('the scan and suppressions', () => {
     );
     expect(rapid.length).toBeGreaterThan(0);
     expect(rapid.every((r) => r.status === 'suppressed' && Number(r.suppression_id) === burst)).toBe(true);
-    const [byOther] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM alerts WHERE suppression_id = ?', [other]);
+    const [byOther] = await query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM alerts WHERE suppression_id = ?',
+      [other],
+    );
     expect(Number(byOther?.n)).toBe(0);
     expect(run.alerts.suppressed).toBe(rapid.length + 1);
     const [runRow] = await query<{ findings_suppressed: number }>(
