@@ -196,7 +196,7 @@ type Row = Record<string, unknown>;
 /** The alert with its transaction, account and client in one row; NotFoundError when there is none. */
 async function readAlertRow(id: number, db?: Queryable): Promise<Row> {
   const [row] = await query(
-    `SELECT ${SUMMARY_COLUMNS}, a.note, a.scan_run_id, a.evidence,
+    `SELECT ${SUMMARY_COLUMNS}, a.note, a.scan_run_id, a.suppression_id, a.evidence,
        tt.type AS tx_type, t.balance_after AS tx_balance_after, t.recipient_account AS tx_recipient_account,
        t.status AS tx_status, t.title AS tx_title,
        ac.account_number, ac.account_type, ac.currency AS account_currency, ac.balance AS account_balance,
@@ -309,6 +309,7 @@ export async function getAlertDetail(id: number, role: Role, db?: Queryable): Pr
     ...summary,
     note: (row.note as string | null) ?? null,
     scan_run_id: numOrNull(row.scan_run_id),
+    suppression_id: numOrNull(row.suppression_id),
     evidence,
     transaction: alertTransaction(row, summary),
     account: alertAccount(row, summary.account_id),

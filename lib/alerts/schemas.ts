@@ -296,6 +296,11 @@ apiRegistry.add(historyEntrySchema, { id: 'AlertHistoryEntry' });
 export const alertDetailSchema = alertSummarySchema.extend({
   note: z.string().nullable(),
   scan_run_id: z.number().int().nullable(),
+  suppression_id: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'status suppressed: the suppression that kept this finding from being raised' }),
   evidence: z.unknown().meta({ description: 'what the rule saw: thresholds, amounts, related transactions' }),
   transaction: transactionSchema,
   account: z.object({

@@ -154,6 +154,14 @@ describe('the scan and suppressions', () => {
     expect(listed.body.data.map((a: { id: number }) => a.id)).not.toContain(Number(kept?.id));
     const asked = await call('list', { query: { status: 'suppressed' }, key: VIEWER_KEY });
     expect(asked.body.data.map((a: { id: number }) => a.id)).toEqual([Number(kept?.id)]);
+    const detail = await call('get', { id: String(kept?.id), key: VIEWER_KEY });
+    expect(detail.body).toMatchObject({ status: 'suppressed', suppression_id: id });
+    const moved = await call('update', {
+      id: String(kept?.id),
+      key: LEAD_KEY,
+      body: { status: 'investigating' },
+    });
+    expect(moved.status).toBe(409);
 
     const report = await anomalyReport();
     expect(report.totals.suppressed).toBe(1);
