@@ -115,6 +115,15 @@ export const caseSuppressionsSchema = z
   .array(caseSuppressionSchema, { message: 'expects a list of suppressions' })
   .min(1, { message: 'expects 1 to 10 suppressions' })
   .max(10, { message: 'expects 1 to 10 suppressions' })
+  .superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((s, i) => {
+      const key = `${s.rule}|${s.counterparty ?? ''}|${s.country ?? ''}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else ctx.addIssue({ code: 'custom', path: [i], message: `repeats suppression ${first}` });
+    });
+  })
   .meta({
     description:
       'only when closing as false_positive: stop raising these rules’ findings for the case’s client until a date',

@@ -138,6 +138,14 @@ describe('closing a case as a false positive with suppressions', () => {
         /unknown field\(s\) "client_id"/,
       ],
       [[], 'body.suppress', /1 to 10/],
+      [
+        [
+          { rule: 'fan-in', until: inDays(5) },
+          { rule: 'fan-in', until: inDays(9) },
+        ],
+        'body.suppress.1',
+        /repeats suppression 0/,
+      ],
     ];
     for (const [suppress, field, message] of cases) {
       const reply = await closeCase(caseId, suppress);
