@@ -11,6 +11,7 @@ import {
   updateCaseBodySchema,
 } from '../cases/schemas.js';
 import { listNotificationsQuerySchema, notificationIdPathSchema } from '../notify/schemas.js';
+import { listSuppressionsQuerySchema, suppressionIdPathSchema } from '../suppressions/schemas.js';
 import {
   alertIdPathSchema,
   apiRegistry,
@@ -135,7 +136,10 @@ function singleAlertPaths() {
           '200': ok('the alert after the change, history included', 'AlertDetail'),
           ...WRITE_ERRORS,
           '404': error('no such alert'),
-          '409': error('the transition is not allowed from the alert’s current state'),
+          '409': error(
+            'the transition is not allowed from the alert’s current state (a suppressed one has none)',
+          ),
+          '422': error('a suppression asked for on an analyst’s flag (it has no rule)'),
         },
       },
     },
@@ -191,7 +195,10 @@ function casePaths() {
           ...CASE_WRITE_ERRORS,
           '409': error('the move is not allowed from the case’s current state'),
           '412': error('the case changed since the version in If-Match: read it again'),
-          '422': error('the assignee is not someone who works cases'),
+          '422': error(
+            'the assignee is not someone who works cases; a suppression names a rule none of the case’s alerts has, ' +
+              'or the case is a network case',
+          ),
           '428': error('If-Match is missing'),
         },
       },
@@ -203,6 +210,37 @@ function casePaths() {
         parameters: idParam,
         requestBody: jsonBody('CreateCaseNote'),
         responses: { '201': withEtag('the case with the note'), ...CASE_WRITE_ERRORS },
+      },
+    },
+  };
+}
+
+/** /suppressions (list) and /suppressions/{id} (revoke). */
+function suppressionPaths() {
+  return {
+    '/suppressions': {
+      get: {
+        operationId: 'listSuppressions',
+        summary: 'Suppressions made by closing as a false positive, newest first, filtered, in keyset pages',
+        parameters: parameters(listSuppressionsQuerySchema, 'query'),
+        responses: {
+          '200': ok('one page; follow next_cursor for the next', 'SuppressionList'),
+          ...READ_ERRORS,
+        },
+      },
+    },
+    '/suppressions/{id}': {
+      delete: {
+        operationId: 'revokeSuppression',
+        summary:
+          'Revokes a suppression (a lead, or the person who made it); revoking it again changes nothing',
+        parameters: parameters(suppressionIdPathSchema, 'path'),
+        responses: {
+          '200': ok('the suppression, revoked, with its history', 'Suppression'),
+          ...READ_ERRORS,
+          '403': error('a viewer; an analyst revoking someone else’s suppression'),
+          '404': error('no such suppression'),
+        },
       },
     },
   };
@@ -263,13 +301,15 @@ function build() {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'Financial Monitor — alerts and cases API',
+      title: 'Financial Monitor — alerts, cases, suppressions and notifications API',
       version: '1.0.0',
       description:
         'List, inspect, flag and resolve the alerts raised by the anomaly scan and by analysts. Send an API key in ' +
         '`x-api-key` (or `Authorization: Bearer`). Roles: viewer (read; client identifier, e-mail and phone ' +
         'masked), analyst (read, flag, resolve, work cases assigned to them or to nobody) and lead (also ' +
-        'assign, reassign and reopen). Times are UTC; amounts are decimal strings.',
+        'assign, reassign, reopen and revoke any suppression). Closing a case or an alert as a false positive may ' +
+        'add suppressions, which keep the scan from raising the same finding until a date. Times are UTC; amounts ' +
+        'are decimal strings.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ apiKey: [] }, { bearer: [] }],
@@ -277,6 +317,7 @@ function build() {
       ...alertCollectionPaths(),
       ...singleAlertPaths(),
       ...casePaths(),
+      ...suppressionPaths(),
       ...notificationPaths(),
       ...PUBLIC_PATHS,
     },

@@ -8,6 +8,7 @@ import { execute, type Queryable, query, withTransaction } from '../db/pool.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Principal, Role } from '../http/auth.js';
 import { cursorPosition, encodeCursor, filterFingerprint } from '../http/cursor.js';
+import { addAlertSuppression } from '../suppressions/repository.js';
 import { UnprocessableError } from './errors.js';
 import { parseJsonColumn } from './json-column.js';
 import { piiFor } from './masking.js';
@@ -88,6 +89,7 @@ export async function listAlerts(q: ListAlertsQuery, db?: Queryable): Promise<Al
   if (filters.risk_level) add('a.risk_level = ?', filters.risk_level);
   if (filters.min_risk) add('a.risk_level IN (?)', risksFrom(filters.min_risk));
   if (filters.status) add('a.status = ?', filters.status);
+  else add("a.status <> 'suppressed'"); // findings a suppression kept back are listed only when asked for
   if (filters.flagged_by) add('a.flagged_by = ?', filters.flagged_by);
   if (filters.reason) add('a.reason = ?', filters.reason);
   if (filters.rule) add('a.rule_id = ?', filters.rule);
@@ -194,7 +196,7 @@ type Row = Record<string, unknown>;
 /** The alert with its transaction, account and client in one row; NotFoundError when there is none. */
 async function readAlertRow(id: number, db?: Queryable): Promise<Row> {
   const [row] = await query(
-    `SELECT ${SUMMARY_COLUMNS}, a.note, a.scan_run_id, a.evidence,
+    `SELECT ${SUMMARY_COLUMNS}, a.note, a.scan_run_id, a.suppression_id, a.evidence,
        tt.type AS tx_type, t.balance_after AS tx_balance_after, t.recipient_account AS tx_recipient_account,
        t.status AS tx_status, t.title AS tx_title,
        ac.account_number, ac.account_type, ac.currency AS account_currency, ac.balance AS account_balance,
@@ -307,6 +309,7 @@ export async function getAlertDetail(id: number, role: Role, db?: Queryable): Pr
     ...summary,
     note: (row.note as string | null) ?? null,
     scan_run_id: numOrNull(row.scan_run_id),
+    suppression_id: numOrNull(row.suppression_id),
     evidence,
     transaction: alertTransaction(row, summary),
     account: alertAccount(row, summary.account_id),
@@ -404,5 +407,6 @@ export async function updateAlertStatus(id: number, body: UpdateAlertBody, by: P
       [id, by.name, current.status, body.status, body.disposition ?? null, note],
       conn,
     );
+    if (body.suppress) await addAlertSuppression(conn, id, body.suppress, by.name, note ?? '');
   });
 }

@@ -7,9 +7,13 @@
  * money stays a decimal string (`"-1520.00"`) so no float ever rounds a bank's amount.
  */
 import { z } from 'zod';
+import { alertSuppressionSchema } from '../suppressions/request.js';
 
 export const RISK_LEVELS = ['Low', 'Medium', 'High'] as const;
-export const STATUSES = ['open', 'investigating', 'closed'] as const;
+/** Alert states; `suppressed`: a finding a suppression kept from being raised (no workflow, not listed by default). */
+export const STATUSES = ['open', 'investigating', 'closed', 'suppressed'] as const;
+/** The states an analyst moves an alert to. */
+const WORKFLOW_STATUSES = ['open', 'investigating', 'closed'] as const;
 export const DISPOSITIONS = ['confirmed', 'false_positive', 'not_suspicious'] as const;
 export const FLAGGED_BY = ['analyst', 'system'] as const;
 
@@ -89,6 +93,7 @@ export function strict<T extends z.core.$ZodLooseShape>(shape: T) {
 
 export const riskLevel = z.enum(RISK_LEVELS, { message: oneOf(RISK_LEVELS) });
 const status = z.enum(STATUSES, { message: oneOf(STATUSES) });
+const workflowStatus = z.enum(WORKFLOW_STATUSES, { message: oneOf(WORKFLOW_STATUSES) });
 export const disposition = z.enum(DISPOSITIONS, { message: oneOf(DISPOSITIONS) });
 const flaggedBy = z.enum(FLAGGED_BY, { message: oneOf(FLAGGED_BY) });
 
@@ -137,7 +142,9 @@ export const cursorParam = z
 export const listAlertsQuerySchema = strict({
   risk_level: riskLevel.optional().meta({ description: 'only alerts of this risk level' }),
   min_risk: riskLevel.optional().meta({ description: 'only alerts of this risk level or above' }),
-  status: status.optional().meta({ description: 'only alerts in this workflow state' }),
+  status: status
+    .optional()
+    .meta({ description: 'only alerts in this state; without it, every state but `suppressed`' }),
   flagged_by: flaggedBy.optional().meta({ description: 'system (the scan) or analyst' }),
   reason: reasonText
     .optional()
@@ -189,13 +196,21 @@ apiRegistry.add(createAlertBodySchema, { id: 'CreateAlert' });
 export type CreateAlertBody = z.output<typeof createAlertBodySchema>;
 
 export const updateAlertBodySchema = strict({
-  status: status.meta({
+  status: workflowStatus.meta({
     description: 'the next workflow state: open → investigating → closed; a lead may reopen (closed → open)',
   }),
   disposition: disposition.optional().meta({ description: 'required when closing, not allowed otherwise' }),
   note: noteText.optional().meta({ description: 'required when closing' }),
+  suppress: alertSuppressionSchema.optional(),
 })
   .superRefine((body, ctx) => {
+    if (body.suppress && !(body.status === 'closed' && body.disposition === 'false_positive')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['suppress'],
+        message: 'is only allowed when closing as false_positive',
+      });
+    }
     if (body.status === 'closed' && !body.disposition) {
       ctx.addIssue({ code: 'custom', path: ['disposition'], message: 'is required when closing an alert' });
     }
@@ -281,6 +296,11 @@ apiRegistry.add(historyEntrySchema, { id: 'AlertHistoryEntry' });
 export const alertDetailSchema = alertSummarySchema.extend({
   note: z.string().nullable(),
   scan_run_id: z.number().int().nullable(),
+  suppression_id: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'status suppressed: the suppression that kept this finding from being raised' }),
   evidence: z.unknown().meta({ description: 'what the rule saw: thresholds, amounts, related transactions' }),
   transaction: transactionSchema,
   account: z.object({
@@ -338,6 +358,7 @@ export const alertStatsSchema = z.object({
       finished_at: isoTimeSchema.nullable(),
       transactions_scanned: z.number().int(),
       alerts_created: z.number().int(),
+      findings_suppressed: z.number().int().meta({ description: 'findings kept as suppressed, not raised' }),
       alerts_by_risk: z.unknown(),
       alerts_by_reason: z.unknown(),
     }),
@@ -349,6 +370,10 @@ export const alertStatsSchema = z.object({
         transactions: z.number().int(),
         system: z.number().int(),
         analyst: z.number().int(),
+        suppressed: z
+          .number()
+          .int()
+          .meta({ description: 'findings kept as suppressed (not in the other figures)' }),
       }),
       by_rule: z.array(reportRow),
       by_risk_level: z.array(reportRow),

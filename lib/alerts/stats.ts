@@ -1,6 +1,6 @@
 /**
  * GET /alerts/stats: alert counts over a period — by risk level, reason, status, flagged_by and day (of
- * alert_date) — the latest scan runs, and the scan's own all-time anomaly report (lib/scan/report.ts: by rule,
+ * alert_date; findings kept as suppressed appear only under by_status) — the latest scan runs, and the scan's own all-time anomaly report (lib/scan/report.ts: by rule,
  * risk, currency, client country and month), so the API and `npm run scan -- --report` show the same figures.
  */
 import { type Queryable, query } from '../db/pool.js';
@@ -52,6 +52,7 @@ export interface AlertStatsResult {
     finished_at: string | null;
     transactions_scanned: number;
     alerts_created: number;
+    findings_suppressed: number;
     alerts_by_risk: unknown;
     alerts_by_reason: unknown;
   }>;
@@ -82,8 +83,8 @@ export async function alertStats(q: StatsQuery, db?: Queryable): Promise<AlertSt
       db,
     ),
     query(
-      `SELECT id, mode, status, started_at, finished_at, transactions_scanned, alerts_created, alerts_by_risk,
-         alerts_by_reason
+      `SELECT id, mode, status, started_at, finished_at, transactions_scanned, alerts_created, findings_suppressed,
+         alerts_by_risk, alerts_by_reason
        FROM scan_runs ORDER BY started_at DESC, id DESC LIMIT ?`,
       [q.runs ?? 5],
       db,
@@ -101,9 +102,10 @@ export async function alertStats(q: StatsQuery, db?: Queryable): Promise<AlertSt
   let total = 0;
   for (const g of groups) {
     const n = Number(g.n);
+    bump(byStatus, g.status, n);
+    if (g.status === 'suppressed') continue; // never raised: counted under by_status only
     total += n;
     bump(byRisk, g.risk_level, n);
-    bump(byStatus, g.status, n);
     bump(byFlagged, g.flagged_by, n);
     bump(byReason, g.reason, n);
     byDay.set(g.day, (byDay.get(g.day) ?? 0) + n);
@@ -127,6 +129,7 @@ export async function alertStats(q: StatsQuery, db?: Queryable): Promise<AlertSt
       finished_at: r.finished_at === null ? null : isoTime(String(r.finished_at)),
       transactions_scanned: Number(r.transactions_scanned),
       alerts_created: Number(r.alerts_created),
+      findings_suppressed: Number(r.findings_suppressed),
       alerts_by_risk: parseJsonColumn(r.alerts_by_risk),
       alerts_by_reason: parseJsonColumn(r.alerts_by_reason),
     })),

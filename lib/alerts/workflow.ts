@@ -5,11 +5,12 @@
  */
 import type { AlertStatus } from './schemas.js';
 
-/** For each state, the states an alert may move to next (closed → open: a lead's reopen only). */
+/** For each state, the states an alert may move to next (closed → open: a lead's reopen only; suppressed: none). */
 export const TRANSITIONS: Readonly<Record<AlertStatus, readonly AlertStatus[]>> = {
   open: ['investigating'],
   investigating: ['closed'],
   closed: ['open'],
+  suppressed: [],
 };
 
 /** True for the lead's transition: a closed alert opened again. */
@@ -20,6 +21,7 @@ export function isReopen(from: AlertStatus, to: AlertStatus): boolean {
 /** Why a move is refused: `null` when `from → to` is allowed, else a sentence for the 409 response. */
 export function transitionProblem(from: AlertStatus, to: AlertStatus): string | null {
   if (TRANSITIONS[from].includes(to)) return null;
+  if (from === 'suppressed') return 'a suppressed finding is a record, never raised: it has no workflow';
   const next = TRANSITIONS[from];
   const allowed = from === 'closed' ? 'a lead may reopen it' : `it can move to ${next.join(' or ')}`;
   if (from === to) return `the alert is already ${from}; ${allowed}`;

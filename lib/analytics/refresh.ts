@@ -185,12 +185,13 @@ async function addTransactions(conn: PoolConnection, fromId: number, toId: numbe
   );
 }
 
+/** Counts new alerts (findings kept as suppressed were never raised: the dashboard leaves them out). */
 async function addAlerts(conn: PoolConnection, fromId: number, toId: number): Promise<void> {
   await conn.query(
     `INSERT INTO analytics_alert_counts (day, risk_level, reason, status, alerts)
      SELECT DATE(t.date), al.risk_level, al.reason, al.status, COUNT(*)
        FROM alerts al JOIN transactions t ON t.id = al.transaction_id
-      WHERE al.id BETWEEN ? AND ?
+      WHERE al.id BETWEEN ? AND ? AND al.status <> 'suppressed'
       GROUP BY DATE(t.date), al.risk_level, al.reason, al.status
      ON DUPLICATE KEY UPDATE alerts = alerts + VALUES(alerts)`,
     [fromId, toId],
@@ -202,8 +203,9 @@ async function addAlerts(conn: PoolConnection, fromId: number, toId: number): Pr
        FROM alerts al
        JOIN transactions t ON t.id = al.transaction_id
        LEFT JOIN analytics_fx_rates fx ON fx.currency = t.currency
-      WHERE al.id BETWEEN ? AND ? AND t.amount <> 0
-        AND NOT EXISTS (SELECT 1 FROM alerts a2 WHERE a2.transaction_id = al.transaction_id AND a2.id < al.id)
+      WHERE al.id BETWEEN ? AND ? AND t.amount <> 0 AND al.status <> 'suppressed'
+        AND NOT EXISTS (SELECT 1 FROM alerts a2 WHERE a2.transaction_id = al.transaction_id AND a2.id < al.id
+                          AND a2.status <> 'suppressed')
       GROUP BY 1, 2
      ON DUPLICATE KEY UPDATE transactions = transactions + VALUES(transactions)`,
     [fromId, toId],

@@ -56,7 +56,7 @@ async function unattachedAlerts(conn: PoolConnection, alertIds: readonly number[
      FROM alerts a
      JOIN transactions t ON t.id = a.transaction_id
      JOIN accounts ac ON ac.id = t.account_id
-     WHERE a.id IN (?) AND a.status <> 'closed'`,
+     WHERE a.id IN (?) AND a.status NOT IN ('closed', 'suppressed')`,
     [alertIds],
     conn,
   );

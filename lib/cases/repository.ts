@@ -71,8 +71,10 @@ function caseFilters(filters: Omit<ListCasesQuery, 'cursor' | 'limit'>): [string
   else if (filters.assignee) add('c.assignee = ?', filters.assignee);
   if (filters.min_risk) add('c.risk_level IN (?)', risksFrom(filters.min_risk));
   if (filters.client_id) {
+    // A client has a few cases: the server gathers their ids first (an OR here made it read every case in order).
     add(
-      '(c.client_id = ? OR c.id IN (SELECT case_id FROM case_clients WHERE client_id = ?))',
+      `c.id IN (SELECT id FROM (SELECT id FROM cases WHERE client_id = ?
+         UNION SELECT case_id FROM case_clients WHERE client_id = ?) AS client_cases)`,
       filters.client_id,
       filters.client_id,
     );

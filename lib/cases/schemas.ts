@@ -19,6 +19,7 @@ import {
   strict,
   transactionSchema,
 } from '../alerts/schemas.js';
+import { caseSuppressionsSchema } from '../suppressions/request.js';
 
 export const CASE_STATUSES = ['open', 'investigating', 'escalated', 'closed'] as const;
 export const CASE_KINDS = ['client', 'network'] as const;
@@ -75,8 +76,16 @@ export const updateCaseBodySchema = strict({
   }),
   disposition: disposition.optional().meta({ description: 'required when closing, not allowed otherwise' }),
   note: noteText.optional().meta({ description: 'required when closing; added to the case’s notes' }),
+  suppress: caseSuppressionsSchema.optional(),
 })
   .superRefine((body, ctx) => {
+    if (body.suppress && !(body.status === 'closed' && body.disposition === 'false_positive')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['suppress'],
+        message: 'is only allowed when closing as false_positive',
+      });
+    }
     if (Object.values(body).every((v) => v === undefined)) {
       ctx.addIssue({ code: 'custom', path: [], message: 'expects at least one of status, assignee, note' });
     }

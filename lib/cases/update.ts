@@ -19,6 +19,7 @@ import {
 } from '../errors.js';
 import type { Principal } from '../http/auth.js';
 import { enqueueEscalationNotification } from '../notify/outbox.js';
+import { addCaseSuppressions } from '../suppressions/repository.js';
 import { type Change, dbNow, recordChanges } from './history.js';
 import type { CaseStatus, UpdateCaseBody } from './schemas.js';
 import { assigneeAfter, type CaseRequest, type CaseState, judgeCaseChange } from './workflow.js';
@@ -240,6 +241,8 @@ export async function updateCase(
     if (note) await insertNote(conn, id, note, by.name, now);
     if (status === 'closed' && c.status !== 'closed') {
       await closeCaseAlerts(conn, c, next.disposition as string, by.name, now);
+      // Closing as a false positive may stop the same findings for a while (docs/cases.md "Suppressions").
+      if (body.suppress) await addCaseSuppressions(conn, id, body.suppress, by.name, now, body.note ?? '');
     }
     if (c.status === 'closed' && status !== 'closed') await reopenCaseAlerts(conn, c, by.name, now);
     if (status === 'escalated' && c.status !== 'escalated') await enqueueEscalationNotification(conn, id);

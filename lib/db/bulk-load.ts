@@ -85,11 +85,15 @@ export class TsvLines {
   }
 }
 
-/** How a batch's cell reads back for the INSERT fallback: a number, text (unescaped), or base64 text as bytes. */
-export type TsvCellKind = 'number' | 'text' | 'base64';
+/**
+ * How a batch's cell reads back for the INSERT fallback: a number, a number or NULL (`\\N`), text (unescaped), or
+ * base64 text as bytes.
+ */
+export type TsvCellKind = 'number' | 'nullable-number' | 'text' | 'base64';
 
-const READ_CELL: Record<TsvCellKind, (cell: string) => number | string | Buffer> = {
+const READ_CELL: Record<TsvCellKind, (cell: string) => number | string | Buffer | null> = {
   number: Number,
+  'nullable-number': (cell) => (cell === '\\N' ? null : Number(cell)),
   text: fromTsvText,
   base64: (cell) => Buffer.from(cell, 'base64'),
 };
@@ -131,7 +135,7 @@ export class TsvBatch {
   }
 
   /** The rows back, each cell as its kind says. */
-  rows(): Array<Array<number | string | Buffer>> {
+  rows(): Array<Array<number | string | Buffer | null>> {
     const read = this.kinds.map((kind) => READ_CELL[kind]);
     return this.lines.cells().map((cells) => cells.map((cell, i) => (read[i] ?? fromTsvText)(cell)));
   }

@@ -12,20 +12,30 @@ import type { RulesConfig } from '../rules/config.js';
 import type { Settled } from '../rules/engine.js';
 import { RULE_IDS, RULE_REASONS, type RuleId } from '../rules/registry.js';
 import { assessRisk, type RiskLevel, type ScoredTransaction, type TransactionRisk } from '../rules/risk.js';
+import { ibanCountry, normaliseIban } from '../rules/stats.js';
 import type { Finding, Txn } from '../rules/types.js';
+import {
+  type ActiveSuppression,
+  type ActiveSuppressions,
+  type Counterparty,
+  coveringSuppression,
+} from '../suppressions/active.js';
 
+/** Alerts a run raised (by risk and reason), and findings it kept as suppressed (lib/suppressions) instead. */
 export interface AlertCounts {
   created: number;
   byRisk: Record<RiskLevel, number>;
   byReason: Record<string, number>;
+  suppressed: number;
 }
 
 export function emptyCounts(): AlertCounts {
-  return { created: 0, byRisk: { Low: 0, Medium: 0, High: 0 }, byReason: {} };
+  return { created: 0, byRisk: { Low: 0, Medium: 0, High: 0 }, byReason: {}, suppressed: 0 };
 }
 
 export function addCounts(into: AlertCounts, more: AlertCounts): void {
   into.created += more.created;
+  into.suppressed += more.suppressed;
   for (const level of ['Low', 'Medium', 'High'] as const) into.byRisk[level] += more.byRisk[level];
   for (const [reason, n] of Object.entries(more.byReason))
     into.byReason[reason] = (into.byReason[reason] ?? 0) + n;
@@ -38,8 +48,12 @@ export function sumCounts(...counts: AlertCounts[]): AlertCounts {
   return total;
 }
 
-/** Counts one more alert of `level` for `reason`. */
-function countAlert(counts: AlertCounts, level: RiskLevel, reason: string): void {
+/** Counts one more alert of `level` for `reason` (a suppressed finding only as suppressed). */
+function countAlert(counts: AlertCounts, level: RiskLevel, reason: string, suppressed = false): void {
+  if (suppressed) {
+    counts.suppressed++;
+    return;
+  }
   counts.created++;
   counts.byRisk[level]++;
   counts.byReason[reason] = (counts.byReason[reason] ?? 0) + 1;
@@ -65,6 +79,8 @@ const ALERT_CELLS = {
   score: 'number',
   evidence: 'text',
   scan_run_id: 'number',
+  status: 'text',
+  suppression_id: 'nullable-number',
 } as const;
 const ALERT_LINE = Object.keys(ALERT_CELLS) as Array<keyof typeof ALERT_CELLS>;
 const ALERT = columnIndex(ALERT_LINE);
@@ -101,19 +117,22 @@ export class AlertBatch extends TsvBatch {
     score: number,
     evidence: string,
     runId: number,
+    suppressionId?: number,
   ): void {
     const reason = RULE_REASONS[ruleId];
+    const kept = suppressionId === undefined ? 'open\t\\N' : `suppressed\t${suppressionId}`;
     // ALERT_CELLS' order.
     this.lines.append(
-      `${transactionId}\t${reason}\t${level}\tsystem\t${ruleId}\t${score}\t${tsvText(evidence)}\t${runId}\n`,
+      `${transactionId}\t${reason}\t${level}\tsystem\t${ruleId}\t${score}\t${tsvText(evidence)}\t${runId}\t${kept}\n`,
     );
-    countAlert(this.counts, level, reason);
+    countAlert(this.counts, level, reason, suppressionId !== undefined);
   }
 }
 
 /**
  * Adds a settled transaction's alerts to `batch`: one per finding, each carrying the transaction's risk — except
- * for the rules `existing` says the transaction has an alert for already.
+ * for the rules `existing` says the transaction has an alert for already. A finding one of `suppressions` (its
+ * client's active ones) covers is added as suppressed, naming the suppression.
  */
 export function addSettledAlerts(
   batch: AlertBatch,
@@ -121,11 +140,13 @@ export function addSettledAlerts(
   rules: RulesConfig,
   runId: number,
   existing?: { has(transactionId: number, ruleId: string): boolean },
+  suppressions?: readonly ActiveSuppression[],
 ): void {
   const risk = assessRisk(s.findings, s.txn, rules.risk);
   for (const f of s.findings) {
-    if (!existing?.has(s.id, f.ruleId))
-      batch.add(s.id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId);
+    if (existing?.has(s.id, f.ruleId)) continue;
+    const suppressedBy = suppressions && coveringSuppression(suppressions, f.ruleId, s.txn);
+    batch.add(s.id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId, suppressedBy);
   }
 }
 
@@ -197,6 +218,30 @@ async function earlierAlerts(
   return byId;
 }
 
+/** The client and counterparty of transactions `ids` (read only when some client has a suppression). */
+async function counterparties(
+  conn: PoolConnection,
+  ids: readonly number[],
+): Promise<Map<number, Counterparty & { clientId: number }>> {
+  const byId = new Map<number, Counterparty & { clientId: number }>();
+  for (let i = 0; i < ids.length; i += 5_000) {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT t.id, ac.client_id, t.recipient_account FROM transactions t JOIN accounts ac ON ac.id = t.account_id
+        WHERE t.id IN (?)`,
+      [ids.slice(i, i + 5_000)],
+    );
+    for (const r of rows) {
+      const recipient = normaliseIban(r.recipient_account as string | null);
+      byId.set(Number(r.id), {
+        clientId: Number(r.client_id),
+        recipient,
+        recipientCountry: ibanCountry(recipient),
+      });
+    }
+  }
+  return byId;
+}
+
 /** Findings on one transaction, with the transaction when the detector saw it (its title can hold the risk down). */
 export interface TransactionFindings {
   id: number;
@@ -218,12 +263,12 @@ export async function writeScoredFindings(
   entries: readonly TransactionFindings[],
   rules: RulesConfig,
   runId: number,
+  suppressions?: ActiveSuppressions,
 ): Promise<AlertCounts> {
   if (entries.length === 0) return emptyCounts();
-  const earlier = await earlierAlerts(
-    conn,
-    entries.map((e) => e.id),
-  );
+  const ids = entries.map((e) => e.id);
+  const earlier = await earlierAlerts(conn, ids);
+  const parties = suppressions?.clients ? await counterparties(conn, ids) : undefined;
   const batch = new AlertBatch(64 * 1024);
   const raises: Array<{ alert: EarlierAlert; level: RiskLevel; rules: RuleId[] }> = [];
   for (const { id, txn, findings } of entries) {
@@ -241,8 +286,11 @@ export async function writeScoredFindings(
       }));
     const risk = assessRisk([...findings, ...others], txn, rules.risk);
     const had = new Set(before.map((b) => b.ruleId));
+    const party = parties?.get(id);
     for (const f of findings) {
-      if (!had.has(f.ruleId)) batch.add(id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId);
+      if (had.has(f.ruleId)) continue;
+      const suppressedBy = party && suppressions?.covering(party.clientId, f.ruleId, party);
+      batch.add(id, f.ruleId, risk.level, f.score, alertEvidence(f, risk), runId, suppressedBy);
     }
     for (const alert of before) {
       if (alert.status === 'open' && LEVEL_RANK[alert.level] < LEVEL_RANK[risk.level])
@@ -361,7 +409,8 @@ async function recount(
   }
   for (const row of rows) {
     if (!owned.has(`${row[ALERT.transaction_id]}|${row[ALERT.rule_id]}`)) continue;
-    countAlert(counts, row[ALERT.risk_level] as RiskLevel, row[ALERT.reason] as string);
+    const suppressed = row[ALERT.status] === 'suppressed';
+    countAlert(counts, row[ALERT.risk_level] as RiskLevel, row[ALERT.reason] as string, suppressed);
   }
   return counts;
 }

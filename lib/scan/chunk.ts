@@ -12,6 +12,7 @@ import type { RulesConfig } from '../rules/config.js';
 import { ClientDetector, historyDays, type Settled } from '../rules/engine.js';
 import { DAY } from '../rules/stats.js';
 import type { RuleContext, Txn } from '../rules/types.js';
+import type { ActiveSuppression, ActiveSuppressions } from '../suppressions/active.js';
 import {
   AlertBatch,
   type AlertCounts,
@@ -74,6 +75,8 @@ export interface ChunkJudging {
   /** The id the chunk starts above: a transaction with a higher id is new. */
   from: number;
   lap: Lap;
+  /** Active suppressions: the findings they cover are kept as suppressed. */
+  suppressions: ActiveSuppressions;
 }
 
 /** Let the writes go out (LOAD DATA LOCAL streams its rows when the server asks) before judging on. */
@@ -85,7 +88,8 @@ const yieldToWrites = () => new Promise((resolve) => setImmediate(resolve));
  */
 export class ChunkJudge {
   readonly created = emptyCounts();
-  private fresh: Settled[] = [];
+  /** New transactions' settled findings, each with its client's active suppressions (usually none). */
+  private fresh: Array<[Settled, readonly ActiveSuppression[] | undefined]> = [];
   private readonly older: Settled[] = [];
   private settled = 0;
   private alertWrites: Promise<void> = Promise.resolve();
@@ -177,9 +181,10 @@ export class ChunkJudge {
       : new ClientDetector(clientId, first.clientCountry, rules, ctx);
     for (const a of c.accounts) d.describeAccount(a);
     const feed = past ? sortByTime([...past, ...c.txns]) : c.txns;
+    const suppressed = this.job.suppressions.forClient(clientId);
     for (const s of d.judge(feed)) {
       this.settled++;
-      if (s.id > from) this.fresh.push(s);
+      if (s.id > from) this.fresh.push([s, suppressed]);
       else {
         // Findings that only concern transactions judged before (a replayed history) were raised then.
         const findings = s.findings.filter((f) => f.related.some((id) => id > from));
@@ -200,7 +205,7 @@ export class ChunkJudge {
   private writeFresh(): void {
     const { rules, runId } = this.job;
     const batch = new AlertBatch(256 * 1024);
-    for (const s of this.fresh) addSettledAlerts(batch, s, rules, runId);
+    for (const [s, suppressed] of this.fresh) addSettledAlerts(batch, s, rules, runId, undefined, suppressed);
     this.fresh = [];
     this.alertWrites = this.alertWrites.then(async () =>
       addCounts(this.created, await writeAlertBatch(this.conn, batch, runId)),
@@ -210,9 +215,9 @@ export class ChunkJudge {
 
   /** Scores the findings on earlier transactions with the alerts those have, and writes the new ones. */
   private async writeOlder(): Promise<void> {
-    const { rules, runId } = this.job;
+    const { rules, runId, suppressions } = this.job;
     await this.alertWrites;
-    addCounts(this.created, await writeScoredFindings(this.conn, this.older, rules, runId));
+    addCounts(this.created, await writeScoredFindings(this.conn, this.older, rules, runId, suppressions));
   }
 }
 

@@ -11,7 +11,8 @@
  * counts each) and of transactions (every labelled transaction at Medium or above). Precision of High and of
  * Medium or above: of all transactions with such an alert, the share labelled suspicious. The same three recalls at
  * High. Decoys: their highest level (target: Low) and their episodes and transactions above Low. Load: transactions
- * whose highest system alert is Low, Medium or High, per 1 000 transactions.
+ * whose highest system alert is Low, Medium or High, per 1 000 transactions. Findings kept as suppressed (an
+ * analyst's suppression covered them) are not alerts: they are counted apart, with how many are labelled suspicious.
  */
 
 import { query } from '../db/pool.js';
@@ -57,9 +58,32 @@ export interface Evaluation {
   /** All transactions, and those whose highest system alert is each level, per 1 000 of them. */
   totalTransactions: number;
   perThousand: { Low: number; Medium: number; High: number };
+  /**
+   * Findings kept as suppressed (left out of everything above), the transactions they are on, and those of them
+   * labelled suspicious — what the analysts' suppressions hid that they should not have.
+   */
+  suppressed: { findings: number; transactions: number; suspicious: number };
 }
 
 const LEVELS = ['none', 'Low', 'Medium', 'High'] as const;
+
+/** The scan's raised alerts: findings a suppression kept back (status `suppressed`) were never raised. */
+const RAISED_SYSTEM = "al.flagged_by = 'system' AND al.status <> 'suppressed'";
+
+/** Findings kept as suppressed, the transactions they are on, and how many of those are labelled suspicious. */
+async function suppressedFindings(): Promise<Evaluation['suppressed']> {
+  const [row] = await query<{ findings: number; transactions: number; suspicious: number }>(
+    `SELECT COUNT(*) AS findings, COUNT(DISTINCT al.transaction_id) AS transactions,
+       COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM anomaly_labels l WHERE l.transaction_id = al.transaction_id
+         AND l.suspicious = 1) THEN al.transaction_id END) AS suspicious
+     FROM alerts al WHERE al.status = 'suppressed'`,
+  );
+  return {
+    findings: Number(row?.findings ?? 0),
+    transactions: Number(row?.transactions ?? 0),
+    suspicious: Number(row?.suspicious ?? 0),
+  };
+}
 
 /** One kind's labelled transactions: highest level per episode, per (episode, client) and per transaction. */
 interface KindRows {
@@ -111,7 +135,7 @@ export async function evaluateDetection(): Promise<Evaluation> {
     );
   }
   const levelSql = `COALESCE((SELECT MAX(FIELD(al.risk_level, 'Low', 'Medium', 'High')) FROM alerts al
-      WHERE al.transaction_id = l.transaction_id AND al.flagged_by = 'system'), 0)`;
+      WHERE al.transaction_id = l.transaction_id AND ${RAISED_SYSTEM}), 0)`;
   const labelled = await query<{
     kind: string;
     suspicious: number;
@@ -144,7 +168,7 @@ export async function evaluateDetection(): Promise<Evaluation> {
   const flagged = await query<{ level: number; suspicious: number | null }>(
     `SELECT MAX(FIELD(al.risk_level, 'Low', 'Medium', 'High')) AS level,
        (SELECT MAX(l.suspicious) FROM anomaly_labels l WHERE l.transaction_id = al.transaction_id) AS suspicious
-     FROM alerts al WHERE al.flagged_by = 'system' GROUP BY al.transaction_id`,
+     FROM alerts al WHERE ${RAISED_SYSTEM} GROUP BY al.transaction_id`,
   );
   const precisionAt = (min: number) => {
     const rows = flagged.filter((r) => Number(r.level) >= min);
@@ -155,7 +179,7 @@ export async function evaluateDetection(): Promise<Evaluation> {
     `SELECT MAX(COALESCE(l.suspicious, 0)) AS suspicious FROM (
          SELECT DISTINCT a.client_id FROM alerts al JOIN transactions t ON t.id = al.transaction_id
            JOIN accounts a ON a.id = t.account_id
-          WHERE al.flagged_by = 'system' AND al.risk_level IN ('Medium', 'High')) flagged
+          WHERE ${RAISED_SYSTEM} AND al.risk_level IN ('Medium', 'High')) flagged
        JOIN accounts a ON a.client_id = flagged.client_id JOIN transactions t ON t.account_id = a.id
        LEFT JOIN anomaly_labels l ON l.transaction_id = t.id
       GROUP BY flagged.client_id`,
@@ -177,6 +201,7 @@ export async function evaluateDetection(): Promise<Evaluation> {
     alertedTransactions: flagged.length,
     totalTransactions,
     perThousand: { Low: perThousand(1), Medium: perThousand(2), High: perThousand(3) },
+    suppressed: await suppressedFindings(),
   };
 }
 
@@ -214,6 +239,10 @@ export function formatEvaluation(e: Evaluation): string {
   const rate = (x: number) => x.toFixed(1);
   lines.push(
     `Alerted transactions per 1 000 (by highest system alert), of ${e.totalTransactions}: Low ${rate(e.perThousand.Low)}, Medium ${rate(e.perThousand.Medium)}, High ${rate(e.perThousand.High)}`,
+  );
+  const h = e.suppressed;
+  lines.push(
+    `Findings suppressed (not counted above): ${h.findings} on ${h.transactions} transactions, labelled suspicious: ${h.suspicious}`,
   );
   return lines.join('\n');
 }

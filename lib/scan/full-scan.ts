@@ -14,6 +14,7 @@ import type { RulesConfig } from '../rules/config.js';
 import { ClientDetector } from '../rules/engine.js';
 import { AmountHistogram, thresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
+import { ActiveSuppressions } from '../suppressions/active.js';
 import { addCounts, addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
 import { TxnColumns } from './columns.js';
 import { scanNetworkFull } from './network-stage.js';
@@ -52,6 +53,8 @@ interface FullScanJudging {
   ctx: RuleContext;
   /** Alerts that exist already (an earlier scan's, or one an analyst worked on): never written again. */
   known: ExistingAlerts;
+  /** Active suppressions: the findings they cover are kept as suppressed. */
+  suppressions: ActiveSuppressions;
 }
 
 export async function fullScan(
@@ -60,6 +63,7 @@ export async function fullScan(
   rules: RulesConfig,
   types: ReadonlyMap<number, TypeInfo>,
   options: ScanOptions,
+  suppressions = new ActiveSuppressions(),
 ): Promise<Progress> {
   const phase = stopwatch(runId, 'full scan phase', 'phase', 'info');
   const [accounts, historySince, known] = await Promise.all([
@@ -78,7 +82,7 @@ export async function fullScan(
     amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),
     historySince,
   };
-  const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known };
+  const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known, suppressions };
   const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
   const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted);
   try {
@@ -105,7 +109,7 @@ export async function fullScan(
     await writer.stopped();
     throw error;
   }
-  const network = await scanNetworkFull(runId, maxId, rules);
+  const network = await scanNetworkFull(runId, maxId, rules, suppressions);
   addCounts(progress.counts, network);
   phase('network', { alerts: network.created });
   const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
@@ -148,7 +152,7 @@ async function readPass(
  * state (encoded at once: one flat string per client instead of an object graph waiting for the write).
  */
 async function judgeClients(
-  { runId, maxId, rules, types, ctx, known }: FullScanJudging,
+  { runId, maxId, rules, types, ctx, known, suppressions }: FullScanJudging,
   columns: TxnColumns,
   { order, clientStart, clientAccounts }: ReturnType<TxnColumns['groupByClient']>,
   writer: FullScanWriter,
@@ -166,7 +170,8 @@ async function judgeClients(
     const txns: Txn[] = [];
     for (let k = from; k < to; k++) txns.push(columns.txn(order[k] as number, types));
     // Skipped: alerts the transaction has for that rule already (never overwritten).
-    for (const s of d.judge(txns)) addSettledAlerts(alertBatch, s, rules, runId, known);
+    const suppressed = suppressions.forClient(first.clientId);
+    for (const s of d.judge(txns)) addSettledAlerts(alertBatch, s, rules, runId, known, suppressed);
     stateBatch.add(first.clientId, d.saveBase64(), maxId);
     if (alertBatch.size >= WRITE_ROWS || stateBatch.size >= WRITE_STATES) {
       await writer.enqueue(alertBatch, stateBatch);

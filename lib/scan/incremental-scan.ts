@@ -12,6 +12,7 @@ import { ConflictError } from '../errors.js';
 import type { RulesConfig } from '../rules/config.js';
 import { addToWindows, type HistogramRow, histogramOf, windowThresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
+import { ActiveSuppressions } from '../suppressions/active.js';
 import {
   type AlertCounts,
   addCounts,
@@ -68,6 +69,8 @@ interface IncrementalRun {
   context: Promise<ThresholdContext>;
   lap: Lap;
   progress: Progress;
+  /** Active suppressions: the findings they cover are kept as suppressed. */
+  suppressions: ActiveSuppressions;
 }
 
 export async function incrementalScan(
@@ -77,6 +80,7 @@ export async function incrementalScan(
   rules: RulesConfig,
   types: ReadonlyMap<number, TypeInfo>,
   options: ScanOptions,
+  suppressions = new ActiveSuppressions(),
 ): Promise<Progress> {
   const progress: Progress = { scanned: 0, toId: watermark, chunks: 0, counts: emptyCounts() };
   if (maxId <= watermark) return progress;
@@ -85,7 +89,7 @@ export async function incrementalScan(
   // Prepared while the first chunk is read.
   const context = prepareThresholds(runId, watermark, maxId, maxId - watermark <= chunkSize, rules);
   context.catch(() => undefined);
-  const run: IncrementalRun = { runId, maxId, chunkSize, rules, types, context, lap, progress };
+  const run: IncrementalRun = { runId, maxId, chunkSize, rules, types, context, lap, progress, suppressions };
   let judged = false;
   try {
     let from = watermark;
@@ -211,7 +215,7 @@ async function scanChunk(run: IncrementalRun, from: number): Promise<number> {
  * once every state is in, the watermarks move and the run's progress is recorded — all committed together.
  */
 async function judgeAndCommit(conn: PoolConnection, run: IncrementalRun, chunk: Chunk): Promise<AlertCounts> {
-  const { runId, rules, types, lap, progress } = run;
+  const { runId, rules, types, lap, progress, suppressions } = run;
   const { from, to } = chunk;
   const current = await readWatermark(WATERMARK, conn, true);
   if (current !== from) {
@@ -219,12 +223,12 @@ async function judgeAndCommit(conn: PoolConnection, run: IncrementalRun, chunk: 
   }
   const judge = new ChunkJudge(
     conn,
-    { runId, rules, types, ctx: chunk.ctx, from, lap },
+    { runId, rules, types, ctx: chunk.ctx, from, lap, suppressions },
     chunk.clients,
     chunk.states,
   );
   const created = await judge.judgeAll(chunk.arriving);
-  addCounts(created, await writeScoredFindings(conn, await chunk.network, rules, runId));
+  addCounts(created, await writeScoredFindings(conn, await chunk.network, rules, runId, suppressions));
   lap('network');
   // The watermarks move once every state is in.
   await chunk.states.written();

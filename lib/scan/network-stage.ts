@@ -21,6 +21,7 @@ import { NetworkDetector, type NetworkRuleFilter, networkReachDays } from '../ru
 import type { Transfer } from '../rules/network-rule.js';
 import { DAY, normaliseIban } from '../rules/stats.js';
 import type { Finding } from '../rules/types.js';
+import type { ActiveSuppressions } from '../suppressions/active.js';
 import {
   type AlertCounts,
   addCounts,
@@ -118,6 +119,7 @@ export async function scanNetworkFull(
   runId: number,
   maxId: number,
   rules: RulesConfig,
+  suppressions?: ActiveSuppressions,
 ): Promise<AlertCounts> {
   const detector = new NetworkDetector(rules);
   if (!detector.active) return emptyCounts();
@@ -143,7 +145,10 @@ export async function scanNetworkFull(
   const entries = [...found].sort((a, b) => a[0] - b[0]).map(([id, findings]) => ({ id, findings }));
   for (let i = 0; i < entries.length; i += WRITE_TRANSACTIONS) {
     const slice = entries.slice(i, i + WRITE_TRANSACTIONS);
-    addCounts(counts, await withTransaction((tx) => writeScoredFindings(tx, slice, rules, runId)));
+    addCounts(
+      counts,
+      await withTransaction((tx) => writeScoredFindings(tx, slice, rules, runId, suppressions)),
+    );
   }
   return counts;
 }

@@ -1,7 +1,8 @@
 /**
  * Statistics about detected anomalies — by rule, risk level, currency, client country and month — for
  * `npm run scan -- --report`, and for the alerts API to serve the same figures. Read-only SQL over alerts joined to
- * their transactions; analyst alerts are included and told apart by `flagged_by`.
+ * their transactions; analyst alerts are included and told apart by `flagged_by`. Findings kept as suppressed (a
+ * suppression covered them: lib/suppressions) are counted apart, never among the alerts.
  */
 import { query } from '../db/pool.js';
 
@@ -15,7 +16,8 @@ export interface ReportRow {
 }
 
 export interface AnomalyReport {
-  totals: { alerts: number; transactions: number; system: number; analyst: number };
+  /** `suppressed`: findings kept as suppressed (lib/suppressions), never raised; the other figures leave them out. */
+  totals: { alerts: number; transactions: number; system: number; analyst: number; suppressed: number };
   byRule: ReportRow[];
   byRisk: ReportRow[];
   byCurrency: ReportRow[];
@@ -29,6 +31,7 @@ export interface AnomalyReport {
     finishedAt: string | null;
     transactionsScanned: number;
     alertsCreated: number;
+    findingsSuppressed: number;
   } | null;
 }
 
@@ -36,6 +39,9 @@ export interface ReportFilter {
   /** Only alerts raised by this party. */
   flaggedBy?: 'system' | 'analyst';
 }
+
+/** Raised alerts: not the findings a suppression kept back. */
+const RAISED = "al.status <> 'suppressed'";
 
 const COUNTS = `COUNT(*) AS alerts, COUNT(DISTINCT al.transaction_id) AS transactions,
   SUM(al.risk_level = 'High') AS high, SUM(al.risk_level = 'Medium') AS medium, SUM(al.risk_level = 'Low') AS low`;
@@ -46,7 +52,7 @@ async function grouped(
   filter: ReportFilter,
   order = 'alerts DESC, k',
 ): Promise<ReportRow[]> {
-  const where = filter.flaggedBy ? 'WHERE al.flagged_by = ?' : '';
+  const where = `WHERE ${RAISED}${filter.flaggedBy ? ' AND al.flagged_by = ?' : ''}`;
   const rows = await query<Record<string, unknown>>(
     `SELECT ${keySql} AS k, ${COUNTS} FROM alerts al ${joins} ${where} GROUP BY k ORDER BY ${order}`,
     filter.flaggedBy ? [filter.flaggedBy] : [],
@@ -65,13 +71,14 @@ async function grouped(
 export async function anomalyReport(filter: ReportFilter = {}): Promise<AnomalyReport> {
   const tx = 'JOIN transactions t ON t.id = al.transaction_id';
   const [totals] = await query<Record<string, unknown>>(
-    `SELECT COUNT(*) AS alerts, COUNT(DISTINCT transaction_id) AS transactions,
-       SUM(flagged_by = 'system') AS system, SUM(flagged_by = 'analyst') AS analyst FROM alerts al
+    `SELECT SUM(${RAISED}) AS alerts, COUNT(DISTINCT CASE WHEN ${RAISED} THEN transaction_id END) AS transactions,
+       SUM(${RAISED} AND flagged_by = 'system') AS system, SUM(${RAISED} AND flagged_by = 'analyst') AS analyst,
+       SUM(status = 'suppressed') AS suppressed FROM alerts al
        ${filter.flaggedBy ? 'WHERE al.flagged_by = ?' : ''}`,
     filter.flaggedBy ? [filter.flaggedBy] : [],
   );
   const [run] = await query<Record<string, unknown>>(
-    `SELECT id, mode, status, started_at, finished_at, transactions_scanned, alerts_created
+    `SELECT id, mode, status, started_at, finished_at, transactions_scanned, alerts_created, findings_suppressed
        FROM scan_runs WHERE status <> 'skipped' ORDER BY id DESC LIMIT 1`,
   );
   return {
@@ -80,6 +87,7 @@ export async function anomalyReport(filter: ReportFilter = {}): Promise<AnomalyR
       transactions: Number(totals?.transactions ?? 0),
       system: Number(totals?.system ?? 0),
       analyst: Number(totals?.analyst ?? 0),
+      suppressed: Number(totals?.suppressed ?? 0),
     },
     byRule: await grouped("COALESCE(al.rule_id, CONCAT('analyst: ', al.reason))", '', filter),
     byRisk: await grouped('al.risk_level', '', filter, "FIELD(k, 'High', 'Medium', 'Low')"),
@@ -99,6 +107,7 @@ export async function anomalyReport(filter: ReportFilter = {}): Promise<AnomalyR
           finishedAt: run.finished_at === null ? null : String(run.finished_at),
           transactionsScanned: Number(run.transactions_scanned),
           alertsCreated: Number(run.alerts_created),
+          findingsSuppressed: Number(run.findings_suppressed),
         }
       : null,
   };
@@ -109,12 +118,13 @@ export function formatReport(report: AnomalyReport): string {
   const lines: string[] = [];
   const t = report.totals;
   lines.push(
-    `Alerts: ${t.alerts} on ${t.transactions} transactions (system ${t.system}, analyst ${t.analyst})`,
+    `Alerts: ${t.alerts} on ${t.transactions} transactions (system ${t.system}, analyst ${t.analyst}); ` +
+      `findings suppressed: ${t.suppressed}`,
   );
   if (report.lastRun) {
     const r = report.lastRun;
     lines.push(
-      `Last scan: #${r.id} ${r.mode} ${r.status}, ${r.startedAt} → ${r.finishedAt ?? '…'}, ${r.transactionsScanned} transactions, ${r.alertsCreated} new alerts`,
+      `Last scan: #${r.id} ${r.mode} ${r.status}, ${r.startedAt} → ${r.finishedAt ?? '…'}, ${r.transactionsScanned} transactions, ${r.alertsCreated} new alerts, ${r.findingsSuppressed} findings suppressed`,
     );
   }
   const table = (title: string, rows: ReportRow[]) => {

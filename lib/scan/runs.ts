@@ -65,11 +65,12 @@ export async function recordProgress(
 ): Promise<void> {
   await execute(
     `UPDATE scan_runs SET transactions_scanned = ?, to_transaction_id = ?, alerts_created = ?,
-       alerts_by_risk = ?, alerts_by_reason = ? WHERE id = ?`,
+       findings_suppressed = ?, alerts_by_risk = ?, alerts_by_reason = ? WHERE id = ?`,
     [
       progress.scanned,
       progress.toId,
       progress.counts.created,
+      progress.counts.suppressed,
       JSON.stringify(progress.counts.byRisk),
       JSON.stringify(progress.counts.byReason),
       runId,

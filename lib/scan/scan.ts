@@ -13,6 +13,9 @@
  *   client from an empty memory and saves its state; existing alerts are kept (duplicates are skipped); the
  *   watermarks move to the end with the last commit.
  *
+ * Both honour the suppressions active when the run starts (lib/suppressions/active.ts): a finding one covers is kept
+ * as an alert with status `suppressed`, never raised.
+ *
  * A server-wide named lock keeps two scans from overlapping, and scans from running while a seed or a migration changes
  * the tables (they take the same lock): a scan that finds it held records a `skipped` run naming the holder, and
  * returns. A database failure is thrown in the words of lib/db/failures.ts, which the CLI prints and the Lambda logs.
@@ -26,6 +29,7 @@ import { getPool, withNamedLock } from '../db/pool.js';
 import { explainDbError, resolveDbSettings } from '../db/settings.js';
 import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
+import { ActiveSuppressions } from '../suppressions/active.js';
 import { type AlertCounts, emptyCounts } from './alerts.js';
 import { fullScan } from './full-scan.js';
 import { incrementalScan } from './incremental-scan.js';
@@ -129,17 +133,17 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
     logger.warn('no detection state matches the watermark; rebuilding it with a full scan', { watermark });
     mode = 'full';
   }
-  // The last id and the transaction types are read while the run's row is written.
-  const reference = Promise.all([loadLastTransactionId(), loadTransactionTypes()]);
+  // The last id, the transaction types and the suppressions active now are read while the run's row is written.
+  const reference = Promise.all([loadLastTransactionId(), loadTransactionTypes(), ActiveSuppressions.load()]);
   reference.catch(() => undefined);
   const runId = await startRun(mode, rules, mode === 'full' ? 1 : watermark + 1);
   logger.info('anomaly scan started', { runId, mode, watermark });
   try {
-    const [maxId, types] = await reference;
+    const [maxId, types, suppressions] = await reference;
     const progress =
       mode === 'full'
-        ? await fullScan(runId, Math.min(maxId, options.toId ?? maxId), rules, types, options)
-        : await incrementalScan(runId, watermark, maxId, rules, types, options);
+        ? await fullScan(runId, Math.min(maxId, options.toId ?? maxId), rules, types, options, suppressions)
+        : await incrementalScan(runId, watermark, maxId, rules, types, options, suppressions);
     await finishRun(runId, 'succeeded');
     const summary: ScanSummary = {
       status: 'succeeded',

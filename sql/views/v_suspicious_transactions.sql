@@ -1,5 +1,6 @@
 -- Suspicious transactions: every alert with its transaction, account and client (drill-down rows). Not aggregated,
--- so BI filters on risk_level, status or transaction_date use the alerts' and transactions' indexes.
+-- so BI filters on risk_level, status or transaction_date use the alerts' and transactions' indexes. Findings a
+-- suppression kept from being raised (status 'suppressed') are not suspicious transactions: they are left out.
 CREATE OR REPLACE VIEW v_suspicious_transactions AS
 SELECT al.id AS alert_id, al.alert_date, al.reason, al.rule_id, al.risk_level, al.score, al.status, al.disposition,
        al.flagged_by, t.id AS transaction_id, t.date AS transaction_date, t.amount, t.currency, tt.type AS transaction_type,
@@ -9,4 +10,5 @@ SELECT al.id AS alert_id, al.alert_date, al.reason, al.rule_id, al.risk_level, a
   JOIN transactions t ON t.id = al.transaction_id
   JOIN transaction_types tt ON tt.id = t.transaction_type_id
   JOIN accounts a ON a.id = t.account_id
-  JOIN clients c ON c.id = a.client_id;
+  JOIN clients c ON c.id = a.client_id
+ WHERE al.status <> 'suppressed';

@@ -14,6 +14,8 @@ import { handler as caseListHandler } from '../../functions/cases-list.js';
 import { handler as caseNoteHandler } from '../../functions/cases-notes-create.js';
 import { handler as caseUpdateHandler } from '../../functions/cases-update.js';
 import { handler as openapiHandler } from '../../functions/openapi.js';
+import { handler as suppressionListHandler } from '../../functions/suppressions-list.js';
+import { handler as suppressionRevokeHandler } from '../../functions/suppressions-revoke.js';
 import { execute, query } from '../../lib/db/pool.js';
 import { LOCAL_DEV_KEYS } from '../../lib/http/auth.js';
 import type { HttpEvent } from '../../lib/http/handler.js';
@@ -27,6 +29,8 @@ import caseGetList from '../events/cases-get-list.json' with { type: 'json' };
 import caseGetOne from '../events/cases-get-one.json' with { type: 'json' };
 import casePatch from '../events/cases-patch-update.json' with { type: 'json' };
 import casePostNote from '../events/cases-post-note.json' with { type: 'json' };
+import suppressionRevoke from '../events/suppressions-delete-revoke.json' with { type: 'json' };
+import suppressionList from '../events/suppressions-get-list.json' with { type: 'json' };
 
 export const VIEWER_KEY = LOCAL_DEV_KEYS.find((k) => k.role === 'viewer')?.key as string;
 export const ANALYST_KEY = LOCAL_DEV_KEYS.find((k) => k.role === 'analyst')?.key as string;
@@ -42,7 +46,9 @@ export type Route =
   | 'case-list'
   | 'case-get'
   | 'case-update'
-  | 'case-note';
+  | 'case-note'
+  | 'suppression-list'
+  | 'suppression-revoke';
 
 const ROUTES = {
   list: { handler: listHandler, fixture: getList },
@@ -55,6 +61,8 @@ const ROUTES = {
   'case-get': { handler: caseGetHandler, fixture: caseGetOne },
   'case-update': { handler: caseUpdateHandler, fixture: casePatch },
   'case-note': { handler: caseNoteHandler, fixture: casePostNote },
+  'suppression-list': { handler: suppressionListHandler, fixture: suppressionList },
+  'suppression-revoke': { handler: suppressionRevokeHandler, fixture: suppressionRevoke },
 } as const;
 
 export interface Call {
@@ -205,7 +213,7 @@ export async function seedBank(): Promise<Bank> {
 export async function checksum(): Promise<string> {
   const rows = await query<{ Table: string; Checksum: number | null }>(
     `CHECKSUM TABLE alerts, alert_history, transactions, accounts, clients, cases, case_alerts, case_history,
-       case_notes, case_clients`,
+       case_notes, case_clients, suppressions, suppression_history`,
   );
   const counts = await query(
     `SELECT (SELECT COUNT(*) FROM alerts) AS a, (SELECT COUNT(*) FROM alert_history) AS h,

@@ -99,6 +99,12 @@ function requests(): Array<[Route, Call]> {
       },
     ]);
     out.push(['update', { id: alert, body: { status: pick(), disposition: pick(), note: pick() } }]);
+    // A closing as a false positive with a hostile suppression.
+    const suppress = random() < 0.5 ? pick() : { until: pick(), country: pick(), reason: pick() };
+    out.push([
+      'update',
+      { id: alert, body: { status: 'closed', disposition: 'false_positive', note: 'x', suppress } },
+    ]);
   }
   // Well-formed flags with hostile reasons on a transaction that does not exist (422).
   for (const reason of HOSTILE) {

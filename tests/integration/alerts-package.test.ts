@@ -15,6 +15,8 @@ const ROUTES: Record<string, string> = {
   'GET /cases/{id}': 'CasesDashgetLambdaFunction',
   'PATCH /cases/{id}': 'CasesDashupdateLambdaFunction',
   'POST /cases/{id}/notes': 'CasesDashnotesDashcreateLambdaFunction',
+  'GET /suppressions': 'SuppressionsDashlistLambdaFunction',
+  'DELETE /suppressions/{id}': 'SuppressionsDashrevokeLambdaFunction',
 };
 
 describe('serverless package: the alerts and cases API (stage dev)', () => {
@@ -30,7 +32,7 @@ describe('serverless package: the alerts and cases API (stage dev)', () => {
     expect(fn?.Type).toBe('AWS::Lambda::Function');
     const props = fn?.Properties as { Runtime: string; Role: { 'Fn::GetAtt': [string, string] } };
     expect(props.Runtime).toBe('nodejs22.x');
-    expect(props.Role['Fn::GetAtt'][0]).toMatch(/^(Alerts\w+|Cases\w+|Openapi)Role$/);
+    expect(props.Role['Fn::GetAtt'][0]).toMatch(/^(Alerts\w+|Cases\w+|Suppressions\w+|Openapi)Role$/);
   });
 
   it('reads API keys from the stage’s secret, never from a value in the template', () => {
@@ -55,6 +57,8 @@ describe('serverless package: the alerts and cases API (stage dev)', () => {
       'CasesGetRole',
       'CasesUpdateRole',
       'CasesNotesCreateRole',
+      'SuppressionsListRole',
+      'SuppressionsRevokeRole',
     ]) {
       const policies = (template.Resources[role]?.Properties?.Policies ?? []) as Array<{
         PolicyDocument: { Statement: Array<{ Action: string; Resource: unknown }> };

@@ -21,7 +21,7 @@ describe('GET /alerts/stats', () => {
     expect(stats.to).toBe('2026-04-01T00:00:00Z');
     expect(stats.total).toBe(48);
     expect(stats.by_risk_level).toEqual({ Low: 16, Medium: 16, High: 16 });
-    expect(stats.by_status).toEqual({ open: 24, investigating: 12, closed: 12 });
+    expect(stats.by_status).toEqual({ open: 24, investigating: 12, closed: 12, suppressed: 0 });
     expect(stats.by_flagged_by).toEqual({ system: 40, analyst: 8 });
     expect(Object.values(stats.by_reason).reduce((a, b) => a + b, 0)).toBe(48);
     expect(stats.by_day).toHaveLength(8);
@@ -50,7 +50,13 @@ describe('GET /alerts/stats', () => {
 
   it('includes the scan’s all-time report (lib/scan/report.ts)', async () => {
     const reply = await call('stats', { query: { from: '2026-03-01' } });
-    expect(reply.body.all_time.totals).toEqual({ alerts: 48, transactions: 48, system: 40, analyst: 8 });
+    expect(reply.body.all_time.totals).toEqual({
+      alerts: 48,
+      transactions: 48,
+      system: 40,
+      analyst: 8,
+      suppressed: 0,
+    });
     expect(reply.body.all_time.by_currency).toEqual([expect.objectContaining({ key: 'EUR', alerts: 48 })]);
   });
 
@@ -90,6 +96,8 @@ describe('GET /openapi.json', () => {
       '/cases/{id}/notes',
       '/health',
       '/openapi.json',
+      '/suppressions',
+      '/suppressions/{id}',
     ]);
     expect(Object.keys(doc.paths['/cases/{id}'])).toEqual(['get', 'patch']);
     const ifMatch = doc.paths['/cases/{id}'].patch.parameters.find((p: { in: string }) => p.in === 'header');

@@ -1,10 +1,11 @@
 /**
- * Hostile and malformed requests against every cases route — injection strings, huge numbers, wrong types, bad
- * JSON, bad If-Match headers, hostile ids and cursors — as viewer, analyst and lead: none may cause a 5xx, leak a
- * stack trace or SQL, or change a single row.
+ * Hostile and malformed requests against every cases and suppressions route — injection strings, huge numbers, wrong
+ * types, bad JSON, bad If-Match headers, hostile ids, cursors and suppressions — as viewer, analyst and lead: none
+ * may cause a 5xx, leak a stack trace or SQL, or change a single row.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listCasesQuerySchema } from '../../lib/cases/schemas.js';
+import { listSuppressionsQuerySchema } from '../../lib/suppressions/schemas.js';
 import {
   ANALYST_KEY,
   type Call,
@@ -67,6 +68,40 @@ function requests(): Array<[Route, Call]> {
     out.push(['case-note', { id: caseId, body: { note: pick() }, key: VIEWER_KEY }]);
   }
   for (const key of HOSTILE.slice(0, 20)) out.push(['case-list', { key }]);
+  return [...out, ...suppressionRequests()];
+}
+
+/** GET /suppressions and DELETE /suppressions/{id}, and hostile `suppress` members of a case's closing. */
+function suppressionRequests(): Array<[Route, Call]> {
+  const out: Array<[Route, Call]> = [];
+  for (const name of Object.keys(listSuppressionsQuerySchema.shape)) {
+    for (const value of HOSTILE)
+      out.push(['suppression-list', { query: { [name]: value }, key: VIEWER_KEY }]);
+  }
+  for (const id of [...HOSTILE, '1', '999999']) {
+    for (const key of [VIEWER_KEY, ANALYST_KEY, LEAD_KEY]) out.push(['suppression-revoke', { id, key }]);
+  }
+  const random = prng(71);
+  const values = [
+    ...HOSTILE,
+    -1,
+    0,
+    2 ** 53,
+    null,
+    true,
+    [],
+    {},
+    '2026-13-01',
+    '9999-12-31',
+    'DE89370400440532013000',
+  ];
+  const pick = () => values[Math.floor(random() * values.length)];
+  for (let i = 0; i < 120; i++) {
+    const one = { rule: pick(), until: pick(), counterparty: pick(), country: pick(), reason: pick() };
+    const suppress = i % 3 === 0 ? pick() : [one];
+    const body = { status: 'closed', disposition: 'false_positive', note: 'x', suppress };
+    out.push(['case-update', { id: caseId, body, headers: { 'if-match': '"999999"' }, key: LEAD_KEY }]);
+  }
   return out;
 }
 
@@ -82,8 +117,10 @@ describe('cases API under hostile input', () => {
       const label = `${route} ${JSON.stringify(request).slice(0, 200)} → ${reply.status} ${reply.text.slice(0, 300)}`;
       expect(reply.status, label).toBeLessThan(500);
       expect(reply.text, label).not.toMatch(LEAKS);
-      if (reply.status === 200) expect([route, reply.body.data], label).toEqual(['case-list', []]);
-      else expect(reply.body.error?.code, label).toEqual(expect.any(String));
+      if (reply.status === 200) {
+        expect(['case-list', 'suppression-list'], label).toContain(route);
+        expect(reply.body.data, label).toEqual([]);
+      } else expect(reply.body.error?.code, label).toEqual(expect.any(String));
     }
     expect(await checksum()).toBe(before);
     expect([...statuses.keys()].every((s) => [200, 400, 401, 403, 404, 412, 415, 422, 428].includes(s))).toBe(

@@ -77,6 +77,7 @@ describe('scan-anomalies alert writer', () => {
         created: 4,
         byRisk: { Low: 2, Medium: 0, High: 2 },
         byReason: { 'high amount': 2, 'unusual location': 2 },
+        suppressed: 0,
       });
       const rows = await query<{ rule_id: string; risk_level: string; score: string; evidence: unknown }>(
         'SELECT rule_id, risk_level, score, evidence FROM alerts WHERE transaction_id = ? ORDER BY rule_id',

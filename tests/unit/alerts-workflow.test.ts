@@ -3,8 +3,13 @@ import { STATUSES } from '../../lib/alerts/schemas.js';
 import { isReopen, TRANSITIONS, transitionProblem } from '../../lib/alerts/workflow.js';
 
 describe('the alert workflow', () => {
-  it('goes open → investigating → closed, and only a reopen (a lead’s) leaves closed', () => {
-    expect(TRANSITIONS).toEqual({ open: ['investigating'], investigating: ['closed'], closed: ['open'] });
+  it('goes open → investigating → closed, only a reopen (a lead’s) leaves closed, and a suppressed finding never moves', () => {
+    expect(TRANSITIONS).toEqual({
+      open: ['investigating'],
+      investigating: ['closed'],
+      closed: ['open'],
+      suppressed: [],
+    });
     expect(isReopen('closed', 'open')).toBe(true);
     expect(isReopen('investigating', 'open')).toBe(false);
   });
@@ -18,7 +23,13 @@ describe('the alert workflow', () => {
         if (ok) expect(problem).toBeNull();
         else
           expect(problem).toMatch(
-            from === 'closed' ? /a lead may reopen it/ : from === to ? /already/ : /cannot go/,
+            from === 'suppressed'
+              ? /a suppressed finding is a record, never raised/
+              : from === 'closed'
+                ? /a lead may reopen it/
+                : from === to
+                  ? /already/
+                  : /cannot go/,
           );
       });
     }
