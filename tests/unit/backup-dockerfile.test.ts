@@ -45,7 +45,7 @@ function copiedFromBuild(s: Stage): Map<string, string> {
   const copies = new Map<string, string>();
   for (const line of instruction(s, 'COPY').filter((l) => l.includes('--from=build'))) {
     const parts = line.split(/\s+/).slice(2);
-    const dir = (parts.pop() as string).replace('${LAMBDA_TASK_ROOT}', '/var/task');
+    const dir = (parts.pop() as string).replace(/\$\{LAMBDA_TASK_ROOT\}/, '/var/task');
     for (const source of parts) copies.set(path.posix.join(dir, path.posix.basename(source)), source);
   }
   return copies;
