@@ -62,6 +62,8 @@ export function connectionOptions(settings: DbSettings): mysql.PoolOptions {
     connectTimeout: getConfig().MYSQL_CONNECT_TIMEOUT_MS,
     namedPlaceholders: false,
     multipleStatements: false,
+    // (Node's own CA list and host name check: an RDS Proxy's certificate is issued by a public CA.)
+    ...(getConfig().MYSQL_TLS ? { ssl: { minVersion: 'TLSv1.2', rejectUnauthorized: true } } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config.js';
 import { isConnectionError } from '../../lib/db/pool.js';
-import { settingsFromUrl } from '../../lib/db/settings.js';
+import { resolveDbSettings, settingsFromUrl } from '../../lib/db/settings.js';
 
 describe('lib/db/settings', () => {
   it('decodes credentials and defaults the port', () => {
@@ -18,6 +19,20 @@ describe('lib/db/settings', () => {
       user: 'root',
       password: '',
       port: 3307,
+    });
+  });
+
+  it('connects to MYSQL_HOST (an RDS Proxy) with the credentials and database of the settings', async () => {
+    const config = parseConfig({
+      MYSQL_URL: 'mysql://fm:s%40cret@db.internal:3306/fm_prod',
+      MYSQL_HOST: 'fm-prod.proxy-abc.eu-central-1.rds.amazonaws.com',
+    });
+    expect(await resolveDbSettings(config)).toEqual({
+      host: 'fm-prod.proxy-abc.eu-central-1.rds.amazonaws.com',
+      port: 3306,
+      user: 'fm',
+      password: 's@cret',
+      database: 'fm_prod',
     });
   });
 });
