@@ -22,6 +22,7 @@ export interface CfnTemplate {
     { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; [k: string]: unknown }
   >;
   Outputs?: Record<string, unknown>;
+  Conditions?: Record<string, unknown>;
 }
 
 async function contentHash(stage: string, params: Record<string, string>): Promise<string> {
