@@ -1,4 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
@@ -129,6 +131,43 @@ describe('backup task entrypoint (the Fargate container)', () => {
       expect.objectContaining({ problem: '--action expects backup, verify or prune' }),
     ]);
     expect(await backupRuns()).toEqual(runsBefore);
+  });
+
+  it('stops on SIGTERM (ECS stopping the task): exit 143, the upload aborted, the run recorded as failed', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'fm-task-wrapper-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    // mysqldump that writes its dump and then never exits: the backup is mid-upload when the signal comes.
+    const real = execFileSync('sh', ['-c', 'command -v mysqldump']).toString().trim();
+    const stuck = path.join(dir, 'stuck-mysqldump.sh');
+    await writeFile(
+      stuck,
+      `#!/bin/sh\nif [ "$1" = --version ]; then exec ${real} --version; fi\n${real} "$@"\nexec sleep 60\n`,
+    );
+    await chmod(stuck, 0o755);
+    const keysBefore = await listKeys(bucket);
+    // One process, as in the container (node runs the TypeScript through tsx's loader): the signal reaches the job.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/backup-task.ts'], {
+      cwd: root,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', BACKUP_BUCKET: bucket, MYSQLDUMP_PATH: stuck },
+    });
+    let output = '';
+    let signalled = false;
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!signalled && output.includes('"backup started"')) {
+        signalled = true;
+        setTimeout(() => child.kill('SIGTERM'), 1000);
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(143);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(output).toContain('stopped by SIGTERM');
+    expect(await listKeys(bucket)).toEqual(keysBefore);
+    expect((await backupRuns()).at(-1)).toMatchObject({ status: 'failed' });
   });
 
   it('fails with exit 1 when the bucket is not there: the run recorded as failed, no object, nothing pruned', async () => {
