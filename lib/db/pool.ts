@@ -406,6 +406,9 @@ export async function withNamedLock<T>(
   work: () => Promise<T>,
   { waitSeconds = 0 }: { waitSeconds?: number } = {},
 ): Promise<LockResult<T>> {
+  // The lock keeps one connection for the whole work, which needs another: with a pool of one it would wait forever.
+  if (getConfig().MYSQL_POOL_SIZE < 2)
+    throw new DependencyError(`a named lock needs MYSQL_POOL_SIZE of 2 or more (${name})`);
   const pool = await getPool();
   const settings = await resolveDbSettings();
   const conn = await pool.getConnection();

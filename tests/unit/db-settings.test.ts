@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config.js';
-import { isConnectionError } from '../../lib/db/pool.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseConfig, resetConfig } from '../../lib/config.js';
+import { isConnectionError, withNamedLock } from '../../lib/db/pool.js';
 import { resolveDbSettings, settingsFromUrl } from '../../lib/db/settings.js';
 
 describe('lib/db/settings', () => {
@@ -44,5 +44,24 @@ describe('isConnectionError', () => {
     expect(isConnectionError({ code: 'ER_DUP_ENTRY' })).toBe(false);
     expect(isConnectionError(new Error('x'))).toBe(false);
     expect(isConnectionError(null)).toBe(false);
+  });
+});
+
+describe('withNamedLock', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    resetConfig();
+  });
+
+  it('refuses a pool of one, where the work could never get a second connection', async () => {
+    vi.stubEnv('MYSQL_POOL_SIZE', '1');
+    resetConfig();
+    let ran = false;
+    await expect(
+      withNamedLock('analytics-refresh', async () => {
+        ran = true;
+      }),
+    ).rejects.toThrow('a named lock needs MYSQL_POOL_SIZE of 2 or more (analytics-refresh)');
+    expect(ran).toBe(false);
   });
 });
