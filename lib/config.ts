@@ -124,9 +124,29 @@ const envSchema = z.object({
   MYSQL_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   /**
    * Connections per container, opened only when needed. An incremental scan holds one for its named lock and one
-   * for its chunk's transaction while its states are written on others, so fewer than four would leave it waiting.
+   * for its chunk's transaction while its states are written on others, so a job wants four or more (the default);
+   * an HTTP function as many as one request uses at once (serverless.yml sets each; README "Connections").
    */
-  MYSQL_POOL_SIZE: boundedInt(4, 64, 8),
+  MYSQL_POOL_SIZE: boundedInt(1, 64, 8),
+  /**
+   * In AWS with an RDS Proxy: the proxy's endpoint, which replaces the host of MYSQL_SECRET_ID's (or MYSQL_URL's)
+   * settings; the port, user, password and database stay theirs. Empty: connect where the settings say.
+   */
+  MYSQL_HOST: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, { message: 'expects a host name' })
+      .optional(),
+  ),
+  /** Connect with TLS, the server's certificate checked against the system's CAs (an RDS Proxy's is public). */
+  MYSQL_TLS: z.preprocess(
+    (value) => (value === '' || value === undefined ? undefined : String(value).toLowerCase()),
+    z
+      .enum(['true', 'false'], { message: 'expects true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
+  ),
   /**
    * Opening one connection (TCP connect and handshake); in the HTTP functions also the whole wait for a connection
    * of the pool. Past it the caller gets a DependencyError (a route answers 503). With MYSQL_QUERY_TIMEOUT_MS it

@@ -62,6 +62,8 @@ export function connectionOptions(settings: DbSettings): mysql.PoolOptions {
     connectTimeout: getConfig().MYSQL_CONNECT_TIMEOUT_MS,
     namedPlaceholders: false,
     multipleStatements: false,
+    // (Node's own CA list and host name check: an RDS Proxy's certificate is issued by a public CA.)
+    ...(getConfig().MYSQL_TLS ? { ssl: { minVersion: 'TLSv1.2', rejectUnauthorized: true } } : {}),
   };
 }
 
@@ -404,6 +406,9 @@ export async function withNamedLock<T>(
   work: () => Promise<T>,
   { waitSeconds = 0 }: { waitSeconds?: number } = {},
 ): Promise<LockResult<T>> {
+  // The lock keeps one connection for the whole work, which needs another: with a pool of one it would wait forever.
+  if (getConfig().MYSQL_POOL_SIZE < 2)
+    throw new DependencyError(`a named lock needs MYSQL_POOL_SIZE of 2 or more (${name})`);
   const pool = await getPool();
   const settings = await resolveDbSettings();
   const conn = await pool.getConnection();

@@ -94,10 +94,14 @@ async function settingsFromSecret(secretId: string): Promise<DbSettings> {
 
 /**
  * Connection settings for this process: MYSQL_URL's, or MYSQL_SECRET_ID's as the secret currently reads (cached
- * for SECRETS_MAX_AGE_SECONDS; a failed read is tried again by the next call).
+ * for SECRETS_MAX_AGE_SECONDS; a failed read is tried again by the next call), on MYSQL_HOST when that is set.
  */
 export async function resolveDbSettings(cfg: Config = getConfig()): Promise<DbSettings> {
-  return cfg.MYSQL_SECRET_ID ? settingsFromSecret(cfg.MYSQL_SECRET_ID) : settingsFromUrl(cfg.MYSQL_URL);
+  const settings = cfg.MYSQL_SECRET_ID
+    ? await settingsFromSecret(cfg.MYSQL_SECRET_ID)
+    : settingsFromUrl(cfg.MYSQL_URL);
+  // Through an RDS Proxy (MYSQL_HOST): its endpoint, the secret's credentials and database.
+  return cfg.MYSQL_HOST ? { ...settings, host: cfg.MYSQL_HOST } : settings;
 }
 
 /** True when two settings open the same session: same server, user, password and database. */

@@ -1,5 +1,6 @@
 /**
- * `serverless package --stage <stage>` once per content of serverless.yml and functions/, shared by every test file
+ * `serverless package --stage <stage> [--param k=v …]` once per content of serverless.yml, its fragments under
+ * serverless/ and functions/, and per parameters, shared by every test file
  * that inspects the compiled CloudFormation (packaging takes seconds; files run in parallel workers, so a lock
  * directory makes the first one package and the others wait for its result).
  */
@@ -21,18 +22,39 @@ export interface CfnTemplate {
     { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; [k: string]: unknown }
   >;
   Outputs?: Record<string, unknown>;
+  Conditions?: Record<string, unknown>;
 }
 
-async function contentHash(stage: string): Promise<string> {
-  const hash = createHash('sha256').update(stage);
+async function contentHash(stage: string, params: Record<string, string>): Promise<string> {
+  const hash = createHash('sha256')
+    .update(stage)
+    .update(JSON.stringify(Object.entries(params).sort()));
   hash.update(await readFile(path.join(root, 'serverless.yml')));
+  for (const file of (await readdir(path.join(root, 'serverless'))).sort())
+    hash.update(file).update(await readFile(path.join(root, 'serverless', file)));
   for (const file of (await readdir(path.join(root, 'functions'))).sort()) hash.update(file);
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Packages the service (no AWS credentials needed) and returns the compiled update-stack template. */
-export async function packagedTemplate(stage = 'dev'): Promise<CfnTemplate> {
-  const dir = path.join(os.tmpdir(), `fm-package-${await contentHash(stage)}`);
+/** `-<hash>` of the parameters, or nothing without any. */
+function variant(params: Record<string, string>): string {
+  const entries = Object.entries(params).sort();
+  if (entries.length === 0) return '';
+  return `-${createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * Packages the service (no AWS credentials needed) and returns the compiled update-stack template. `params` are
+ * stage parameters given on the command line (`--param key=value`), as a deploy may.
+ *
+ * @example await packagedTemplate('dev', { backupRunner: 'fargate', backupTaskSubnets: 'subnet-1' })
+ */
+export async function packagedTemplate(
+  stage = 'dev',
+  params: Record<string, string> = {},
+): Promise<CfnTemplate> {
+  const key = await contentHash(stage, params);
+  const dir = path.join(os.tmpdir(), `fm-package-${key}`);
   const template = path.join(dir, 'out', 'cloudformation-template-update-stack.json');
   const lock = path.join(dir, 'lock');
   await mkdir(dir, { recursive: true });
@@ -50,13 +72,21 @@ export async function packagedTemplate(stage = 'dev'): Promise<CfnTemplate> {
       if (!existsSync(template)) {
         await run(
           path.join(root, 'node_modules/.bin/serverless'),
-          ['package', '--stage', stage, '--package', path.join(dir, 'out')],
+          [
+            'package',
+            '--stage',
+            stage,
+            ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
+            '--package',
+            path.join(dir, 'out'),
+          ],
           {
             cwd: root,
             env: {
               ...process.env,
               AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-              ESBUILD_WORK_FOLDER: `.esbuild-package-${stage}`,
+              // One work folder per stage and parameters: packagings of other parameters may run meanwhile.
+              ESBUILD_WORK_FOLDER: `.esbuild-package-${stage}${variant(params)}`,
             },
             maxBuffer: 16 * 1024 * 1024,
           },

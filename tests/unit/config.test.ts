@@ -38,7 +38,7 @@ describe('lib/config', () => {
 
   it('reports every bad variable at once', () => {
     const problems = problemsOf({
-      MYSQL_POOL_SIZE: '3',
+      MYSQL_POOL_SIZE: '0',
       S3_ENDPOINT: 'ftp://x',
       BACKUP_BUCKET: 'Bad_Bucket',
       AWS_REGION: 'mars',
@@ -48,7 +48,26 @@ describe('lib/config', () => {
     expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(
       ['AWS_REGION', 'BACKUP_BUCKET', 'BACKUP_PREFIX', 'MYSQL_POOL_SIZE', 'S3_ENDPOINT', 'STAGE'].sort(),
     );
-    expect(problems.find((p) => p.startsWith('MYSQL_POOL_SIZE'))).toMatch(/whole number from 4 to 64/);
+    expect(problems.find((p) => p.startsWith('MYSQL_POOL_SIZE'))).toMatch(/whole number from 1 to 64/);
+  });
+
+  it('takes an RDS Proxy endpoint as MYSQL_HOST and TLS as MYSQL_TLS; neither by default', () => {
+    expect(parseConfig({}).MYSQL_HOST).toBeUndefined();
+    expect(parseConfig({})).toMatchObject({ MYSQL_TLS: false, MYSQL_POOL_SIZE: 8 });
+    const proxied = parseConfig({
+      MYSQL_HOST: 'fm-prod.proxy-abc123.eu-central-1.rds.amazonaws.com',
+      MYSQL_TLS: 'TRUE',
+      MYSQL_POOL_SIZE: '1',
+    });
+    expect(proxied).toMatchObject({
+      MYSQL_HOST: 'fm-prod.proxy-abc123.eu-central-1.rds.amazonaws.com',
+      MYSQL_TLS: true,
+      MYSQL_POOL_SIZE: 1,
+    });
+    expect(problemsOf({ MYSQL_HOST: 'host:3306', MYSQL_TLS: 'yes' })).toEqual([
+      'MYSQL_HOST expects a host name',
+      'MYSQL_TLS expects true or false',
+    ]);
   });
 
   it('rejects a database name that is not a plain identifier', () => {
@@ -93,7 +112,7 @@ describe('getConfig', () => {
   it('throws a ConfigError naming the variable, until the environment is fixed', () => {
     resetConfig();
     vi.stubEnv('MYSQL_POOL_SIZE', 'lots');
-    expect(() => getConfig()).toThrow(/MYSQL_POOL_SIZE expects a whole number from 4 to 64/);
+    expect(() => getConfig()).toThrow(/MYSQL_POOL_SIZE expects a whole number from 1 to 64/);
     expect(() => getConfig()).toThrow(ConfigError);
     vi.stubEnv('MYSQL_POOL_SIZE', '16');
     expect(getConfig().MYSQL_POOL_SIZE).toBe(16);
