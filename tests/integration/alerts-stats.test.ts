@@ -95,6 +95,8 @@ describe('GET /openapi.json', () => {
       '/cases/{id}',
       '/cases/{id}/notes',
       '/health',
+      '/notifications',
+      '/notifications/{id}/retry',
       '/openapi.json',
       '/suppressions',
       '/suppressions/{id}',
