@@ -54,12 +54,15 @@ export interface NetworkRule<S extends NetworkRuleSettings = NetworkRuleSettings
   /** How far back (days) before a transfer the rule looks: how much of the past the window must hold. */
   reachDays(settings: S): number;
   /**
-   * What judging a transfer reads of the window: `'recipient'` — only the transfers to its recipient
-   * (`window.paidTo(t.to, …)`), so each finding is about transfers to one recipient; `'any'` (the default) —
-   * anything in it. The incremental scan reads back, for a `'recipient'` rule, only the transfers to the recipients
-   * its new transfers pay (lib/scan/network-stage.ts); declare it only when true, or findings go missing there.
+   * How far back (days) before a transfer `t` judging it may read *anything* in the window. Beyond that, up to
+   * `reachDays`, the rule reads only the chains of `t`'s own keys: the transfers to its recipient
+   * (`window.paidTo(t.to, …)`), those to its sending account (`paidTo(t.from, …)`) and those from it
+   * (`paidFrom(t.account, …)`). The incremental scan reads back every transfer within the longest of these of the
+   * enabled rules, and only the transfers of those keys beyond it (lib/scan/network-stage.ts) — the known payers
+   * of 35 days that most rules look at are a few rows per recipient, the whole bank's are 40 000. Declare it only
+   * as short as true, or findings go missing there. Default: `reachDays` (anything, as far back as it reaches).
    */
-  readonly reads?: 'recipient' | 'any';
+  anyReachDays?(settings: S): number;
   /** Judges `t`, the transfer just added to `window` (its latest), and emits the findings it completes. */
   judge(t: Transfer, window: TransferWindow, settings: S, out: Finding[]): void;
 }
