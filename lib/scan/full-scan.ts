@@ -36,7 +36,7 @@ import {
   type TypeInfo,
 } from './source.js';
 import { dropStatesNotAsOf } from './state.js';
-import { stopwatch } from './stopwatch.js';
+import { type Lap, stopwatch } from './stopwatch.js';
 import { FullScanWriter } from './write-queue.js';
 
 /** Alert rows (or client states) gathered before a write is queued (one write runs while the next clients are judged). */
@@ -62,6 +62,33 @@ export async function fullScan(
   options: ScanOptions,
 ): Promise<Progress> {
   const phase = stopwatch(runId, 'full scan phase', 'phase', 'info');
+  const histogram = new AmountHistogram();
+  const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
+  await judgeEveryClient(runId, maxId, rules, types, options, histogram, progress, phase);
+  const network = await scanNetworkFull(runId, maxId, rules);
+  addCounts(progress.counts, network);
+  phase('network', { alerts: network.created });
+  const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
+  progress.chunks++;
+  await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
+  phase('final write', { histogram: histogramRows });
+  return progress;
+}
+
+/**
+ * Judges every client, in as many passes as the rows in memory allow, counting the histogram on the first, and
+ * writes their alerts and states. What it holds (the accounts, the column store) is unreachable once it returns.
+ */
+async function judgeEveryClient(
+  runId: number,
+  maxId: number,
+  rules: RulesConfig,
+  types: ReadonlyMap<number, TypeInfo>,
+  options: ScanOptions,
+  histogram: AmountHistogram,
+  progress: Progress,
+  phase: Lap,
+): Promise<void> {
   const [accounts, historySince, known] = await Promise.all([
     loadAllAccounts(),
     loadHistorySince(),
@@ -73,31 +100,25 @@ export async function fullScan(
   const purpose = new RegExp(rules.risk.declaredPurpose, 'iu');
   const payroll = new RegExp(rules.risk.declaredPayroll, 'iu');
   const keepTitle = (title: string) => purpose.test(title) || payroll.test(title);
-  const histogram = new AmountHistogram();
   const ctx: RuleContext = {
     amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),
     historySince,
   };
   const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known };
-  const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
   const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted);
   try {
     for (let pass = 0; pass < passes; pass++) {
       const passAccounts = accounts.filter((a) => passes === 1 || a.clientId % passes === pass);
-      const columns = new TxnColumns(Math.min(maxId, maxRows) + 1024);
-      const rows = await readPass(
-        columns,
+      const rows = await scanPass(
+        judging,
         passAccounts,
-        maxId,
+        Math.min(maxId, maxRows) + 1024,
         pass === 0 ? histogram : undefined,
         keepTitle,
+        writer,
+        (name, extra) => phase(name, { pass, ...extra }),
       );
       if (pass === 0) progress.scanned = rows;
-      phase('read', { pass, rows, kept: columns.length });
-      const clients = columns.groupByClient(passAccounts);
-      phase('group', { pass, clients: clients.clientAccounts.length });
-      await judgeClients(judging, columns, clients, writer);
-      await writer.written();
       phase('judge and write', { pass, alerts: progress.counts.created });
     }
   } catch (error) {
@@ -105,14 +126,6 @@ export async function fullScan(
     await writer.stopped();
     throw error;
   }
-  const network = await scanNetworkFull(runId, maxId, rules);
-  addCounts(progress.counts, network);
-  phase('network', { alerts: network.created });
-  const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
-  progress.chunks++;
-  await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
-  phase('final write', { histogram: histogramRows });
-  return progress;
 }
 
 /**
@@ -140,6 +153,32 @@ async function readPass(
     const country = countryOfAccount.get(Number(row[TXN.account_id]));
     if (country !== undefined) columns.push(row, time, country, keepTitle);
   });
+  return rows;
+}
+
+/**
+ * One pass: reads the rows of `accounts` into a column store (counting the histogram when given), groups them by
+ * client, judges them and waits for their writes; resolves with the rows read. In a function of its own: the
+ * pass's column store and grouping (60 MB at 1M rows, most of it typed arrays outside the heap) are unreachable
+ * once it returns — kept in the scan's own async function they stayed alive in its suspended frame through the
+ * network stage, where the scan's memory peaks.
+ */
+async function scanPass(
+  judging: FullScanJudging,
+  accounts: readonly ScanAccount[],
+  capacity: number,
+  histogram: AmountHistogram | undefined,
+  keepTitle: (title: string) => boolean,
+  writer: FullScanWriter,
+  phase: Lap,
+): Promise<number> {
+  const columns = new TxnColumns(capacity);
+  const rows = await readPass(columns, accounts, judging.maxId, histogram, keepTitle);
+  phase('read', { rows, kept: columns.length });
+  const clients = columns.groupByClient(accounts);
+  phase('group', { clients: clients.clientAccounts.length });
+  await judgeClients(judging, columns, clients, writer);
+  await writer.written();
   return rows;
 }
 

@@ -110,7 +110,8 @@ class Accounts {
       account: sender.id,
       client: sender.client,
       from: sender.iban,
-      to,
+      // An account of ours: its one IBAN string, not the row's (the window keeps it for weeks).
+      to: recipient?.iban ?? to,
       toAccount: recipient?.id ?? 0,
       toClient: recipient?.client ?? 0,
       amount: -Number(row[PLAIN.amount]),
