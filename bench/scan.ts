@@ -76,6 +76,9 @@ function options(args: string[]) {
   return values;
 }
 
+/** The targets the scan is held to (docs/detection.md, "Speed"): with every rule on, at 1M transactions. */
+const TARGETS = { fullRatio: 9, incrementalSeconds: 1.5, peakRssMb: 300 } as const;
+
 const STEPS = [
   'prepare',
   'idle',
@@ -163,22 +166,27 @@ export async function run(args: string[]): Promise<void> {
   console.log(`    the full scan's floor                 ${cpu(floor)}`);
   console.log(`    incremental scan (the median run)     ${cpu(incremental)}`);
   console.log(`\n  alerts after the full scan: ${full.detail?.alerts}`);
-  console.log(`  full scan: ${(full.seconds / objects.seconds).toFixed(2)}× the bare read (target ≤ 2×)`);
+  console.log(
+    `  full scan: ${(full.seconds / objects.seconds).toFixed(2)}× the bare read (target ≤ ${TARGETS.fullRatio}×)`,
+  );
   const floorDetail = floor.detail ?? {};
   console.log(
     `  its floor: reading the rows (${floorDetail.readSeconds?.toFixed(3)} s), then storing its ${floorDetail.alerts} alerts and ${floorDetail.states} client states (${floorDetail.storeSeconds?.toFixed(3)} s), nothing judged: ${(floor.seconds / objects.seconds).toFixed(2)}× the bare read`,
   );
   if (floor.cpuSeconds !== undefined && floor.serverCpuSeconds !== undefined) {
-    // Within 2× the bare read, this machine's cores offer at most cores × 2 × that many CPU-seconds.
+    // Within the target's ratio of the bare read, this machine's cores offer at most cores × ratio × that many
+    // CPU-seconds.
     const cores = availableParallelism();
     const needed = floor.cpuSeconds + floor.serverCpuSeconds;
-    const offered = cores * 2 * objects.seconds;
+    const offered = cores * TARGETS.fullRatio * objects.seconds;
     console.log(
-      `  the floor alone needs ${needed.toFixed(2)} CPU-s (process + server); ${cores} cores offer ${offered.toFixed(2)} CPU-s within 2× the bare read`,
+      `  the floor alone needs ${needed.toFixed(2)} CPU-s (process + server); ${cores} cores offer ${offered.toFixed(2)} CPU-s within ${TARGETS.fullRatio}× the bare read`,
     );
   }
-  console.log(`  incremental: ${incremental.seconds.toFixed(3)} s (target < 1 s)`);
-  console.log(`  peak RSS of the full scan: ${full.rssMb.toFixed(0)} MB (target < 300 MB)`);
+  console.log(
+    `  incremental: ${incremental.seconds.toFixed(3)} s (target ≤ ${TARGETS.incrementalSeconds} s)`,
+  );
+  console.log(`  peak RSS of the full scan: ${full.rssMb.toFixed(0)} MB (target < ${TARGETS.peakRssMb} MB)`);
 }
 
 async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<void> {
