@@ -1,6 +1,7 @@
 /**
- * The full scan. One streamed read of the table in id order fills the column store (lib/scan/columns.ts) and the
- * amount histogram; then every client is judged on its own, from an empty memory, in booking order — all its
+ * The full scan. The network rules judge the bank's transfers first (lib/scan/network-stage.ts; their findings are
+ * written after the clients' alerts). One streamed read of the table in id order fills the column store
+ * (lib/scan/columns.ts) and the amount histogram; then every client is judged on its own, from an empty memory, in booking order — all its
  * findings settle at once, so its alerts carry their final risk — and its detection state is saved. Alert rows and
  * states are written in batches by one DB transaction at a time while the next clients are judged
  * (lib/scan/write-queue.ts). States carry the id they were computed up to (`as_of_transaction_id`); the last
@@ -16,7 +17,7 @@ import { AmountHistogram, thresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
 import { addCounts, addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
 import { TxnColumns } from './columns.js';
-import { scanNetworkFull } from './network-stage.js';
+import { detectNetworkFull, writeNetworkFull } from './network-stage.js';
 import {
   HISTOGRAM_WATERMARK,
   type Progress,
@@ -64,10 +65,14 @@ export async function fullScan(
   const phase = stopwatch(runId, 'full scan phase', 'phase', 'info');
   const histogram = new AmountHistogram();
   const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
+  // The network rules first: their window is gone before the clients' rows are read, and where the scan's memory
+  // peaks (at the end of judging) it has none of the window's garbage on top of the column store.
+  const findings = await detectNetworkFull(maxId, rules);
+  phase('network', { transactions: findings.length });
   await judgeEveryClient(runId, maxId, rules, types, options, histogram, progress, phase);
-  const network = await scanNetworkFull(runId, maxId, rules);
+  const network = await writeNetworkFull(findings, rules, runId);
   addCounts(progress.counts, network);
-  phase('network', { alerts: network.created });
+  phase('network alerts', { alerts: network.created });
   const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
   progress.chunks++;
   await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });

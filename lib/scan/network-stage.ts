@@ -2,7 +2,8 @@
  * The scan's network stage: after the clients' rules, the network rules (lib/rules/network-rule.ts) judge the
  * bank's outgoing transfers in booking order across all clients, and their findings become alerts.
  *
- * - **Full scan**: every transfer up to the run's last id, streamed once in booking order.
+ * - **Full scan**: every transfer up to the run's last id, streamed once in booking order (before the clients are
+ *   judged); the findings are written after the clients' alerts.
  * - **Incremental chunk**: the chunk's new transfers together with those booked within the rules' reach before the
  *   earliest of them that the rules can use (read back from the table: nothing of the window is saved between
  *   scans), judged in booking order while the chunk's clients are judged. A finding is kept when it concerns a new
@@ -134,17 +135,15 @@ class Accounts {
 const byBooking = (a: Transfer, b: Transfer) => a.time - b.time || a.id - b.id;
 
 /**
- * The full scan's network stage: judges every transfer up to `maxId` and writes the findings' alerts, a batch of
- * transactions per DB transaction; returns what it created. The rows stream in booking order straight into the
- * detector and are joined to their accounts here: the same join on the server took five times the read.
+ * The full scan's network findings: judges every transfer up to `maxId` and returns the findings, with those on
+ * the credits mirroring their transfers, by transaction in id order. The rows stream in booking order straight
+ * into the detector and are joined to their accounts here: the same join on the server took five times the read.
+ * The full scan runs it before its clients are judged (their rows are not in memory yet, and what the window
+ * leaves behind is collected with the rest) and writes the findings after their alerts (writeNetworkFull).
  */
-export async function scanNetworkFull(
-  runId: number,
-  maxId: number,
-  rules: RulesConfig,
-): Promise<AlertCounts> {
+export async function detectNetworkFull(maxId: number, rules: RulesConfig): Promise<TransactionFindings[]> {
   const detector = new NetworkDetector(rules);
-  if (!detector.active) return emptyCounts();
+  if (!detector.active) return [];
   const accounts = new Accounts(
     await query<AccountRow>('SELECT id, client_id, account_number FROM accounts'),
   );
@@ -163,8 +162,19 @@ export async function scanNetworkFull(
       findings.map((f) => onCredit(f, credit)),
     );
   }
+  return [...found].sort((a, b) => a[0] - b[0]).map(([id, findings]) => ({ id, findings }));
+}
+
+/**
+ * Writes the full scan's network findings (detectNetworkFull), scored with the alerts their transactions have, a
+ * batch of transactions per DB transaction; returns what it created.
+ */
+export async function writeNetworkFull(
+  entries: readonly TransactionFindings[],
+  rules: RulesConfig,
+  runId: number,
+): Promise<AlertCounts> {
   const counts = emptyCounts();
-  const entries = [...found].sort((a, b) => a[0] - b[0]).map(([id, findings]) => ({ id, findings }));
   for (let i = 0; i < entries.length; i += WRITE_TRANSACTIONS) {
     const slice = entries.slice(i, i + WRITE_TRANSACTIONS);
     addCounts(counts, await withTransaction((tx) => writeScoredFindings(tx, slice, rules, runId)));
