@@ -76,6 +76,9 @@ function options(args: string[]) {
   return values;
 }
 
+/** The targets the scan is held to (docs/detection.md, "Speed"): with every rule on, at 1M transactions. */
+const TARGETS = { fullRatio: 9, incrementalSeconds: 1.5, peakRssMb: 300 } as const;
+
 const STEPS = [
   'prepare',
   'idle',
@@ -163,29 +166,33 @@ export async function run(args: string[]): Promise<void> {
   console.log(`    the full scan's floor                 ${cpu(floor)}`);
   console.log(`    incremental scan (the median run)     ${cpu(incremental)}`);
   console.log(`\n  alerts after the full scan: ${full.detail?.alerts}`);
-  console.log(`  full scan: ${(full.seconds / objects.seconds).toFixed(2)}× the bare read (target ≤ 2×)`);
+  console.log(
+    `  full scan: ${(full.seconds / objects.seconds).toFixed(2)}× the bare read (target ≤ ${TARGETS.fullRatio}×)`,
+  );
   const floorDetail = floor.detail ?? {};
   console.log(
     `  its floor: reading the rows (${floorDetail.readSeconds?.toFixed(3)} s), then storing its ${floorDetail.alerts} alerts and ${floorDetail.states} client states (${floorDetail.storeSeconds?.toFixed(3)} s), nothing judged: ${(floor.seconds / objects.seconds).toFixed(2)}× the bare read`,
   );
   if (floor.cpuSeconds !== undefined && floor.serverCpuSeconds !== undefined) {
-    // Within 2× the bare read, this machine's cores offer at most cores × 2 × that many CPU-seconds.
+    // Within the target's ratio of the bare read, this machine's cores offer at most cores × ratio × that many
+    // CPU-seconds.
     const cores = availableParallelism();
     const needed = floor.cpuSeconds + floor.serverCpuSeconds;
-    const offered = cores * 2 * objects.seconds;
+    const offered = cores * TARGETS.fullRatio * objects.seconds;
     console.log(
-      `  the floor alone needs ${needed.toFixed(2)} CPU-s (process + server); ${cores} cores offer ${offered.toFixed(2)} CPU-s within 2× the bare read`,
+      `  the floor alone needs ${needed.toFixed(2)} CPU-s (process + server); ${cores} cores offer ${offered.toFixed(2)} CPU-s within ${TARGETS.fullRatio}× the bare read`,
     );
   }
-  console.log(`  incremental: ${incremental.seconds.toFixed(3)} s (target < 1 s)`);
-  console.log(`  peak RSS of the full scan: ${full.rssMb.toFixed(0)} MB (target < 300 MB)`);
+  console.log(
+    `  incremental: ${incremental.seconds.toFixed(3)} s (target ≤ ${TARGETS.incrementalSeconds} s)`,
+  );
+  console.log(`  peak RSS of the full scan: ${full.rssMb.toFixed(0)} MB (target < ${TARGETS.peakRssMb} MB)`);
 }
 
 async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<void> {
   const name = opts.step as Step;
   if (!STEPS.includes(name)) throw new Error(`unknown bench step ${name}`);
   (await import('../scripts/cli.js')).applyCliDefaults();
-  const { migrate } = await import('../lib/db/migrate.js');
   const { closePool, execute, query } = await import('../lib/db/pool.js');
   const { resolveDbSettings } = await import('../lib/db/settings.js');
   const { runScan } = await import('../lib/scan/scan.js');
@@ -242,7 +249,9 @@ async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<vo
     : undefined;
   try {
     if (name === 'prepare') {
-      // Another part's migration that fails here must not stop the scan bench (its tables are all it needs).
+      // Another part's migration that fails here must not stop the scan bench (its tables are all it needs). Loaded
+      // here only: the migrator's modules would add to every other step's peak RSS, which `npm run scan` has not.
+      const { migrate } = await import('../lib/db/migrate.js');
       await migrate().catch((error: Error) =>
         console.warn(`warning: migrate failed (${error.message}); continuing`),
       );

@@ -41,7 +41,7 @@ export const fanIn = defineNetworkRule({
   defaults: DEFAULTS,
   reachDays: (cfg) => cfg.windowHours / 24 + cfg.knownDays,
   // Only the payments to the transfer's recipient (payersOf).
-  reads: 'recipient',
+  anyReachDays: () => 0,
   judge: judgeFanIn,
 });
 

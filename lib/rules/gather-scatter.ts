@@ -66,6 +66,8 @@ export const gatherScatter = defineNetworkRule({
   signal: 'collection',
   defaults: DEFAULTS,
   reachDays: (cfg) => cfg.windowHours / 24 + cfg.knownDays,
+  // Only the payments into the sending account (payersOf on t.from) and out of it (paidFrom).
+  anyReachDays: () => 0,
   judge: judgeGatherScatter,
 });
 

@@ -54,12 +54,15 @@ export interface NetworkRule<S extends NetworkRuleSettings = NetworkRuleSettings
   /** How far back (days) before a transfer the rule looks: how much of the past the window must hold. */
   reachDays(settings: S): number;
   /**
-   * What judging a transfer reads of the window: `'recipient'` — only the transfers to its recipient
-   * (`window.paidTo(t.to, …)`), so each finding is about transfers to one recipient; `'any'` (the default) —
-   * anything in it. The incremental scan reads back, for a `'recipient'` rule, only the transfers to the recipients
-   * its new transfers pay (lib/scan/network-stage.ts); declare it only when true, or findings go missing there.
+   * How far back (days) before a transfer `t` judging it may read *anything* in the window. Beyond that, up to
+   * `reachDays`, the rule reads only the chains of `t`'s own keys: the transfers to its recipient
+   * (`window.paidTo(t.to, …)`), those to its sending account (`paidTo(t.from, …)`) and those from it
+   * (`paidFrom(t.account, …)`). The incremental scan reads back every transfer within the longest of these of the
+   * enabled rules, and only the transfers of those keys beyond it (lib/scan/network-stage.ts) — the known payers
+   * of 35 days that most rules look at are a few rows per recipient, the whole bank's are 40 000. Declare it only
+   * as short as true, or findings go missing there. Default: `reachDays` (anything, as far back as it reaches).
    */
-  readonly reads?: 'recipient' | 'any';
+  anyReachDays?(settings: S): number;
   /** Judges `t`, the transfer just added to `window` (its latest), and emits the findings it completes. */
   judge(t: Transfer, window: TransferWindow, settings: S, out: Finding[]): void;
 }
@@ -71,13 +74,65 @@ export function defineNetworkRule<const Id extends string, S extends NetworkRule
   return rule;
 }
 
-/** Per key (a recipient IBAN, a sending account): the sequence numbers of its oldest and its latest kept transfer. */
-interface Chains<K> {
-  head: Map<K, number>;
-  tail: Map<K, number>;
-}
-
 const NONE = -1;
+
+/**
+ * Per key (a recipient IBAN, a sending account, a client): the sequence numbers of its oldest and its latest kept
+ * transfer. A key holds a chain number while it has transfers in the window (numbers are reused), and the two
+ * sequence numbers sit in typed arrays at it: the map from keys sees one insert when a key's chain starts and one
+ * delete when it ends, never an update. (Two maps, head and tail, updated at every transfer, rehashed their tables
+ * of tens of thousands of churning keys over and over: most of what the network stage left for the old generation's
+ * collector.)
+ */
+class Chains<K> {
+  private readonly numberOf = new Map<K, number>();
+  private head = new Float64Array(1024);
+  private tail = new Float64Array(1024);
+  /** Chain numbers free for reuse, and the next never used. */
+  private readonly free: number[] = [];
+  private fresh = 0;
+
+  /** The sequence number of `key`'s oldest kept transfer (undefined when it has none). */
+  first(key: K): number | undefined {
+    const c = this.numberOf.get(key);
+    return c === undefined ? undefined : this.head[c];
+  }
+
+  /** Adds transfer `seq` (the latest) to `key`'s chain; `next` holds, by slot, the next of each transfer's chain. */
+  append(key: K, seq: number, next: Float64Array, mask: number): void {
+    next[seq & mask] = NONE;
+    let c = this.numberOf.get(key);
+    if (c === undefined) {
+      c = this.free.pop() ?? this.number();
+      this.numberOf.set(key, c);
+      this.head[c] = seq;
+    } else next[(this.tail[c] as number) & mask] = seq;
+    this.tail[c] = seq;
+  }
+
+  /** `seq`, the oldest transfer of `key`'s chain, leaves it (and the chain ends when it was the last). */
+  dropOldest(key: K, seq: number, next: Float64Array, mask: number): void {
+    const c = this.numberOf.get(key) as number;
+    if (this.tail[c] === seq) {
+      this.numberOf.delete(key);
+      this.free.push(c);
+    } else this.head[c] = next[seq & mask] as number;
+  }
+
+  private number(): number {
+    const c = this.fresh++;
+    if (c === this.head.length) {
+      const grown = (old: Float64Array) => {
+        const bigger = new Float64Array(old.length * 2);
+        bigger.set(old);
+        return bigger;
+      };
+      this.head = grown(this.head);
+      this.tail = grown(this.tail);
+    }
+    return c;
+  }
+}
 
 /** The numeric fields of a Transfer, each kept in a column of the window's ring. */
 const NUMBERS = ['id', 'time', 'account', 'client', 'toAccount', 'toClient', 'amount'] as const;
@@ -108,9 +163,9 @@ export class TransferWindow {
   /** Sequence numbers: of the oldest transfer kept, and of the next one added. */
   private first = 0;
   private end = 0;
-  private readonly toChains: Chains<string> = { head: new Map(), tail: new Map() };
-  private readonly fromChains: Chains<number> = { head: new Map(), tail: new Map() };
-  private readonly clientChains: Chains<number> = { head: new Map(), tail: new Map() };
+  private readonly toChains = new Chains<string>();
+  private readonly fromChains = new Chains<number>();
+  private readonly clientChains = new Chains<number>();
   /** The latest booking time added. */
   now = Number.NEGATIVE_INFINITY;
 
@@ -134,25 +189,25 @@ export class TransferWindow {
     this.from[slot] = t.from;
     this.to[slot] = t.to;
     this.currency[slot] = t.currency;
-    this.link(this.toChains, t.to, seq, this.nextTo);
-    this.link(this.fromChains, t.account, seq, this.nextFrom);
-    this.link(this.clientChains, t.client, seq, this.nextClient);
+    this.toChains.append(t.to, seq, this.nextTo, this.mask);
+    this.fromChains.append(t.account, seq, this.nextFrom, this.mask);
+    this.clientChains.append(t.client, seq, this.nextClient, this.mask);
     this.forgetOld();
   }
 
   /** Transfers to `iban` booked at or after `since`, oldest first. */
   paidTo(iban: string, since: number): Iterable<Transfer> {
-    return this.chain(this.toChains.head.get(iban), this.nextTo, since);
+    return this.chain(this.toChains.first(iban), this.nextTo, since);
   }
 
   /** Transfers from account `account` booked at or after `since`, oldest first. */
   paidFrom(account: number, since: number): Iterable<Transfer> {
-    return this.chain(this.fromChains.head.get(account), this.nextFrom, since);
+    return this.chain(this.fromChains.first(account), this.nextFrom, since);
   }
 
   /** Transfers from any account of client `client` booked at or after `since`, oldest first. */
   paidByClient(client: number, since: number): Iterable<Transfer> {
-    return this.chain(this.clientChains.head.get(client), this.nextClient, since);
+    return this.chain(this.clientChains.first(client), this.nextClient, since);
   }
 
   private *chain(head: number | undefined, next: Float64Array, since: number): Generator<Transfer> {
@@ -179,22 +234,6 @@ export class TransferWindow {
     };
   }
 
-  private link<K>(chains: Chains<K>, key: K, seq: number, next: Float64Array): void {
-    next[seq & this.mask] = NONE;
-    const tail = chains.tail.get(key);
-    if (tail === undefined) chains.head.set(key, seq);
-    else next[tail & this.mask] = seq;
-    chains.tail.set(key, seq);
-  }
-
-  /** `seq`, the oldest transfer of `key`'s chain, leaves it (and the chain goes when it was the last). */
-  private unlinkOldest<K>(chains: Chains<K>, key: K, seq: number, next: Float64Array): void {
-    if (chains.tail.get(key) === seq) {
-      chains.head.delete(key);
-      chains.tail.delete(key);
-    } else chains.head.set(key, next[seq & this.mask] as number);
-  }
-
   /** Forgets the transfers booked before the reach (the rules read by time: what is kept longer changes nothing). */
   private forgetOld(): void {
     const since = this.now - this.reachMs;
@@ -202,9 +241,9 @@ export class TransferWindow {
     while (this.first < this.end) {
       const slot = this.first & this.mask;
       if ((time[slot] as number) >= since) return;
-      this.unlinkOldest(this.toChains, this.to[slot] as string, this.first, this.nextTo);
-      this.unlinkOldest(this.fromChains, account[slot] as number, this.first, this.nextFrom);
-      this.unlinkOldest(this.clientChains, client[slot] as number, this.first, this.nextClient);
+      this.toChains.dropOldest(this.to[slot] as string, this.first, this.nextTo, this.mask);
+      this.fromChains.dropOldest(account[slot] as number, this.first, this.nextFrom, this.mask);
+      this.clientChains.dropOldest(client[slot] as number, this.first, this.nextClient, this.mask);
       this.first++;
     }
   }

@@ -4,28 +4,34 @@
  * (lib/scan/network-stage.ts) reads the transfers and writes the alerts.
  */
 import type { RulesConfig } from './config.js';
-import { type NetworkRule, type NetworkRuleSettings, type Transfer, TransferWindow } from './network-rule.js';
+import { type NetworkRuleSettings, type Transfer, TransferWindow } from './network-rule.js';
 import { DRIVEN_NETWORK_RULES } from './registry.js';
 import { DAY } from './stats.js';
 import type { Finding } from './types.js';
 
-/** Which network rules a detector drives (default: all of them). */
-export type NetworkRuleFilter = (rule: NetworkRule<NetworkRuleSettings>) => boolean;
-
-const ALL: NetworkRuleFilter = () => true;
-
-/** The enabled network rules of a configuration that `which` selects, with their settings. */
-function enabledOf(rules: RulesConfig, which: NetworkRuleFilter) {
+/** The enabled network rules of a configuration, with their settings. */
+function enabledOf(rules: RulesConfig) {
   const settingsOf = rules as unknown as Record<string, NetworkRuleSettings>;
   return DRIVEN_NETWORK_RULES.map((rule) => ({
     rule,
     settings: settingsOf[rule.id] as NetworkRuleSettings,
-  })).filter((r) => r.settings.enabled && which(r.rule));
+  })).filter((r) => r.settings.enabled);
 }
 
-/** How far back (days) the enabled network rules (those `which` selects) look before a transfer (0 when none is). */
-export function networkReachDays(rules: RulesConfig, which: NetworkRuleFilter = ALL): number {
-  return Math.max(0, ...enabledOf(rules, which).map(({ rule, settings }) => rule.reachDays(settings)));
+/** How far back (days) the enabled network rules look before a transfer (0 when none is). */
+export function networkReachDays(rules: RulesConfig): number {
+  return Math.max(0, ...enabledOf(rules).map(({ rule, settings }) => rule.reachDays(settings)));
+}
+
+/**
+ * How far back (days) the enabled network rules may read anything in the window before a transfer (beyond it, only
+ * the transfer's own keys' chains: NetworkRule.anyReachDays).
+ */
+export function networkAnyReachDays(rules: RulesConfig): number {
+  return Math.max(
+    0,
+    ...enabledOf(rules).map(({ rule, settings }) => (rule.anyReachDays ?? rule.reachDays)(settings)),
+  );
 }
 
 export class NetworkDetector {
@@ -39,14 +45,13 @@ export class NetworkDetector {
   /** Each transaction's first finding of each rule, kept or not. */
   readonly firstFindings = new Map<number, Finding[]>();
 
-  /** `keep`: which findings to keep (default: all); `which`: which rules to drive (default: all). */
+  /** `keep`: which findings to keep (default: all). */
   constructor(
     rules: RulesConfig,
     private readonly keep: (f: Finding) => boolean = () => true,
-    which: NetworkRuleFilter = ALL,
   ) {
-    this.enabled = enabledOf(rules, which);
-    this.window = new TransferWindow(networkReachDays(rules, which) * DAY);
+    this.enabled = enabledOf(rules);
+    this.window = new TransferWindow(networkReachDays(rules) * DAY);
   }
 
   /** Whether any network rule is enabled (else there is nothing to read). */
@@ -54,9 +59,13 @@ export class NetworkDetector {
     return this.enabled.length > 0;
   }
 
-  /** Judges the next transfer (in booking order: time, then id). */
-  push(t: Transfer): void {
+  /**
+   * Judges the next transfer (in booking order: time, then id); with `judge` false only adds it to the window (a
+   * transfer whose findings were raised before, read back for the ones after it to see).
+   */
+  push(t: Transfer, judge = true): void {
     this.window.add(t);
+    if (!judge) return;
     const out: Finding[] = [];
     for (const { rule, settings } of this.enabled) rule.judge(t, this.window, settings, out);
     for (const f of out) {

@@ -63,6 +63,8 @@ export const scatterGather = defineNetworkRule({
   signal: 'collection',
   defaults: DEFAULTS,
   reachDays: (cfg) => cfg.windowDays + cfg.knownDays,
+  // Its origins and intermediaries within the window; before it, only the gatherer's payers (payersOf on t.to).
+  anyReachDays: (cfg) => cfg.windowDays,
   judge: judgeScatterGather,
 });
 

@@ -136,6 +136,40 @@ interface Judged extends Measured {
   score: number;
 }
 
+/**
+ * What every watch of one configuration shares: the longest window, and scratch for each window as measured at the
+ * debit being judged and its figures for the day's peaks (the engine judges one debit at a time). Made once per
+ * configuration, not per client (an incremental scan restores thousands of watches).
+ */
+interface Shared {
+  longest: number;
+  measured: Measured[];
+  figures: number[];
+}
+
+const shared = new WeakMap<VelocityConfig, Shared>();
+
+function sharedOf(cfg: VelocityConfig): Shared {
+  let s = shared.get(cfg);
+  if (!s) {
+    s = {
+      longest: Math.max(...cfg.windows.map((w) => w.hours)) * HOUR,
+      measured: cfg.windows.map(() => ({
+        first: 0,
+        count: 0,
+        sum: 0,
+        largest: 0,
+        leftOut: 0,
+        allCount: 0,
+        allSum: 0,
+      })),
+      figures: cfg.windows.flatMap(() => [0, 0]),
+    };
+    shared.set(cfg, s);
+  }
+  return s;
+}
+
 /** One client's debits within the longest window (with the window that flagged each) and its day peaks. */
 class VelocityWatch {
   items: EpisodeTxn[] = [];
@@ -143,25 +177,16 @@ class VelocityWatch {
   flagged: number[] = [];
   /** Each debit's amount in EUR (not saved: worked out again on restore). */
   eur: number[] = [];
-  history: DayPeaks;
+  history = new DayPeaks();
   private readonly longest: number;
-  /** Scratch: each window as measured at the debit being judged, and its figures for the day's peaks. */
   private readonly measured: Measured[];
   private readonly figures: number[];
 
   constructor(cfg: VelocityConfig) {
-    this.history = new DayPeaks();
-    this.longest = Math.max(...cfg.windows.map((w) => w.hours)) * HOUR;
-    this.measured = cfg.windows.map(() => ({
-      first: 0,
-      count: 0,
-      sum: 0,
-      largest: 0,
-      leftOut: 0,
-      allCount: 0,
-      allSum: 0,
-    }));
-    this.figures = cfg.windows.flatMap(() => [0, 0]);
+    const s = sharedOf(cfg);
+    this.longest = s.longest;
+    this.measured = s.measured;
+    this.figures = s.figures;
   }
 
   push(t: Txn, j: Judging, cfg: VelocityConfig, out: Finding[]): void {

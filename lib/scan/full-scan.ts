@@ -1,6 +1,7 @@
 /**
- * The full scan. One streamed read of the table in id order fills the column store (lib/scan/columns.ts) and the
- * amount histogram; then every client is judged on its own, from an empty memory, in booking order — all its
+ * The full scan. The network rules judge the bank's transfers first (lib/scan/network-stage.ts; their findings are
+ * written after the clients' alerts). One streamed read of the table in id order fills the column store
+ * (lib/scan/columns.ts) and the amount histogram; then every client is judged on its own, from an empty memory, in booking order — all its
  * findings settle at once, so its alerts carry their final risk — and its detection state is saved. Alert rows and
  * states are written in batches by one DB transaction at a time while the next clients are judged
  * (lib/scan/write-queue.ts). States carry the id they were computed up to (`as_of_transaction_id`); the last
@@ -17,7 +18,7 @@ import type { RuleContext, Txn } from '../rules/types.js';
 import { ActiveSuppressions } from '../suppressions/active.js';
 import { addCounts, addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
 import { TxnColumns } from './columns.js';
-import { scanNetworkFull } from './network-stage.js';
+import { detectNetworkFull, writeNetworkFull } from './network-stage.js';
 import {
   HISTOGRAM_WATERMARK,
   type Progress,
@@ -37,7 +38,7 @@ import {
   type TypeInfo,
 } from './source.js';
 import { dropStatesNotAsOf } from './state.js';
-import { stopwatch } from './stopwatch.js';
+import { type Lap, stopwatch } from './stopwatch.js';
 import { FullScanWriter } from './write-queue.js';
 
 /** Alert rows (or client states) gathered before a write is queued (one write runs while the next clients are judged). */
@@ -66,6 +67,38 @@ export async function fullScan(
   suppressions = new ActiveSuppressions(),
 ): Promise<Progress> {
   const phase = stopwatch(runId, 'full scan phase', 'phase', 'info');
+  const histogram = new AmountHistogram();
+  const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
+  // The network rules first: their window is gone before the clients' rows are read, and where the scan's memory
+  // peaks (at the end of judging) it has none of the window's garbage on top of the column store.
+  const findings = await detectNetworkFull(maxId, rules);
+  phase('network', { transactions: findings.length });
+  await judgeEveryClient(runId, maxId, rules, types, options, suppressions, histogram, progress, phase);
+  const network = await writeNetworkFull(findings, rules, runId, suppressions);
+  addCounts(progress.counts, network);
+  phase('network alerts', { alerts: network.created });
+  const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
+  progress.chunks++;
+  await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
+  phase('final write', { histogram: histogramRows });
+  return progress;
+}
+
+/**
+ * Judges every client, in as many passes as the rows in memory allow, counting the histogram on the first, and
+ * writes their alerts and states. What it holds (the accounts, the column store) is unreachable once it returns.
+ */
+async function judgeEveryClient(
+  runId: number,
+  maxId: number,
+  rules: RulesConfig,
+  types: ReadonlyMap<number, TypeInfo>,
+  options: ScanOptions,
+  suppressions: ActiveSuppressions,
+  histogram: AmountHistogram,
+  progress: Progress,
+  phase: Lap,
+): Promise<void> {
   const [accounts, historySince, known] = await Promise.all([
     loadAllAccounts(),
     loadHistorySince(),
@@ -77,31 +110,25 @@ export async function fullScan(
   const purpose = new RegExp(rules.risk.declaredPurpose, 'iu');
   const payroll = new RegExp(rules.risk.declaredPayroll, 'iu');
   const keepTitle = (title: string) => purpose.test(title) || payroll.test(title);
-  const histogram = new AmountHistogram();
   const ctx: RuleContext = {
     amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),
     historySince,
   };
   const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known, suppressions };
-  const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
   const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted);
   try {
     for (let pass = 0; pass < passes; pass++) {
       const passAccounts = accounts.filter((a) => passes === 1 || a.clientId % passes === pass);
-      const columns = new TxnColumns(Math.min(maxId, maxRows) + 1024);
-      const rows = await readPass(
-        columns,
+      const rows = await scanPass(
+        judging,
         passAccounts,
-        maxId,
+        Math.min(maxId, maxRows) + 1024,
         pass === 0 ? histogram : undefined,
         keepTitle,
+        writer,
+        (name, extra) => phase(name, { pass, ...extra }),
       );
       if (pass === 0) progress.scanned = rows;
-      phase('read', { pass, rows, kept: columns.length });
-      const clients = columns.groupByClient(passAccounts);
-      phase('group', { pass, clients: clients.clientAccounts.length });
-      await judgeClients(judging, columns, clients, writer);
-      await writer.written();
       phase('judge and write', { pass, alerts: progress.counts.created });
     }
   } catch (error) {
@@ -109,14 +136,6 @@ export async function fullScan(
     await writer.stopped();
     throw error;
   }
-  const network = await scanNetworkFull(runId, maxId, rules, suppressions);
-  addCounts(progress.counts, network);
-  phase('network', { alerts: network.created });
-  const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
-  progress.chunks++;
-  await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
-  phase('final write', { histogram: histogramRows });
-  return progress;
 }
 
 /**
@@ -144,6 +163,32 @@ async function readPass(
     const country = countryOfAccount.get(Number(row[TXN.account_id]));
     if (country !== undefined) columns.push(row, time, country, keepTitle);
   });
+  return rows;
+}
+
+/**
+ * One pass: reads the rows of `accounts` into a column store (counting the histogram when given), groups them by
+ * client, judges them and waits for their writes; resolves with the rows read. In a function of its own: the
+ * pass's column store and grouping (60 MB at 1M rows, most of it typed arrays outside the heap) are unreachable
+ * once it returns — kept in the scan's own async function they stayed alive in its suspended frame through the
+ * network stage, where the scan's memory peaks.
+ */
+async function scanPass(
+  judging: FullScanJudging,
+  accounts: readonly ScanAccount[],
+  capacity: number,
+  histogram: AmountHistogram | undefined,
+  keepTitle: (title: string) => boolean,
+  writer: FullScanWriter,
+  phase: Lap,
+): Promise<number> {
+  const columns = new TxnColumns(capacity);
+  const rows = await readPass(columns, accounts, judging.maxId, histogram, keepTitle);
+  phase('read', { rows, kept: columns.length });
+  const clients = columns.groupByClient(accounts);
+  phase('group', { clients: clients.clientAccounts.length });
+  await judgeClients(judging, columns, clients, writer);
+  await writer.written();
   return rows;
 }
 

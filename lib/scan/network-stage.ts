@@ -2,7 +2,8 @@
  * The scan's network stage: after the clients' rules, the network rules (lib/rules/network-rule.ts) judge the
  * bank's outgoing transfers in booking order across all clients, and their findings become alerts.
  *
- * - **Full scan**: every transfer up to the run's last id, streamed once in booking order.
+ * - **Full scan**: every transfer up to the run's last id, streamed once in booking order (before the clients are
+ *   judged); the findings are written after the clients' alerts.
  * - **Incremental chunk**: the chunk's new transfers together with those booked within the rules' reach before the
  *   earliest of them that the rules can use (read back from the table: nothing of the window is saved between
  *   scans), judged in booking order while the chunk's clients are judged. A finding is kept when it concerns a new
@@ -17,7 +18,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { getPool, query, streamRows, withTransaction } from '../db/pool.js';
 import { columnIndex } from '../db/row-columns.js';
 import type { RulesConfig } from '../rules/config.js';
-import { NetworkDetector, type NetworkRuleFilter, networkReachDays } from '../rules/network.js';
+import { NetworkDetector, networkAnyReachDays, networkReachDays } from '../rules/network.js';
 import type { Transfer } from '../rules/network-rule.js';
 import { DAY, normaliseIban } from '../rules/stats.js';
 import type { Finding } from '../rules/types.js';
@@ -64,7 +65,11 @@ class Accounts {
   private readonly byIban = new Map<string, Account>();
   private readonly currencies = new Map<string, string>();
 
-  constructor(rows: readonly AccountRow[]) {
+  constructor(rows: readonly AccountRow[] = []) {
+    this.add(rows);
+  }
+
+  add(rows: readonly AccountRow[]): void {
     for (const a of rows) {
       const account = {
         id: Number(a.id),
@@ -74,6 +79,25 @@ class Accounts {
       this.byId.set(account.id, account);
       this.byIban.set(account.iban, account);
     }
+  }
+
+  hasId(id: number): boolean {
+    return this.byId.has(id);
+  }
+
+  /** Adds the accounts `rows` (of PLAIN_COLUMNS) name as sender or recipient, read from the table. */
+  load(rows: readonly unknown[][]): Promise<void> {
+    return loadAccounts(this, rows);
+  }
+
+  /** The rows (of PLAIN_COLUMNS) as Transfers, those of known accounts with a recipient. */
+  transfers(rows: readonly unknown[][]): Transfer[] {
+    const transfers: Transfer[] = [];
+    for (const row of rows) {
+      const t = this.transfer(row);
+      if (t) transfers.push(t);
+    }
+    return transfers;
   }
 
   /** A row of PLAIN_COLUMNS as a Transfer (undefined when its account is unknown or it has no recipient). */
@@ -88,7 +112,8 @@ class Accounts {
       account: sender.id,
       client: sender.client,
       from: sender.iban,
-      to,
+      // An account of ours: its one IBAN string, not the row's (the window keeps it for weeks).
+      to: recipient?.iban ?? to,
       toAccount: recipient?.id ?? 0,
       toClient: recipient?.client ?? 0,
       amount: -Number(row[PLAIN.amount]),
@@ -111,18 +136,15 @@ class Accounts {
 const byBooking = (a: Transfer, b: Transfer) => a.time - b.time || a.id - b.id;
 
 /**
- * The full scan's network stage: judges every transfer up to `maxId` and writes the findings' alerts, a batch of
- * transactions per DB transaction; returns what it created. The rows stream in booking order straight into the
- * detector and are joined to their accounts here: the same join on the server took five times the read.
+ * The full scan's network findings: judges every transfer up to `maxId` and returns the findings, with those on
+ * the credits mirroring their transfers, by transaction in id order. The rows stream in booking order straight
+ * into the detector and are joined to their accounts here: the same join on the server took five times the read.
+ * The full scan runs it before its clients are judged (their rows are not in memory yet, and what the window
+ * leaves behind is collected with the rest) and writes the findings after their alerts (writeNetworkFull).
  */
-export async function scanNetworkFull(
-  runId: number,
-  maxId: number,
-  rules: RulesConfig,
-  suppressions?: ActiveSuppressions,
-): Promise<AlertCounts> {
+export async function detectNetworkFull(maxId: number, rules: RulesConfig): Promise<TransactionFindings[]> {
   const detector = new NetworkDetector(rules);
-  if (!detector.active) return emptyCounts();
+  if (!detector.active) return [];
   const accounts = new Accounts(
     await query<AccountRow>('SELECT id, client_id, account_number FROM accounts'),
   );
@@ -141,8 +163,20 @@ export async function scanNetworkFull(
       findings.map((f) => onCredit(f, credit)),
     );
   }
+  return [...found].sort((a, b) => a[0] - b[0]).map(([id, findings]) => ({ id, findings }));
+}
+
+/**
+ * Writes the full scan's network findings (detectNetworkFull), scored with the alerts their transactions have, a
+ * batch of transactions per DB transaction; returns what it created.
+ */
+export async function writeNetworkFull(
+  entries: readonly TransactionFindings[],
+  rules: RulesConfig,
+  runId: number,
+  suppressions?: ActiveSuppressions,
+): Promise<AlertCounts> {
   const counts = emptyCounts();
-  const entries = [...found].sort((a, b) => a[0] - b[0]).map(([id, findings]) => ({ id, findings }));
   for (let i = 0; i < entries.length; i += WRITE_TRANSACTIONS) {
     const slice = entries.slice(i, i + WRITE_TRANSACTIONS);
     addCounts(
@@ -153,12 +187,8 @@ export async function scanNetworkFull(
   return counts;
 }
 
-/** The network rules that judge a transfer on the payments to its recipient alone (NetworkRule.reads), and the rest. */
-const BY_RECIPIENT: NetworkRuleFilter = (rule) => rule.reads === 'recipient';
-const BY_ANY: NetworkRuleFilter = (rule) => rule.reads !== 'recipient';
-
-/** Above this many recipients the read-back is not narrowed to them on the server (one IN list of them at most). */
-const MAX_NARROWED_RECIPIENTS = 20_000;
+/** Above this many keys the older read-back is not narrowed to them on the server (one IN list of each at most). */
+const MAX_NARROWED_KEYS = 20_000;
 
 /**
  * An incremental chunk's network findings: the transfers of ids (from, to] judged with those booked within the
@@ -166,11 +196,12 @@ const MAX_NARROWED_RECIPIENTS = 20_000;
  * the findings that concern a new transfer, and on a new credit its transfer's findings, by transaction. Reads on
  * pool connections of its own (only rows the chunk does not write), so it runs while the chunk's clients are judged.
  *
- * Two detectors, each fed only what its rules can use: the rules that read only a recipient's payments get the
- * payments to the recipients the new transfers pay, within their reach (a finding of theirs about another
- * recipient concerns no new transfer); the others get every transfer within their own, shorter, reach. A rule
- * reads the window by time, from at most its reach before the transfer it judges, and a transfer booked before
- * the earliest new one is in no finding with a new one — so each rule sees what it would in one full window.
+ * A transfer booked before the earliest new one is in no finding with a new one (a rule reads the window as it
+ * stands, nothing booked later): the transfers booked since then — new, and older ones booked late — are judged,
+ * the ones before only go into the window for them to read. A rule reads anything in the window only so far back
+ * (NetworkRule.anyReachDays: a week); beyond that, up to its reach (six weeks), only the transfers to and from the
+ * judged transfers' own recipients and sending accounts. So every transfer booked within the short reach is read
+ * back, and beyond it only those of the judged transfers' keys — each rule sees what it would in one full window.
  */
 export async function detectNetworkChunk(
   from: number,
@@ -179,64 +210,53 @@ export async function detectNetworkChunk(
 ): Promise<TransactionFindings[]> {
   // Findings only about transfers judged before were raised then — unless a new credit mirrors their transfer.
   const isNew = (f: Finding) => f.transactionId > from || f.related.some((r) => r > from);
-  let credits: FreshCredits = { times: new Set(), ibans: new Set() };
-  const keep = (f: Finding) => isNew(f) || credits.times.has(f.time);
-  const detectors = [BY_RECIPIENT, BY_ANY].map((which) => new NetworkDetector(rules, keep, which));
-  const [byRecipient, byAny] = detectors as [NetworkDetector, NetworkDetector];
-  if (!byRecipient.active && !byAny.active) return [];
+  let credits = new Set<number>();
+  const keep = (f: Finding) => isNew(f) || credits.has(f.time);
+  const detector = new NetworkDetector(rules, keep);
+  if (!detector.active) return [];
   const fresh = await rowsOf(`${TRANSFERS_SQL} AND id > ? AND id <= ?`, [from, to]);
-  credits = await freshCredits(from, to);
-  if (fresh.length === 0 && credits.times.size === 0) return [];
+  credits = await freshCreditTimes(from, to);
+  if (fresh.length === 0 && credits.size === 0) return [];
   let earliest = Number.POSITIVE_INFINITY;
-  for (const time of credits.times) earliest = Math.min(earliest, time);
+  for (const time of credits) earliest = Math.min(earliest, time);
   for (const row of fresh) earliest = Math.min(earliest, parseDateTime(row[PLAIN.date] as string));
-  const reach = (d: NetworkDetector, which: NetworkRuleFilter) =>
-    d.active ? earliest - networkReachDays(rules, which) * DAY : Number.POSITIVE_INFINITY;
-  // A new credit's transfer was paid to the credit's own account.
-  const recipients = new Set<string>(credits.ibans);
-  for (const row of fresh) {
-    const iban = normaliseIban(row[PLAIN.recipient_account] as string);
-    if (iban) recipients.add(iban);
+  const anySince = earliest - networkAnyReachDays(rules) * DAY;
+  const reachSince = earliest - networkReachDays(rules) * DAY;
+  const accounts = new Accounts();
+  const recent = [...(await pastRows(from, anySince)), ...fresh];
+  await accounts.load(recent);
+  const transfers = accounts.transfers(recent);
+  // The keys of the transfers to judge: their chains are read back over the rules' whole reach.
+  const keys: Keys = { ibans: new Set(), accounts: new Set() };
+  for (const t of transfers) {
+    if (t.time < earliest) continue;
+    keys.ibans.add(t.to);
+    keys.ibans.add(t.from);
+    keys.accounts.add(t.account);
   }
-  const window = {
-    from,
-    anySince: reach(byAny, BY_ANY),
-    recipientSince: reach(byRecipient, BY_RECIPIENT),
-    recipients,
-  };
-  const rows = [...(await pastRows(window)), ...fresh];
-  const accounts = await accountsOf(rows);
-  const transfers: Transfer[] = [];
-  for (const row of rows) {
-    const t = accounts.transfer(row);
-    if (t) transfers.push(t);
+  if (reachSince < anySince && keys.accounts.size > 0) {
+    const older = await keyedRows(from, reachSince, anySince, keys);
+    await accounts.load(older);
+    for (const t of accounts.transfers(older)) transfers.push(t);
   }
-  for (const t of transfers.sort(byBooking)) {
-    if (t.time >= window.anySince) byAny.push(t);
-    if (t.time >= window.recipientSince && recipients.has(t.to)) byRecipient.push(t);
-  }
-  return findingsOf(detectors, isNew, from, to);
+  for (const t of transfers.sort(byBooking)) detector.push(t, t.time >= earliest);
+  return findingsOf(detector, isNew, from, to);
 }
 
 /**
- * The detectors' findings, by transaction (each rule is driven by one detector only): those that concern a new
- * transfer, and on each credit of ids (from, to] mirroring a judged transfer that transfer's findings (its first of
+ * The detector's findings, by transaction: those that concern a new transfer, and on each credit of ids (from, to] mirroring a judged transfer that transfer's findings (its first of
  * each rule; on a credit written before, only its new ones).
  */
 async function findingsOf(
-  detectors: readonly NetworkDetector[],
+  detector: NetworkDetector,
   isNew: (f: Finding) => boolean,
   from: number,
   to: number,
 ): Promise<TransactionFindings[]> {
   const found = new Map<number, Finding[]>();
-  const first = new Map<number, Finding[]>();
-  for (const d of detectors) {
-    for (const [id, findings] of d.findings) addFindings(found, id, findings.filter(isNew));
-    for (const [id, findings] of d.firstFindings) addFindings(first, id, findings);
-  }
-  const kept = new Set(detectors.flatMap((d) => [...d.findings.keys()]));
-  const mirrors = await mirrorCredits(await getPool(), [...kept]);
+  for (const [id, findings] of detector.findings) addFindings(found, id, findings.filter(isNew));
+  const first = detector.firstFindings;
+  const mirrors = await mirrorCredits(await getPool(), [...detector.findings.keys()]);
   for (const [debit, credit] of mirrors) {
     if (credit > to) continue;
     const findings = credit > from ? first.get(debit) : found.get(debit);
@@ -249,25 +269,13 @@ async function findingsOf(
   return [...found].map(([id, findings]) => ({ id, findings }));
 }
 
-/** The booking times of the credits of ids (from, to] and their accounts' IBANs: each may mirror a transfer. */
-interface FreshCredits {
-  times: Set<number>;
-  ibans: Set<string>;
-}
-
-async function freshCredits(from: number, to: number): Promise<FreshCredits> {
+/** The booking times of the credits of ids (from, to]: each may mirror a transfer judged before. */
+async function freshCreditTimes(from: number, to: number): Promise<Set<number>> {
   const rows = await rowsOf(
-    `SELECT t.date, a.account_number FROM transactions t JOIN accounts a ON a.id = t.account_id
-      WHERE t.id > ? AND t.id <= ? AND t.amount > 0 AND t.status <> 'cancelled'`,
+    "SELECT date FROM transactions WHERE id > ? AND id <= ? AND amount > 0 AND status <> 'cancelled'",
     [from, to],
   );
-  const credits: FreshCredits = { times: new Set(), ibans: new Set() };
-  for (const row of rows) {
-    credits.times.add(parseDateTime(row[0] as string));
-    const iban = normaliseIban(row[1] as string);
-    if (iban) credits.ibans.add(iban);
-  }
-  return credits;
+  return new Set(rows.map((row) => parseDateTime(row[0] as string)));
 }
 
 /** Adds `findings` (if any) to transaction `id`'s, one per rule. */
@@ -278,40 +286,45 @@ function addFindings(map: Map<number, Finding[]>, id: number, findings: readonly
   map.set(id, list);
 }
 
-/** What an incremental chunk reads back from before its new transfers (times in ms; Infinity: nothing). */
-interface PastWindow {
-  /** The chunk starts above this id. */
-  from: number;
-  /** Every transfer booked since then. */
-  anySince: number;
-  /** The transfers to `recipients` booked since then. */
-  recipientSince: number;
-  recipients: ReadonlySet<string>;
+/** The keys of the transfers a chunk judges: recipient IBANs (theirs and their senders'), sending accounts. */
+interface Keys {
+  ibans: Set<string>;
+  accounts: Set<number>;
 }
 
 /**
- * The transfers of ids up to `from` within the window (a superset: the server compares IBANs as stored, so one not
- * stored in normal form is always read and told apart once normalised). Read by primary key from the smallest id
- * booked since the window's start — the date index alone leads the optimiser to scan the whole table by id.
+ * The smallest id booked at or after `since` (ms), or undefined: rows booked since then are read by primary key
+ * from it — the date index alone leads the optimiser to scan the whole table by id.
  */
-async function pastRows(w: PastWindow): Promise<unknown[][]> {
-  const since = Math.min(w.anySince, w.recipientSince);
-  if (since === Number.POSITIVE_INFINITY) return [];
+async function firstIdSince(since: number): Promise<number | undefined> {
   const [{ lo }] = (await query<{ lo: number | null }>(
     'SELECT MIN(id) AS lo FROM transactions WHERE date >= ?',
     [formatDateTime(since)],
   )) as [{ lo: number | null }];
-  if (lo === null) return [];
-  let sql = `${TRANSFERS_SQL} AND id >= ? AND id <= ? AND date >= ?`;
-  const params: unknown[] = [Number(lo), w.from, formatDateTime(since)];
-  if (w.recipientSince < w.anySince && w.recipients.size <= MAX_NARROWED_RECIPIENTS) {
-    const narrowed = "recipient_account IN (?) OR recipient_account REGEXP '[^0-9A-Za-z]'";
-    if (w.anySince === Number.POSITIVE_INFINITY) sql += ` AND (${narrowed})`;
-    else {
-      sql += ` AND (date >= ? OR ${narrowed})`;
-      params.push(formatDateTime(w.anySince));
-    }
-    params.push([...w.recipients]);
+  return lo === null ? undefined : Number(lo);
+}
+
+/** The transfers of ids up to `from` booked at or after `since` (ms). */
+async function pastRows(from: number, since: number): Promise<unknown[][]> {
+  const lo = await firstIdSince(since);
+  if (lo === undefined) return [];
+  return rowsOf(`${TRANSFERS_SQL} AND id >= ? AND id <= ? AND date >= ?`, [lo, from, formatDateTime(since)]);
+}
+
+/**
+ * The transfers of ids up to `from` booked from `since` to before `until` (ms) to an IBAN of `keys.ibans` or from
+ * an account of `keys.accounts` — a superset: the server compares IBANs as stored, so one not stored in normal form
+ * is always read (it is told apart once normalised, and more transfers in the window than the rules read change
+ * nothing they find).
+ */
+async function keyedRows(from: number, since: number, until: number, keys: Keys): Promise<unknown[][]> {
+  const lo = await firstIdSince(since);
+  if (lo === undefined) return [];
+  let sql = `${TRANSFERS_SQL} AND id >= ? AND id <= ? AND date >= ? AND date < ?`;
+  const params: unknown[] = [lo, from, formatDateTime(since), formatDateTime(until)];
+  if (keys.ibans.size <= MAX_NARROWED_KEYS && keys.accounts.size <= MAX_NARROWED_KEYS) {
+    sql += " AND (recipient_account IN (?) OR account_id IN (?) OR recipient_account REGEXP '[^0-9A-Za-z]')";
+    params.push([...keys.ibans], [...keys.accounts]);
   }
   return rowsOf(sql, params);
 }
@@ -321,9 +334,9 @@ async function rowsOf(sql: string, params: unknown[]): Promise<unknown[][]> {
   return rows as unknown as unknown[][];
 }
 
-/** The accounts the rows' senders and recipients are (by primary key and by the unique account number). */
-async function accountsOf(rows: readonly unknown[][]): Promise<Accounts> {
-  const ids = [...new Set(rows.map((r) => Number(r[PLAIN.account_id])))];
+/** Rows' senders and recipients in `into` (by primary key and by the unique account number; those not there yet). */
+async function loadAccounts(into: Accounts, rows: readonly unknown[][]): Promise<void> {
+  const ids = [...new Set(rows.map((r) => Number(r[PLAIN.account_id])))].filter((id) => !into.hasId(id));
   const ibans = [...new Set(rows.map((r) => r[PLAIN.recipient_account] as string))];
   const found: AccountRow[] = [];
   for (let i = 0; i < Math.max(ids.length, ibans.length); i += 5_000) {
@@ -337,5 +350,5 @@ async function accountsOf(rows: readonly unknown[][]): Promise<Accounts> {
     ]);
     found.push(...byId, ...byIban);
   }
-  return new Accounts(found);
+  into.add(found);
 }

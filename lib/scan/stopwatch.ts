@@ -17,6 +17,8 @@ export function stopwatch(runId: number, message: string, key: 'phase' | 'step',
       [key]: name,
       ms: Math.round(now - mark),
       heapMb: Math.round(m.heapUsed / 1e6),
+      // Typed arrays and buffers live outside the heap (the full scan's column store, rows on the wire).
+      buffersMb: Math.round(m.arrayBuffers / 1e6),
       rssMb: Math.round(m.rss / 1e6),
       ...extra,
     });
