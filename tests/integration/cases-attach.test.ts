@@ -119,15 +119,15 @@ describe('attaching alerts to cases', () => {
     expect(await alertsOf(Number(cases[1]?.id))).toEqual([fresh.alertId]);
   });
 
-  it('puts an analyst’s Medium flag (POST /alerts) in a new case named after the analyst', async () => {
+  it('puts an analyst’s Medium flag (POST /alerts) in a new case, with the client’s uncased Low alert, named after the analyst', async () => {
     const { clientId, accountId } = await makeClient();
-    const { txId } = await makeAlert(accountId, { risk: 'Low' });
+    const { txId, alertId: low } = await makeAlert(accountId, { risk: 'Low' });
     const reply = await call('create', {
       body: { transaction_id: txId, reason: 'mule account', risk_level: 'Medium' },
     });
     expect(reply.status).toBe(201);
     const [c] = await casesOf(clientId);
-    expect(await alertsOf(Number(c?.id))).toEqual([reply.body.id]);
+    expect(await alertsOf(Number(c?.id))).toEqual([low, reply.body.id]);
     const actors = await query('SELECT DISTINCT changed_by FROM case_history WHERE case_id = ?', [c?.id]);
     expect(actors).toEqual([{ changed_by: 'local-analyst' }]);
   });
