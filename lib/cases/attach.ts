@@ -40,7 +40,8 @@ export interface AttachResult {
 export interface UnattachedAlert extends NewAlert {
   transactionId: number;
   ruleId: string | null;
-  evidence?: string;
+  /** The alert's evidence (a JSON column: text or parsed, as the driver gives it); network alerts only. */
+  evidence?: unknown;
 }
 
 /** Which alerts to look at: these ids, or every alert of these clients (a case being opened gathers them). */
@@ -66,7 +67,7 @@ async function unattachedAlerts(
     risk_level: RiskLevel;
     rule_id: string | null;
     booked: string;
-    evidence?: string;
+    evidence?: unknown;
   }>(
     `SELECT a.id, a.transaction_id, ac.client_id, a.risk_level, a.rule_id, t.date AS booked
        ${network ? ', a.evidence' : ''}
@@ -93,7 +94,7 @@ async function unattachedAlerts(
       risk: r.risk_level,
       ruleId: r.rule_id,
       bookedAt: fromDbTime(r.booked),
-      ...(r.evidence === undefined ? {} : { evidence: String(r.evidence) }),
+      ...(r.evidence === undefined ? {} : { evidence: r.evidence }),
     }));
 }
 
@@ -222,7 +223,9 @@ async function attachToClientCases(
 
 /** True when a booking is older than `historyHours` before `now` (a DB time). */
 function isHistory(bookedAt: Date | undefined, now: string, s: CaseSettings): boolean {
-  return bookedAt !== undefined && fromDbTime(now).getTime() - bookedAt.getTime() > s.historyHours * 3_600_000;
+  return (
+    bookedAt !== undefined && fromDbTime(now).getTime() - bookedAt.getTime() > s.historyHours * 3_600_000
+  );
 }
 
 /** The cases already holding any of `alertIds` (their figures may have moved: a later finding raised an alert). */

@@ -32,7 +32,8 @@ export interface NetworkAlert {
   alertId: number;
   transactionId: number;
   ruleId: string | null;
-  evidence?: string;
+  /** Its evidence, as JSON text or parsed. */
+  evidence?: unknown;
   bookedAt: Date;
 }
 
@@ -43,9 +44,10 @@ interface Finding {
   transactions: Set<number>;
 }
 
-function parse(evidence: string | undefined): unknown {
+function parse(evidence: unknown): unknown {
+  if (typeof evidence !== 'string') return evidence ?? {};
   try {
-    return evidence === undefined ? {} : JSON.parse(evidence);
+    return JSON.parse(evidence);
   } catch {
     return {};
   }
@@ -57,7 +59,7 @@ function parse(evidence: string | undefined): unknown {
  *
  * @example networkKey('fan-in', '{"relatedTransactionIds":[12,9,30]}', 30) // sha256('fan-in:9')
  */
-export function networkKey(ruleId: string, evidence: string | undefined, transactionId: number): string {
+export function networkKey(ruleId: string, evidence: unknown, transactionId: number): string {
   const named = relatedTransactionIds(parse(evidence));
   const first = named.length ? Math.min(...named) : transactionId;
   return createHash('sha256').update(`${ruleId}:${first}`).digest('hex');
@@ -132,7 +134,11 @@ export async function attachToNetworkCases(
   links: Array<[caseId: number, alertId: number]>;
   history: CaseChange[];
 }> {
-  const out = { opened: [] as number[], openedOnHistory: [] as number[], links: [] as Array<[number, number]> };
+  const out = {
+    opened: [] as number[],
+    openedOnHistory: [] as number[],
+    links: [] as Array<[number, number]>,
+  };
   const history: CaseChange[] = [];
   const findings = findingsOf(alerts);
   if (findings.length === 0) return { ...out, history };

@@ -20,7 +20,13 @@ type CaseFigures = {
   due_at: string;
 };
 
-type CaseAlert = { case_id: number; risk_level: RiskLevel; rule_id: string | null; tx: number; amount: string };
+type CaseAlert = {
+  case_id: number;
+  risk_level: RiskLevel;
+  rule_id: string | null;
+  tx: number;
+  amount: string;
+};
 
 /** The figures of one case from its alerts (its due time aside). */
 function figuresOf(alerts: readonly CaseAlert[], s: CaseSettings) {
@@ -35,7 +41,14 @@ function figuresOf(alerts: readonly CaseAlert[], s: CaseSettings) {
  * The due time after a refresh: a case just opened is due `dueHours` of its risk from now (a Low one — a network
  * case of weak signals — as a Medium one); a raised risk can only bring it forward; otherwise it stays.
  */
-function dueAfter(fresh: boolean, raised: boolean, risk: RiskLevel, now: Date, current: string, s: CaseSettings) {
+function dueAfter(
+  fresh: boolean,
+  raised: boolean,
+  risk: RiskLevel,
+  now: Date,
+  current: string,
+  s: CaseSettings,
+) {
   if (fresh) return toDbTime(dueTime(risk === 'Low' ? 'Medium' : risk, now, null, s) as Date);
   if (!raised) return current;
   return toDbTime(dueTime(risk, now, fromDbTime(current), s) ?? fromDbTime(current));

@@ -85,6 +85,8 @@ const yieldToWrites = () => new Promise((resolve) => setImmediate(resolve));
  */
 export class ChunkJudge {
   readonly created = emptyCounts();
+  /** Alerts of earlier transactions whose risk the chunk's findings raised. */
+  readonly raised: number[] = [];
   private fresh: Settled[] = [];
   private readonly older: Settled[] = [];
   private settled = 0;
@@ -212,7 +214,9 @@ export class ChunkJudge {
   private async writeOlder(): Promise<void> {
     const { rules, runId } = this.job;
     await this.alertWrites;
-    addCounts(this.created, await writeScoredFindings(this.conn, this.older, rules, runId));
+    const written = await writeScoredFindings(this.conn, this.older, rules, runId);
+    addCounts(this.created, written);
+    this.raised.push(...written.raised);
   }
 }
 

@@ -15,6 +15,7 @@ import { ClientDetector } from '../rules/engine.js';
 import { AmountHistogram, thresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
 import { addCounts, addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
+import { addCaseCounts, emptyCaseCounts } from './cases.js';
 import { TxnColumns } from './columns.js';
 import { scanNetworkFull } from './network-stage.js';
 import {
@@ -79,8 +80,15 @@ export async function fullScan(
     historySince,
   };
   const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known };
-  const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
-  const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted);
+  const progress: Progress = {
+    scanned: 0,
+    toId: maxId,
+    chunks: 0,
+    counts: emptyCounts(),
+    cases: emptyCaseCounts(),
+  };
+  const attachCases = options.attachCases ?? true;
+  const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted, attachCases);
   try {
     for (let pass = 0; pass < passes; pass++) {
       const passAccounts = accounts.filter((a) => passes === 1 || a.clientId % passes === pass);
@@ -105,9 +113,10 @@ export async function fullScan(
     await writer.stopped();
     throw error;
   }
-  const network = await scanNetworkFull(runId, maxId, rules);
-  addCounts(progress.counts, network);
-  phase('network', { alerts: network.created });
+  const network = await scanNetworkFull(runId, maxId, rules, attachCases);
+  addCounts(progress.counts, network.counts);
+  addCaseCounts(progress.cases, network.cases);
+  phase('network', { alerts: network.counts.created, casesOpened: network.cases.opened });
   const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
   progress.chunks++;
   await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });

@@ -28,6 +28,7 @@ import {
   type TransactionFindings,
   writeScoredFindings,
 } from './alerts.js';
+import { addCaseCounts, attachScanAlerts, type CaseCounts, emptyCaseCounts, lastAlertId } from './cases.js';
 import { mirrorCredits, onCredit } from './mirror-credits.js';
 import { formatDateTime, parseDateTime } from './source.js';
 
@@ -111,16 +112,20 @@ const byBooking = (a: Transfer, b: Transfer) => a.time - b.time || a.id - b.id;
 
 /**
  * The full scan's network stage: judges every transfer up to `maxId` and writes the findings' alerts, a batch of
- * transactions per DB transaction; returns what it created. The rows stream in booking order straight into the
+ * transactions per DB transaction, attaching them (and the alerts they raised) to cases in it when `attachCases`;
+ * returns what it created and what attaching did. The rows stream in booking order straight into the
  * detector and are joined to their accounts here: the same join on the server took five times the read.
  */
 export async function scanNetworkFull(
   runId: number,
   maxId: number,
   rules: RulesConfig,
-): Promise<AlertCounts> {
+  attachCases = true,
+): Promise<{ counts: AlertCounts; cases: CaseCounts }> {
+  const counts = emptyCounts();
+  const cases = emptyCaseCounts();
   const detector = new NetworkDetector(rules);
-  if (!detector.active) return emptyCounts();
+  if (!detector.active) return { counts, cases };
   const accounts = new Accounts(
     await query<AccountRow>('SELECT id, client_id, account_number FROM accounts'),
   );
@@ -139,13 +144,21 @@ export async function scanNetworkFull(
       findings.map((f) => onCredit(f, credit)),
     );
   }
-  const counts = emptyCounts();
   const entries = [...found].sort((a, b) => a[0] - b[0]).map(([id, findings]) => ({ id, findings }));
   for (let i = 0; i < entries.length; i += WRITE_TRANSACTIONS) {
     const slice = entries.slice(i, i + WRITE_TRANSACTIONS);
-    addCounts(counts, await withTransaction((tx) => writeScoredFindings(tx, slice, rules, runId)));
+    const written = await withTransaction(async (tx) => {
+      const since = attachCases ? await lastAlertId(tx) : 0;
+      const created = await writeScoredFindings(tx, slice, rules, runId);
+      const attached = attachCases
+        ? await attachScanAlerts(tx, runId, since, created.raised)
+        : emptyCaseCounts();
+      return { created, attached };
+    });
+    addCounts(counts, written.created);
+    addCaseCounts(cases, written.attached);
   }
-  return counts;
+  return { counts, cases };
 }
 
 /** The network rules that judge a transfer on the payments to its recipient alone (NetworkRule.reads), and the rest. */
