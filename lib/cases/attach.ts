@@ -3,8 +3,9 @@
  * place in a case are committed together or not at all. Set-based: a scan chunk's thousand alerts cost about a
  * dozen statements, not a few per case.
  *
- * Safe to run again and to run concurrently: the clients concerned are locked first (`SELECT … FOR UPDATE` on their
- * rows, in id order, so two attachers never wait on each other in a cycle), then their cases and links are read
+ * Safe to run again and to run concurrently: the clients concerned — the alerts' and those their network findings
+ * name — are locked first (`SELECT … FOR UPDATE` on their rows, in id order, so two attachers never wait on each
+ * other in a cycle), then their cases and links are read
  * with locking reads (which see what a concurrent attacher committed, where the transaction's snapshot would not);
  * an alert already in a case is left where it is (and case_alerts' key would refuse it twice); cases are opened
  * with INSERT IGNORE against the unique "one open case per client" key (network cases: the finding's key) and then
@@ -16,7 +17,7 @@ import type { RiskLevel } from '../alerts/schemas.js';
 import { execute, query } from '../db/pool.js';
 import { type ClientCases, type NewAlert, planAttachment, type SkipReason } from './attach-plan.js';
 import { type CaseChange, dbNow, fromDbTime, recordCaseChanges } from './history.js';
-import { attachToNetworkCases, NETWORK_CASE_RULES } from './network-cases.js';
+import { attachToNetworkCases, readNetworkFindings } from './network-cases.js';
 import { refreshCases } from './refresh.js';
 import { CASE_SETTINGS, type CaseSettings } from './settings.js';
 
@@ -36,14 +37,6 @@ export interface AttachResult {
   skipped: Record<SkipReason, number>;
 }
 
-/** An alert not yet in a case of the kind asked, with what planning needs (and, for network cases, its finding). */
-export interface UnattachedAlert extends NewAlert {
-  transactionId: number;
-  ruleId: string | null;
-  /** The alert's evidence (a JSON column: text or parsed, as the driver gives it); network alerts only. */
-  evidence?: unknown;
-}
-
 /** Which alerts to look at: these ids, or every alert of these clients (a case being opened gathers them). */
 type AlertFilter = { alertIds: readonly number[] } | { clientIds: readonly number[] };
 
@@ -56,26 +49,16 @@ async function unattachedAlerts(
   conn: PoolConnection,
   kind: 'client' | 'network',
   filter: AlertFilter,
-): Promise<UnattachedAlert[]> {
+): Promise<NewAlert[]> {
   const [where, values] =
     'alertIds' in filter ? ['a.id IN (?)', filter.alertIds] : ['ac.client_id IN (?)', filter.clientIds];
-  const network = kind === 'network';
-  const rows = await query<{
-    id: number;
-    transaction_id: number;
-    client_id: number;
-    risk_level: RiskLevel;
-    rule_id: string | null;
-    booked: string;
-    evidence?: unknown;
-  }>(
-    `SELECT a.id, a.transaction_id, ac.client_id, a.risk_level, a.rule_id, t.date AS booked
-       ${network ? ', a.evidence' : ''}
+  const rows = await query<{ id: number; client_id: number; risk_level: RiskLevel; booked: string }>(
+    `SELECT a.id, ac.client_id, a.risk_level, t.date AS booked
      FROM alerts a
      JOIN transactions t ON t.id = a.transaction_id
      JOIN accounts ac ON ac.id = t.account_id
-     WHERE ${where} AND a.status <> 'closed' ${network ? 'AND a.rule_id IN (?)' : ''}`,
-    network ? [values, NETWORK_CASE_RULES] : [values],
+     WHERE ${where} AND a.status <> 'closed'`,
+    [values],
     conn,
   );
   if (rows.length === 0) return [];
@@ -89,22 +72,38 @@ async function unattachedAlerts(
     .filter((r) => !done.has(Number(r.id)))
     .map((r) => ({
       alertId: Number(r.id),
-      transactionId: Number(r.transaction_id),
       clientId: Number(r.client_id),
       risk: r.risk_level,
-      ruleId: r.rule_id,
       bookedAt: fromDbTime(r.booked),
-      ...(r.evidence === undefined ? {} : { evidence: r.evidence }),
     }));
 }
 
+/** The clients whose transactions `alertIds` are on. */
+async function clientsOf(conn: PoolConnection, alertIds: readonly number[]): Promise<number[]> {
+  const rows = await query<{ client_id: number }>(
+    `SELECT DISTINCT ac.client_id FROM alerts a
+     JOIN transactions t ON t.id = a.transaction_id JOIN accounts ac ON ac.id = t.account_id
+     WHERE a.id IN (?)`,
+    [alertIds],
+    conn,
+  );
+  return rows.map((r) => Number(r.client_id));
+}
+
 /**
- * Locks the clients' rows (in id order: two attachers never wait on each other in a cycle) and then their cases,
- * and returns each client's open case and latest closing — read under the locks, so as committed, not as this
- * transaction's snapshot saw them.
+ * Locks the clients' rows, in id order, before anything else: two attachers never wait on each other in a cycle,
+ * and nothing later (a case opened for a client, a network case naming one) waits on a client row.
+ */
+async function lockClients(conn: PoolConnection, clientIds: readonly number[]): Promise<void> {
+  const ids = [...new Set(clientIds)].sort((a, b) => a - b);
+  if (ids.length) await query('SELECT id FROM clients WHERE id IN (?) ORDER BY id FOR UPDATE', [ids], conn);
+}
+
+/**
+ * Locks the (locked) clients' cases and returns each client's open case and latest closing — read under the locks,
+ * so as committed, not as this transaction's snapshot saw them.
  */
 async function lockClientCases(conn: PoolConnection, clientIds: number[]): Promise<Map<number, ClientCases>> {
-  await query('SELECT id FROM clients WHERE id IN (?) ORDER BY id FOR UPDATE', [clientIds], conn);
   const rows = await query<{ id: number; client_id: number; status: string; closed_at: string | null }>(
     `SELECT id, client_id, status, closed_at FROM cases WHERE kind = 'client' AND client_id IN (?) FOR UPDATE`,
     [clientIds],
@@ -265,10 +264,14 @@ export async function attachAlertsToCases(
   const now = await dbNow(conn);
   const held = await casesHolding(conn, alertIds);
   const isOld = (bookedAt: Date | undefined) => isHistory(bookedAt, now, s);
+  const findings = await readNetworkFindings(conn, alertIds);
+  await lockClients(conn, [...(await clientsOf(conn, alertIds)), ...findings.flatMap((f) => f.clients)]);
   const history = await attachToClientCases(conn, alertIds, now, result, isOld);
+  const networkAlerts = findings.flatMap((f) => f.alerts.map((a) => a.alertId));
   const network = await attachToNetworkCases(
     conn,
-    await unattachedAlerts(conn, 'network', { alertIds }),
+    findings,
+    networkAlerts.length ? await unattachedAlerts(conn, 'network', { alertIds: networkAlerts }) : [],
     now,
     isOld,
   );

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { PoolConnection } from 'mysql2/promise';
 import { relatedTransactionIds } from '../alerts/repository.js';
 import { execute, query } from '../db/pool.js';
-import type { CaseChange } from './history.js';
+import { type CaseChange, fromDbTime } from './history.js';
 
 /** The rules whose findings are about several parties, and may span clients. */
 export const NETWORK_CASE_RULES = [
@@ -27,21 +27,23 @@ export const NETWORK_CASE_RULES = [
   'pass-through',
 ] as const;
 
-/** An alert of a network-case rule, not yet in a network case. */
-export interface NetworkAlert {
+/** An alert of a network-case rule. */
+interface NetworkAlert {
   alertId: number;
   transactionId: number;
-  ruleId: string | null;
-  /** Its evidence, as JSON text or parsed. */
-  evidence?: unknown;
+  ruleId: string;
+  /** Its evidence, as JSON text or parsed (as the driver gives a JSON column). */
+  evidence: unknown;
   bookedAt: Date;
 }
 
-/** One finding among the alerts: its key, its alerts and the transactions it names. */
-interface Finding {
+/** One finding among the alerts: its key, its alerts, the transactions it names and their clients. */
+export interface NetworkFinding {
   key: string;
   alerts: NetworkAlert[];
   transactions: Set<number>;
+  /** Ascending. */
+  clients: number[];
 }
 
 function parse(evidence: unknown): unknown {
@@ -65,12 +67,11 @@ export function networkKey(ruleId: string, evidence: unknown, transactionId: num
   return createHash('sha256').update(`${ruleId}:${first}`).digest('hex');
 }
 
-function findingsOf(alerts: readonly NetworkAlert[]): Finding[] {
-  const byKey = new Map<string, Finding>();
+function findingsOf(alerts: readonly NetworkAlert[]): NetworkFinding[] {
+  const byKey = new Map<string, NetworkFinding>();
   for (const a of alerts) {
-    if (a.ruleId === null) continue;
     const key = networkKey(a.ruleId, a.evidence, a.transactionId);
-    const f = byKey.get(key) ?? { key, alerts: [], transactions: new Set<number>() };
+    const f = byKey.get(key) ?? { key, alerts: [], transactions: new Set<number>(), clients: [] };
     f.alerts.push(a);
     f.transactions.add(a.transactionId);
     for (const id of relatedTransactionIds(parse(a.evidence))) f.transactions.add(id);
@@ -119,13 +120,56 @@ async function openNetworkCases(conn: PoolConnection, keys: readonly string[], n
 }
 
 /**
- * Puts the network-rule alerts `alerts` (not yet in a network case) into their findings' network cases, opening a
- * case for a finding that spans two or more clients and naming its clients; returns the cases opened (and those
- * opened only by history), the links to make and the history rows of what it did. The caller links and refreshes.
+ * The network findings among the alerts `alertIds` that span two or more clients, with their clients — read before
+ * anything is locked (a plain read), so the attacher can lock those clients first.
+ */
+export async function readNetworkFindings(
+  conn: PoolConnection,
+  alertIds: readonly number[],
+): Promise<NetworkFinding[]> {
+  const rows = await query<{
+    id: number;
+    transaction_id: number;
+    rule_id: string;
+    evidence: unknown;
+    booked: string;
+  }>(
+    `SELECT a.id, a.transaction_id, a.rule_id, a.evidence, t.date AS booked
+     FROM alerts a JOIN transactions t ON t.id = a.transaction_id WHERE a.id IN (?) AND a.rule_id IN (?)`,
+    [alertIds, NETWORK_CASE_RULES],
+    conn,
+  );
+  if (rows.length === 0) return [];
+  const findings = findingsOf(
+    rows.map((r) => ({
+      alertId: Number(r.id),
+      transactionId: Number(r.transaction_id),
+      ruleId: r.rule_id,
+      evidence: r.evidence,
+      bookedAt: fromDbTime(r.booked),
+    })),
+  );
+  const owners = await clientsOfTransactions(
+    conn,
+    findings.flatMap((f) => [...f.transactions]),
+  );
+  for (const f of findings)
+    f.clients = [...new Set([...f.transactions].flatMap((id) => [...(owners.get(id) ?? [])]))].sort(
+      (a, b) => a - b,
+    );
+  return findings.filter((f) => f.clients.length >= 2);
+}
+
+/**
+ * Puts the alerts of `findings` that may join a network case (`open`: not in one yet, as the attacher read them
+ * under its locks) into their findings' network cases, opening a case for a finding that has none and naming its
+ * clients; returns the cases opened (and those opened only by history), the links to make and the history rows of
+ * what it did. The caller links and refreshes.
  */
 export async function attachToNetworkCases(
   conn: PoolConnection,
-  alerts: readonly NetworkAlert[],
+  findings: readonly NetworkFinding[],
+  open: ReadonlyArray<{ alertId: number }>,
   now: string,
   isOld: (bookedAt: Date) => boolean,
 ): Promise<{
@@ -140,15 +184,8 @@ export async function attachToNetworkCases(
     links: [] as Array<[number, number]>,
   };
   const history: CaseChange[] = [];
-  const findings = findingsOf(alerts);
-  if (findings.length === 0) return { ...out, history };
-  const owners = await clientsOfTransactions(
-    conn,
-    findings.flatMap((f) => [...f.transactions]),
-  );
-  const clientsOf = (f: Finding) =>
-    [...new Set([...f.transactions].flatMap((id) => [...(owners.get(id) ?? [])]))].sort((a, b) => a - b);
-  const spanning = findings.filter((f) => clientsOf(f).length >= 2);
+  const joining = new Set(open.map((a) => a.alertId));
+  const spanning = findings.filter((f) => f.alerts.some((a) => joining.has(a.alertId)));
   if (spanning.length === 0) return { ...out, history };
   const cases = await openNetworkCases(
     conn,
@@ -160,12 +197,13 @@ export async function attachToNetworkCases(
     const c = cases.get(f.key);
     if (!c || c.status === 'closed') continue;
     const caseId = Number(c.id);
-    for (const a of f.alerts) out.links.push([caseId, a.alertId]);
-    for (const clientId of clientsOf(f)) named.push([caseId, clientId]);
+    const alerts = f.alerts.filter((a) => joining.has(a.alertId));
+    for (const a of alerts) out.links.push([caseId, a.alertId]);
+    for (const clientId of f.clients) named.push([caseId, clientId]);
     if (Number(c.alert_count) !== 0 || out.opened.includes(caseId)) continue;
     out.opened.push(caseId);
     history.push([caseId, 'status', null, 'open']);
-    if (f.alerts.every((a) => isOld(a.bookedAt))) out.openedOnHistory.push(caseId);
+    if (alerts.every((a) => isOld(a.bookedAt))) out.openedOnHistory.push(caseId);
   }
   if (named.length)
     await execute(
