@@ -22,6 +22,19 @@ export async function resetScanState(): Promise<void> {
     await execute(`DELETE FROM ${table}`);
 }
 
+/** Deletes the alerts of transactions above `id`, and their places in cases (a test's own rows, cleaned up). */
+export async function forgetAlertsAbove(id: number): Promise<void> {
+  await execute(
+    'DELETE ca FROM case_alerts ca JOIN alerts a ON a.id = ca.alert_id WHERE a.transaction_id > ?',
+    [id],
+  );
+  await execute(
+    'DELETE h FROM alert_history h JOIN alerts a ON a.id = h.alert_id WHERE a.transaction_id > ?',
+    [id],
+  );
+  await execute('DELETE FROM alerts WHERE transaction_id > ?', [id]);
+}
+
 /** Every system alert as "transaction|rule|risk". */
 export async function alertKeys(): Promise<string[]> {
   const rows = await query<{ transaction_id: number; rule_id: string; risk_level: string }>(
