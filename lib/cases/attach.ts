@@ -40,6 +40,12 @@ export interface AttachResult {
 /** Which alerts to look at: these ids, or every alert of these clients (a case being opened gathers them). */
 type AlertFilter = { alertIds: readonly number[] } | { clientIds: readonly number[] };
 
+const BY_ALERT =
+  'alerts a JOIN transactions t ON t.id = a.transaction_id JOIN accounts ac ON ac.id = t.account_id';
+/** A client's accounts, then their transactions, then their alerts: left to itself the server read every alert. */
+const BY_CLIENT =
+  'accounts ac STRAIGHT_JOIN transactions t ON t.account_id = ac.id STRAIGHT_JOIN alerts a ON a.transaction_id = t.id';
+
 /**
  * The alerts (by id, or of clients) not closed and not yet in a case of `kind`, with their client and booking time
  * — the one place that says which alerts may join a case. Links are read with a locking read: it sees what a
@@ -50,13 +56,13 @@ async function unattachedAlerts(
   kind: 'client' | 'network',
   filter: AlertFilter,
 ): Promise<NewAlert[]> {
-  const [where, values] =
-    'alertIds' in filter ? ['a.id IN (?)', filter.alertIds] : ['ac.client_id IN (?)', filter.clientIds];
+  const [from, where, values] =
+    'alertIds' in filter
+      ? [BY_ALERT, 'a.id IN (?)', filter.alertIds]
+      : [BY_CLIENT, 'ac.client_id IN (?)', filter.clientIds];
   const rows = await query<{ id: number; client_id: number; risk_level: RiskLevel; booked: string }>(
     `SELECT a.id, ac.client_id, a.risk_level, t.date AS booked
-     FROM alerts a
-     JOIN transactions t ON t.id = a.transaction_id
-     JOIN accounts ac ON ac.id = t.account_id
+     FROM ${from}
      WHERE ${where} AND a.status <> 'closed'`,
     [values],
     conn,
@@ -284,6 +290,7 @@ export async function attachAlertsToCases(
   const refreshed = await refreshCases(
     conn,
     [...new Set([...held, ...joined.map(([caseId]) => caseId), ...result.opened])],
+    new Set(joined.map(([, , , alertId]) => Number(alertId))),
     by,
     now,
     s,
