@@ -59,6 +59,7 @@ await runCli(async () => {
         `scan #${summary.runId} (${summary.mode}): ${summary.transactionsScanned} transactions` +
           (summary.transactionsScanned ? ` (ids ${summary.fromId}–${summary.toId})` : '') +
           `, ${alerts.created} new alerts (High ${alerts.byRisk.High}, Medium ${alerts.byRisk.Medium}, Low ${alerts.byRisk.Low})` +
+          `, ${summary.cases.opened} cases opened` +
           (alerts.suppressed ? `, ${alerts.suppressed} findings suppressed` : '') +
           ` in ${(summary.durationMs / 1000).toFixed(1)} s`,
       );

@@ -16,6 +16,11 @@ export interface CaseSettings {
   /** Points per tenfold of the amount involved (log10 of the sum of |amount|), up to `maxAmountPoints`. */
   amountPointsPerDecade: number;
   maxAmountPoints: number;
+  /**
+   * Hours after which a booking is history: a case opened only by alerts on transactions booked longer ago (an
+   * import, a rescan) is reported as such (AttachResult.openedOnHistory), so nobody is paged for it.
+   */
+  historyHours: number;
   /** How many of the client's latest transactions the case page lists (the alerted ones marked). */
   recentTransactions: number;
 }
@@ -27,5 +32,6 @@ export const CASE_SETTINGS: CaseSettings = {
   maxSignals: 5,
   amountPointsPerDecade: 25,
   maxAmountPoints: 150,
+  historyHours: 48,
   recentTransactions: 50,
 };

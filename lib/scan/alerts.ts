@@ -251,12 +251,16 @@ export interface TransactionFindings {
 
 const LEVEL_RANK: Record<RiskLevel, number> = { Low: 0, Medium: 1, High: 2 };
 
+/** What writeScoredFindings wrote: the alerts it created, and the earlier alerts it raised (their ids). */
+export type ScoredWrite = AlertCounts & { raised: number[] };
+
 /**
  * Findings that arrive after their transaction may have alerts already (an episode a later chunk completes, a
  * network finding): each transaction's risk is scored from its new findings and the alerts it has for other rules;
  * the findings of rules it has no alert for become alerts at that level, and its open system alerts below that level
  * are raised to it, each with an alert_history row saying why (alerts an analyst works on or closed are left as
- * they are). Runs on `conn`, the caller's transaction; returns what it created.
+ * they are). Runs on `conn`, the caller's transaction; returns what it created and the ids of the alerts it raised
+ * (their cases' figures move).
  */
 export async function writeScoredFindings(
   conn: PoolConnection,
@@ -264,8 +268,8 @@ export async function writeScoredFindings(
   rules: RulesConfig,
   runId: number,
   suppressions?: ActiveSuppressions,
-): Promise<AlertCounts> {
-  if (entries.length === 0) return emptyCounts();
+): Promise<ScoredWrite> {
+  if (entries.length === 0) return { ...emptyCounts(), raised: [] };
   const ids = entries.map((e) => e.id);
   const earlier = await earlierAlerts(conn, ids);
   const parties = suppressions?.clients ? await counterparties(conn, ids) : undefined;
@@ -299,7 +303,7 @@ export async function writeScoredFindings(
   }
   const created = await writeAlertBatch(conn, batch, runId);
   await raiseAlerts(conn, raises, runId);
-  return created;
+  return { ...created, raised: raises.map((r) => r.alert.id) };
 }
 
 /** Raises alerts to a higher risk level, each with a history row naming the findings that raised it. */

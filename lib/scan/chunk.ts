@@ -90,6 +90,8 @@ export class ChunkJudge {
   readonly created = emptyCounts();
   /** New transactions' settled findings, each with its client's active suppressions (usually none). */
   private fresh: Array<[Settled, readonly ActiveSuppression[] | undefined]> = [];
+  /** Alerts of earlier transactions whose risk the chunk's findings raised. */
+  readonly raised: number[] = [];
   private readonly older: Settled[] = [];
   private settled = 0;
   private alertWrites: Promise<void> = Promise.resolve();
@@ -217,7 +219,9 @@ export class ChunkJudge {
   private async writeOlder(): Promise<void> {
     const { rules, runId, suppressions } = this.job;
     await this.alertWrites;
-    addCounts(this.created, await writeScoredFindings(this.conn, this.older, rules, runId, suppressions));
+    const written = await writeScoredFindings(this.conn, this.older, rules, runId, suppressions);
+    addCounts(this.created, written);
+    this.raised.push(...written.raised);
   }
 }
 

@@ -17,6 +17,7 @@ import { AmountHistogram, thresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
 import { ActiveSuppressions } from '../suppressions/active.js';
 import { addCounts, addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
+import { addCaseCounts, emptyCaseCounts } from './cases.js';
 import { TxnColumns } from './columns.js';
 import { detectNetworkFull, writeNetworkFull } from './network-stage.js';
 import {
@@ -68,15 +69,22 @@ export async function fullScan(
 ): Promise<Progress> {
   const phase = stopwatch(runId, 'full scan phase', 'phase', 'info');
   const histogram = new AmountHistogram();
-  const progress: Progress = { scanned: 0, toId: maxId, chunks: 0, counts: emptyCounts() };
+  const progress: Progress = {
+    scanned: 0,
+    toId: maxId,
+    chunks: 0,
+    counts: emptyCounts(),
+    cases: emptyCaseCounts(),
+  };
   // The network rules first: their window is gone before the clients' rows are read, and where the scan's memory
   // peaks (at the end of judging) it has none of the window's garbage on top of the column store.
   const findings = await detectNetworkFull(maxId, rules);
   phase('network', { transactions: findings.length });
   await judgeEveryClient(runId, maxId, rules, types, options, suppressions, histogram, progress, phase);
-  const network = await writeNetworkFull(findings, rules, runId, suppressions);
-  addCounts(progress.counts, network);
-  phase('network alerts', { alerts: network.created });
+  const network = await writeNetworkFull(findings, rules, runId, suppressions, options.attachCases ?? true);
+  addCounts(progress.counts, network.counts);
+  addCaseCounts(progress.cases, network.cases);
+  phase('network alerts', { alerts: network.counts.created, casesOpened: network.cases.opened });
   const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
   progress.chunks++;
   await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
@@ -115,7 +123,13 @@ async function judgeEveryClient(
     historySince,
   };
   const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known, suppressions };
-  const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted);
+  const writer = new FullScanWriter(
+    runId,
+    maxId,
+    progress,
+    options.onChunkCommitted,
+    options.attachCases ?? true,
+  );
   try {
     for (let pass = 0; pass < passes; pass++) {
       const passAccounts = accounts.filter((a) => passes === 1 || a.clientId % passes === pass);

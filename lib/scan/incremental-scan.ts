@@ -21,6 +21,7 @@ import {
   type TransactionFindings,
   writeScoredFindings,
 } from './alerts.js';
+import { addCaseCounts, attachScanAlerts, type CaseCounts, emptyCaseCounts, lastAlertId } from './cases.js';
 import { type ChunkClients, ChunkJudge, groupByClient } from './chunk.js';
 import { detectNetworkChunk } from './network-stage.js';
 import {
@@ -71,6 +72,8 @@ interface IncrementalRun {
   progress: Progress;
   /** Active suppressions: the findings they cover are kept as suppressed. */
   suppressions: ActiveSuppressions;
+  /** Attach the chunk's alerts to cases before it commits (ScanOptions.attachCases). */
+  attachCases: boolean;
 }
 
 export async function incrementalScan(
@@ -82,14 +85,32 @@ export async function incrementalScan(
   options: ScanOptions,
   suppressions = new ActiveSuppressions(),
 ): Promise<Progress> {
-  const progress: Progress = { scanned: 0, toId: watermark, chunks: 0, counts: emptyCounts() };
+  const progress: Progress = {
+    scanned: 0,
+    toId: watermark,
+    chunks: 0,
+    counts: emptyCounts(),
+    cases: emptyCaseCounts(),
+  };
   if (maxId <= watermark) return progress;
   const chunkSize = options.chunkSize ?? 20_000;
   const lap = stopwatch(runId, 'incremental scan step', 'step', 'debug');
   // Prepared while the first chunk is read.
   const context = prepareThresholds(runId, watermark, maxId, maxId - watermark <= chunkSize, rules);
   context.catch(() => undefined);
-  const run: IncrementalRun = { runId, maxId, chunkSize, rules, types, context, lap, progress, suppressions };
+  const attachCases = options.attachCases ?? true;
+  const run: IncrementalRun = {
+    runId,
+    maxId,
+    chunkSize,
+    rules,
+    types,
+    context,
+    lap,
+    progress,
+    suppressions,
+    attachCases,
+  };
   let judged = false;
   try {
     let from = watermark;
@@ -194,8 +215,9 @@ async function scanChunk(run: IncrementalRun, from: number): Promise<number> {
   lap('context');
   const chunk: Chunk = { from, to, rowCount, ctx, clients, arriving, states: new StateSlices(to), network };
   let counts: AlertCounts;
+  let cases: CaseCounts;
   try {
-    counts = await withTransaction((conn) => judgeAndCommit(conn, run, chunk));
+    ({ counts, cases } = await withTransaction((conn) => judgeAndCommit(conn, run, chunk)));
   } catch (error) {
     // No state write (nor read of the network stage) may outlive the run (and the lock).
     await chunk.states.stopped();
@@ -204,6 +226,7 @@ async function scanChunk(run: IncrementalRun, from: number): Promise<number> {
   }
   lap('commit', { created: counts.created });
   addCounts(progress.counts, counts);
+  addCaseCounts(progress.cases, cases);
   progress.scanned += rowCount;
   progress.toId = to;
   progress.chunks++;
@@ -211,16 +234,22 @@ async function scanChunk(run: IncrementalRun, from: number): Promise<number> {
 }
 
 /**
- * The chunk's DB transaction, opened before its clients are judged: its alerts go in while they are judged, and
- * once every state is in, the watermarks move and the run's progress is recorded — all committed together.
+ * The chunk's DB transaction, opened before its clients are judged: its alerts go in while they are judged, then
+ * they (and the earlier alerts its findings raised) are attached to cases, and once every state is in, the
+ * watermarks move and the run's progress is recorded — all committed together.
  */
-async function judgeAndCommit(conn: PoolConnection, run: IncrementalRun, chunk: Chunk): Promise<AlertCounts> {
+async function judgeAndCommit(
+  conn: PoolConnection,
+  run: IncrementalRun,
+  chunk: Chunk,
+): Promise<{ counts: AlertCounts; cases: CaseCounts }> {
   const { runId, rules, types, lap, progress, suppressions } = run;
   const { from, to } = chunk;
   const current = await readWatermark(WATERMARK, conn, true);
   if (current !== from) {
     throw new ConflictError(`the watermark moved from ${from} to ${current} under this run; stopping`);
   }
+  const since = run.attachCases ? await lastAlertId(conn) : 0;
   const judge = new ChunkJudge(
     conn,
     { runId, rules, types, ctx: chunk.ctx, from, lap, suppressions },
@@ -228,8 +257,13 @@ async function judgeAndCommit(conn: PoolConnection, run: IncrementalRun, chunk: 
     chunk.states,
   );
   const created = await judge.judgeAll(chunk.arriving);
-  addCounts(created, await writeScoredFindings(conn, await chunk.network, rules, runId, suppressions));
+  const network = await writeScoredFindings(conn, await chunk.network, rules, runId, suppressions);
+  addCounts(created, network);
   lap('network');
+  const cases = run.attachCases
+    ? await attachScanAlerts(conn, runId, since, [...judge.raised, ...network.raised])
+    : emptyCaseCounts();
+  lap('cases', { opened: cases.opened, touched: cases.touched });
   // The watermarks move once every state is in.
   await chunk.states.written();
   lap('states', { states: chunk.states.sent });
@@ -238,5 +272,5 @@ async function judgeAndCommit(conn: PoolConnection, run: IncrementalRun, chunk: 
   await setWatermark(conn, STATE_WATERMARK, to, runId);
   await recordProgress(runId, { scanned: progress.scanned + chunk.rowCount, toId: to, counts }, conn);
   lap('watermarks');
-  return created;
+  return { counts: created, cases: { opened: cases.opened, touched: cases.touched } };
 }

@@ -30,6 +30,7 @@ import {
   type TransactionFindings,
   writeScoredFindings,
 } from './alerts.js';
+import { addCaseCounts, attachScanAlerts, type CaseCounts, emptyCaseCounts, lastAlertId } from './cases.js';
 import { mirrorCredits, onCredit } from './mirror-credits.js';
 import { formatDateTime, parseDateTime } from './source.js';
 
@@ -168,23 +169,32 @@ export async function detectNetworkFull(maxId: number, rules: RulesConfig): Prom
 
 /**
  * Writes the full scan's network findings (detectNetworkFull), scored with the alerts their transactions have, a
- * batch of transactions per DB transaction; returns what it created.
+ * batch of transactions per DB transaction, attaching them (and the alerts they raised) to cases in it when
+ * `attachCases`; returns what it created and what attaching did.
  */
 export async function writeNetworkFull(
   entries: readonly TransactionFindings[],
   rules: RulesConfig,
   runId: number,
   suppressions?: ActiveSuppressions,
-): Promise<AlertCounts> {
+  attachCases = true,
+): Promise<{ counts: AlertCounts; cases: CaseCounts }> {
   const counts = emptyCounts();
+  const cases = emptyCaseCounts();
   for (let i = 0; i < entries.length; i += WRITE_TRANSACTIONS) {
     const slice = entries.slice(i, i + WRITE_TRANSACTIONS);
-    addCounts(
-      counts,
-      await withTransaction((tx) => writeScoredFindings(tx, slice, rules, runId, suppressions)),
-    );
+    const written = await withTransaction(async (tx) => {
+      const since = attachCases ? await lastAlertId(tx) : 0;
+      const created = await writeScoredFindings(tx, slice, rules, runId, suppressions);
+      const attached = attachCases
+        ? await attachScanAlerts(tx, runId, since, created.raised)
+        : emptyCaseCounts();
+      return { created, attached };
+    });
+    addCounts(counts, written.created);
+    addCaseCounts(cases, written.attached);
   }
-  return counts;
+  return { counts, cases };
 }
 
 /** Above this many keys the older read-back is not narrowed to them on the server (one IN list of each at most). */

@@ -5,6 +5,7 @@
 import type { PoolConnection } from 'mysql2/promise';
 import { execute, query } from '../db/pool.js';
 import { type AlertCounts, emptyCounts } from './alerts.js';
+import type { CaseCounts } from './cases.js';
 
 /** The transactions judged and alerted on (the incremental scan starts above it). */
 export const WATERMARK = 'anomaly-scan';
@@ -46,6 +47,8 @@ export interface Progress {
   toId: number;
   chunks: number;
   counts: AlertCounts;
+  /** What attaching the run's alerts to cases did (committed chunks only). */
+  cases: CaseCounts;
 }
 
 export async function startRun(mode: ScanMode, thresholds: unknown, fromId: number | null): Promise<number> {

@@ -31,6 +31,7 @@ import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
 import { ActiveSuppressions } from '../suppressions/active.js';
 import { type AlertCounts, emptyCounts } from './alerts.js';
+import { type CaseCounts, emptyCaseCounts } from './cases.js';
 import { fullScan } from './full-scan.js';
 import { incrementalScan } from './incremental-scan.js';
 import {
@@ -56,6 +57,11 @@ export interface ScanOptions {
   maxRowsInMemory?: number;
   /** Full scan: stop at this transaction id instead of the last one (benches and tests rebuild a past state). */
   toId?: number;
+  /**
+   * Attach the alerts to cases as they are written (default true). Off only to measure what attaching costs
+   * (bench/scan.ts): alerts written without it are never attached later.
+   */
+  attachCases?: boolean;
   /** Called after each chunk commits (tests use it to stop a run half-way). */
   onChunkCommitted?: (chunk: { index: number; toId: number }) => void | Promise<void>;
 }
@@ -69,6 +75,8 @@ export interface ScanSummary {
   transactionsScanned: number;
   chunks: number;
   alerts: AlertCounts;
+  /** Cases the run's alerts opened (client and network cases) and cases that gained alerts or changed. */
+  cases: CaseCounts;
   durationMs: number;
   /** Skipped runs: who held the scan lock, in words ("a seed is running on database fm (connection 42 …)"). */
   heldBy?: string;
@@ -106,6 +114,7 @@ async function scanOrStepAside(options: ScanOptions): Promise<ScanSummary> {
     transactionsScanned: 0,
     chunks: 0,
     alerts: emptyCounts(),
+    cases: emptyCaseCounts(),
     durationMs: Math.round(performance.now() - started),
     heldBy,
   };
@@ -154,6 +163,7 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
       transactionsScanned: progress.scanned,
       chunks: progress.chunks,
       alerts: progress.counts,
+      cases: progress.cases,
       durationMs: Math.round(performance.now() - started),
     };
     logger.info('anomaly scan finished', { ...summary });

@@ -49,6 +49,9 @@ describe('npm run bench -- scan', () => {
     expect(Number(floor?.[3])).toBeGreaterThan(0);
     expect(stdout).toMatch(/full scan: [\d.]+× the bare read \(target ≤ 9×\)/);
     expect(stdout).toMatch(/incremental: [\d.]+ s \(target ≤ 1.5 s\)/);
+    expect(stdout).toMatch(
+      /attaching alerts to cases adds -?[\d.]+ % to an incremental scan \(\d+ cases opened, \d+ touched; .*target ≤ 10 %\)/,
+    );
     expect(stdout).toMatch(/the full scan's floor\s+[\d.]+ s/);
   }, 180_000);
 });

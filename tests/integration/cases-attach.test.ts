@@ -119,16 +119,65 @@ describe('attaching alerts to cases', () => {
     expect(await alertsOf(Number(cases[1]?.id))).toEqual([fresh.alertId]);
   });
 
-  it('puts an analyst’s Medium flag (POST /alerts) in a new case named after the analyst', async () => {
+  it('puts an analyst’s Medium flag (POST /alerts) in a new case, with the client’s uncased Low alert, named after the analyst', async () => {
     const { clientId, accountId } = await makeClient();
-    const { txId } = await makeAlert(accountId, { risk: 'Low' });
+    const { txId, alertId: low } = await makeAlert(accountId, { risk: 'Low' });
     const reply = await call('create', {
       body: { transaction_id: txId, reason: 'mule account', risk_level: 'Medium' },
     });
     expect(reply.status).toBe(201);
     const [c] = await casesOf(clientId);
-    expect(await alertsOf(Number(c?.id))).toEqual([reply.body.id]);
+    expect(await alertsOf(Number(c?.id))).toEqual([low, reply.body.id]);
     const actors = await query('SELECT DISTINCT changed_by FROM case_history WHERE case_id = ?', [c?.id]);
     expect(actors).toEqual([{ changed_by: 'local-analyst' }]);
+  });
+
+  it('opens one network case for a finding spanning clients, naming them, however its alerts arrive', async () => {
+    for (let round = 0; round < 3; round++) {
+      const a = await makeClient();
+      const b = await makeClient();
+      const first = await makeAlert(a.accountId, { risk: 'Medium', rule: 'fan-in' });
+      const second = await makeAlert(b.accountId, { risk: 'Medium', rule: 'fan-in' });
+      // Every alert of a finding carries its evidence, naming all of its transactions.
+      await execute('UPDATE alerts SET evidence = ? WHERE id IN (?)', [
+        JSON.stringify({ relatedTransactionIds: [first.txId, second.txId] }),
+        [first.alertId, second.alertId],
+      ]);
+      // Two attachers at once, each with one alert of the finding (an incremental scan's chunk edge).
+      const results = await Promise.all([attach([first.alertId]), attach([second.alertId])]);
+      const network = await query<{ id: number; network_key: string }>(
+        "SELECT c.id FROM cases c JOIN case_alerts ca ON ca.case_id = c.id WHERE c.kind = 'network' AND ca.alert_id IN (?) GROUP BY c.id",
+        [[first.alertId, second.alertId]],
+      );
+      expect(network, `round ${round}`).toHaveLength(1);
+      const caseId = Number(network[0]?.id);
+      expect(await alertsOf(caseId)).toEqual([first.alertId, second.alertId]);
+      const named = await query('SELECT client_id FROM case_clients WHERE case_id = ? ORDER BY client_id', [
+        caseId,
+      ]);
+      expect(named).toEqual([{ client_id: a.clientId }, { client_id: b.clientId }]);
+      expect(results.flatMap((r) => r.opened).filter((id) => id === caseId)).toHaveLength(1);
+      expect((await attach([first.alertId, second.alertId])).touched).toEqual([]);
+    }
+  });
+
+  it('tells which cases became High and which were opened only by old bookings, for notifications', async () => {
+    const old = await makeClient();
+    const recent = await makeClient();
+    const history = await makeAlert(old.accountId, { risk: 'High', booked: '2026-01-10 10:00:00' });
+    const [row] = await query<{ now: string }>(
+      "SELECT DATE_FORMAT(NOW() - INTERVAL 1 HOUR, '%Y-%m-%d %H:%i:%s') AS now",
+    );
+    const medium = await makeAlert(recent.accountId, { risk: 'Medium', booked: row?.now });
+    const opened = await attach([history.alertId, medium.alertId]);
+    const [oldCase] = await casesOf(old.clientId);
+    const [newCase] = await casesOf(recent.clientId);
+    expect(opened.opened.sort()).toEqual([Number(oldCase?.id), Number(newCase?.id)].sort());
+    expect(opened.openedOnHistory).toEqual([Number(oldCase?.id)]);
+    expect(opened.becameHigh).toEqual([Number(oldCase?.id)]);
+    const high = await makeAlert(recent.accountId, { risk: 'High', booked: row?.now });
+    const raised = await attach([high.alertId]);
+    expect(raised).toMatchObject({ opened: [], becameHigh: [Number(newCase?.id)], openedOnHistory: [] });
+    expect((await attach([high.alertId])).becameHigh).toEqual([]);
   });
 });

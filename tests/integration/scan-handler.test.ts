@@ -4,10 +4,11 @@ import type { Connection } from 'mysql2/promise';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/scan-anomalies.js';
 import { analyticsStaleness } from '../../lib/analytics/refresh.js';
-import { execute, query } from '../../lib/db/pool.js';
+import { query } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import type { ScanSummary } from '../../lib/scan/scan.js';
 import { type FixtureBank, insertBackground, insertEpisodes } from './scan-fixtures.js';
+import { resetScanState } from './scan-helpers.js';
 
 const context = { awsRequestId: 'test-request', functionName: 'scan-anomalies' } as Context;
 const scheduled = JSON.parse(
@@ -59,17 +60,7 @@ beforeAll(async () => {
 });
 
 // Each test starts from a bank nobody has scanned yet.
-beforeEach(async () => {
-  for (const table of [
-    'alert_history',
-    'alerts',
-    'scan_runs',
-    'scan_watermarks',
-    'scan_amount_histogram',
-    'scan_client_state',
-  ])
-    await execute(`DELETE FROM ${table}`);
-});
+beforeEach(resetScanState);
 
 describe('scan-anomalies handler', () => {
   it('scans the new transactions on the EventBridge schedule, writes explained alerts and records the run', async () => {

@@ -1,11 +1,12 @@
 import type { Connection } from 'mysql2/promise';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { execute, query } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { normaliseIban } from '../../lib/rules/stats.js';
 import { runScan } from '../../lib/scan/scan.js';
+import { call, VIEWER_KEY } from './alerts-fixture.js';
 import { at, type FixtureTxn, insertClient, insertTxns, insertTypes } from './scan-fixtures.js';
-import { alertKeys, duplicates, resetScanState } from './scan-helpers.js';
+import { alertKeys, caseKeys, duplicates, resetScanState } from './scan-helpers.js';
 
 let conn: Connection;
 
@@ -144,13 +145,17 @@ async function referenceAlerts(): Promise<string[]> {
   return reference;
 }
 
-/** A full scan up to `cut`, then incremental runs two transactions at a time, give the `reference` alerts. */
-async function expectSameAlertsFrom(cut: number, reference: string[]): Promise<void> {
+/**
+ * A full scan up to `cut`, then incremental runs two transactions at a time, give the `reference` alerts (and, when
+ * given, the `cases` of one full scan).
+ */
+async function expectSameAlertsFrom(cut: number, reference: string[], cases?: string[]): Promise<void> {
   await resetScanState();
   await runScan({ mode: 'full', toId: cut });
   const rest = await runScan({ chunkSize: 2 });
   expect(rest.chunks).toBeGreaterThan(10);
   expect(await alertKeys()).toEqual(reference);
+  if (cases) expect(await caseKeys(), `cut at ${cut}`).toEqual(cases);
 }
 
 /** The id of the first transfer to `iban`. */
@@ -285,10 +290,11 @@ describe('scan-anomalies network stage', () => {
     ]);
   });
 
-  it('finds the same alerts when the transfers arrive two at a time, and on top of a full scan cut anywhere', async () => {
+  it('finds the same alerts and cases when the transfers arrive two at a time, and on top of a full scan cut anywhere', async () => {
     const reference = await referenceAlerts();
+    const cases = await caseKeys();
     const first = await firstPaymentTo(MULE);
-    for (const cut of [first - 5, first + 2, first + 8]) await expectSameAlertsFrom(cut, reference);
+    for (const cut of [first - 5, first + 2, first + 8]) await expectSameAlertsFrom(cut, reference, cases);
     const again = await runScan();
     expect(again.alerts.created).toBe(0);
   });
@@ -297,10 +303,11 @@ describe('scan-anomalies network stage', () => {
     const reference = await referenceAlerts();
     expect(reference.some((k) => k.includes('|scatter-gather|'))).toBe(true);
     expect(reference.some((k) => k.includes('|gather-scatter|'))).toBe(true);
+    const cases = await caseKeys();
     const scatter = await firstPaymentTo('DE00TEST130');
     const collect = await firstPaymentTo('DE00TEST160');
     for (const cut of [scatter + 1, scatter + 7, collect + 3, collect + 9])
-      await expectSameAlertsFrom(cut, reference);
+      await expectSameAlertsFrom(cut, reference, cases);
   });
 
   it('raises an earlier open alert of a transaction a network finding lands on, with a history row, and leaves worked alerts alone', async () => {
@@ -343,16 +350,30 @@ describe('scan-anomalies network stage', () => {
     expect(history[0]?.note).toMatch(
       /^risk raised from Low to (Medium|High) by later findings \(cycle\) in scan run \d+$/,
     );
+    // The client's case was opened on the alerts as they were; the raise moved its risk with them.
+    const [own] = await query<{ id: number; risk_level: string }>(
+      `SELECT c.id, c.risk_level FROM cases c JOIN transactions t ON t.id = ? JOIN accounts ac ON ac.id = t.account_id
+        WHERE c.kind = 'client' AND c.client_id = ac.client_id`,
+      [loop[0]],
+    );
+    expect(own?.risk_level).toBe(cycleAlert?.risk_level);
+    const raisedBy = await query<{ changed_by: string }>(
+      "SELECT changed_by FROM case_history WHERE case_id = ? AND field = 'risk_level' ORDER BY id",
+      [own?.id],
+    );
+    expect(raisedBy.at(-1)?.changed_by).toBe('scan');
   });
 
-  it('lets one of two overlapping incremental runs work while the other skips or waits, with the full scan’s alerts', async () => {
+  it('lets one of two overlapping incremental runs work while the other skips or waits, with the full scan’s alerts and cases', async () => {
     const reference = await referenceAlerts();
+    const cases = await caseKeys();
     const cut = (await firstPaymentTo(MULE)) - 5;
     await resetScanState();
     await runScan({ mode: 'full', toId: cut });
     const [a, b] = await Promise.all([runScan({ chunkSize: 5 }), runScan({ chunkSize: 5 })]);
     expect([a.status, b.status].sort()).toEqual(['skipped', 'succeeded']);
     expect(await alertKeys()).toEqual(reference);
+    expect(await caseKeys()).toEqual(cases);
 
     // Two that wait for the lock: the second works after the first and finds nothing left to create.
     await resetScanState();
@@ -363,7 +384,9 @@ describe('scan-anomalies network stage', () => {
     ]);
     expect([c.status, d.status]).toEqual(['succeeded', 'succeeded']);
     expect(Math.min(c.alerts.created, d.alerts.created)).toBe(0);
+    expect(Math.min(c.cases.opened, d.cases.opened)).toBe(0);
     expect(await alertKeys()).toEqual(reference);
+    expect(await caseKeys()).toEqual(cases);
     expect(await duplicates()).toBe(0);
   });
 
@@ -396,3 +419,129 @@ describe('scan-anomalies network stage', () => {
     expect(statuses.map((s) => s.status)).toEqual(['succeeded', 'failed', 'succeeded']);
   });
 });
+
+/** The network case whose alerts are of `rule`, with the clients it names and its alerts' transactions. */
+async function networkCase(rule: string) {
+  const [c] = await query<{ id: number; status: string }>(
+    `SELECT DISTINCT c.id, c.status FROM cases c JOIN case_alerts ca ON ca.case_id = c.id JOIN alerts a ON a.id = ca.alert_id
+      WHERE c.kind = 'network' AND a.rule_id = ?`,
+    [rule],
+  );
+  const clients = await query<{ client_id: number }>(
+    'SELECT client_id FROM case_clients WHERE case_id = ? ORDER BY client_id',
+    [c?.id],
+  );
+  return { id: Number(c?.id), clients: clients.map((r) => Number(r.client_id)) };
+}
+
+/** Everything that says whether attaching changed anything: the cases as text, their versions, their history. */
+async function caseState() {
+  return {
+    cases: await caseKeys(),
+    versions: await query('SELECT id, version, priority, due_at FROM cases ORDER BY id'),
+    history: await query('SELECT COUNT(*) AS n FROM case_history'),
+  };
+}
+
+const PAID_BEFORE_CLOSING = 'PT50000201231234567890154';
+const PAID_AFTER_CLOSING = 'AE070331234567890123456';
+
+/** A payment by client 7 booked at `date` to a country it never paid, far beyond its habit (High). */
+async function bigPaymentOf7(date: string, recipient: string): Promise<number> {
+  await insertTxns(conn, [{ accountId: 70, type: 'outgoing transfer', date, amount: -95_000, recipient }]);
+  const [row] = await query<{ id: number }>('SELECT MAX(id) AS id FROM transactions');
+  return Number(row?.id);
+}
+
+describe('scan-anomalies cases', () => {
+  it('opens one network case per finding, naming all of its clients, linked from each client’s case', async () => {
+    const summary = await runScan({ mode: 'full' });
+    const fanIn = await networkCase('fan-in');
+    expect(fanIn.clients).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await alertsOfCase(fanIn.id)).toEqual(Array(6).fill('fan-in'));
+    const cycle = await networkCase('cycle');
+    expect(cycle.clients).toEqual([7, 8, 9]);
+    // The scatter-gather names the payer, its three intermediaries and nobody else (the gatherer is not ours).
+    expect((await networkCase('scatter-gather')).clients).toEqual([10, 13, 14, 15]);
+    expect((await networkCase('gather-scatter')).clients).toEqual([1, 2, 3, 4, 16]);
+    const [network] = await query<{ n: number }>("SELECT COUNT(*) AS n FROM cases WHERE kind = 'network'");
+    const [clientCases] = await query<{ n: number }>("SELECT COUNT(*) AS n FROM cases WHERE kind = 'client'");
+    expect(summary.cases.opened).toBe(Number(network?.n) + Number(clientCases?.n));
+
+    const [own] = await query<{ id: number }>("SELECT id FROM cases WHERE kind = 'client' AND client_id = 3");
+    const page = await call('case-get', { id: String(own?.id), key: VIEWER_KEY });
+    expect(page.status).toBe(200);
+    expect(page.body.network_cases.map((n: { id: number }) => n.id)).toEqual(
+      expect.arrayContaining([fanIn.id, (await networkCase('gather-scatter')).id]),
+    );
+    expect(page.body.related_clients.map((r: { id: number }) => r.id)).toEqual(
+      expect.arrayContaining([1, 2, 4, 5, 6, 16]),
+    );
+  });
+
+  it('changes no case on a re-run or on a full rescan after incremental runs', async () => {
+    await runScan({ mode: 'full', toId: (await firstPaymentTo(MULE)) - 5 });
+    await runScan({ chunkSize: 5 });
+    const before = await caseState();
+    expect(before.cases.length).toBeGreaterThan(20);
+    const again = await runScan();
+    const rescan = await runScan({ mode: 'full' });
+    expect([again.cases, rescan.cases]).toEqual([
+      { opened: 0, touched: 0 },
+      { opened: 0, touched: 0 },
+    ]);
+    expect(await caseState()).toEqual(before);
+  });
+
+  it('never reopens a closed case, on new alerts or a rescan; a payment booked after the closing opens a new case', async () => {
+    onTestFinished(async () => {
+      await resetScanState();
+      await execute('DELETE FROM transactions WHERE recipient_account IN (?)', [
+        [PAID_BEFORE_CLOSING, PAID_AFTER_CLOSING],
+      ]);
+    });
+    await runScan({ mode: 'full' });
+    const [closed] = await query<{ id: number }>(
+      "SELECT id FROM cases WHERE kind = 'client' AND client_id = 7",
+    );
+    await execute(
+      `UPDATE cases SET status = 'closed', disposition = 'not_suspicious', closed_at = '2025-03-20 00:00:00.000'
+        WHERE id = ?`,
+      [closed?.id],
+    );
+    const judged = await bigPaymentOf7('2025-03-14 12:00:00', PAID_BEFORE_CLOSING);
+    const late = await runScan();
+    expect(late.alerts.byRisk.High + late.alerts.byRisk.Medium).toBeGreaterThan(0);
+    expect(late.cases.opened).toBe(0);
+    await runScan({ mode: 'full' });
+    const ofClient7 = () =>
+      query<{ id: number; status: string }>(
+        "SELECT id, status FROM cases WHERE kind = 'client' AND client_id = 7 ORDER BY id",
+      );
+    expect(await ofClient7()).toEqual([{ id: closed?.id, status: 'closed' }]);
+    const [linked] = await query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM case_alerts ca JOIN alerts a ON a.id = ca.alert_id WHERE a.transaction_id = ?',
+      [judged],
+    );
+    expect(Number(linked?.n)).toBe(0);
+
+    const after = await bigPaymentOf7('2025-03-21 12:00:00', PAID_AFTER_CLOSING);
+    expect((await runScan()).cases.opened).toBe(1);
+    const cases = await ofClient7();
+    expect(cases.map((c) => c.status)).toEqual(['closed', 'open']);
+    const fresh = await query<{ transaction_id: number }>(
+      'SELECT DISTINCT a.transaction_id FROM case_alerts ca JOIN alerts a ON a.id = ca.alert_id WHERE ca.case_id = ?',
+      [cases[1]?.id],
+    );
+    expect(fresh.map((r) => Number(r.transaction_id))).toEqual([after]);
+  });
+});
+
+/** The rules of a case's alerts, in alert order. */
+async function alertsOfCase(caseId: number): Promise<string[]> {
+  const rows = await query<{ rule_id: string }>(
+    'SELECT a.rule_id FROM case_alerts ca JOIN alerts a ON a.id = ca.alert_id WHERE ca.case_id = ? ORDER BY a.id',
+    [caseId],
+  );
+  return rows.map((r) => r.rule_id);
+}

@@ -4,7 +4,7 @@ import { execute, query } from '../../lib/db/pool.js';
 import { resolveDbSettings } from '../../lib/db/settings.js';
 import { runScan } from '../../lib/scan/scan.js';
 import { type FixtureBank, insertBackground, insertEpisodes, insertTxns } from './scan-fixtures.js';
-import { alertKeys, duplicates, resetScanState } from './scan-helpers.js';
+import { alertKeys, duplicates, forgetAlertsAbove, resetScanState } from './scan-helpers.js';
 
 let conn: Connection;
 let bank: FixtureBank;
@@ -185,7 +185,7 @@ describe('scan-anomalies', () => {
       [maxId],
     );
     expect(Number(rows[0]?.n)).toBe(5);
-    await execute('DELETE FROM alerts WHERE transaction_id > ?', [maxId]);
+    await forgetAlertsAbove(maxId);
     await execute('DELETE FROM transactions WHERE id > ?', [maxId]);
   });
 
@@ -348,7 +348,7 @@ describe('scan-anomalies', () => {
       [maxId],
     );
     expect(flagged).toEqual([{ status: 'pending', n: 5 }]);
-    await execute('DELETE FROM alerts WHERE transaction_id > ?', [maxId]);
+    await forgetAlertsAbove(maxId);
     await execute('DELETE FROM transactions WHERE id > ?', [maxId]);
   });
 });
