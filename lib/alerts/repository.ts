@@ -19,6 +19,7 @@ import {
   type CreateAlertBody,
   DEFAULT_LIMIT,
   type ListAlertsQuery,
+  type Page,
   risksFrom,
   type UpdateAlertBody,
 } from './schemas.js';
@@ -64,11 +65,7 @@ export function toSummary(row: SummaryRow): AlertSummary {
   };
 }
 
-export interface AlertPage {
-  data: AlertSummary[];
-  limit: number;
-  next_cursor: string | null;
-}
+export type AlertPage = Page<AlertSummary>;
 
 /**
  * One page of alerts, newest first. Two steps keep it fast at any depth: the filters pick `limit + 1` ids from

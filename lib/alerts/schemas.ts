@@ -139,6 +139,25 @@ export const cursorParam = z
   .optional()
   .meta({ description: 'the `next_cursor` of the previous page (opaque)' });
 
+/** One keyset page of `item`s, as every list route answers: `{data, limit, next_cursor}`. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    data: z.array(item),
+    limit: z.number().int(),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'pass as `cursor` for the next page; null at the end' }),
+  });
+}
+
+/** What a list function returns: one keyset page (pageSchema's shape). */
+export interface Page<T> {
+  data: T[];
+  limit: number;
+  next_cursor: string | null;
+}
+
 export const listAlertsQuerySchema = strict({
   risk_level: riskLevel.optional().meta({ description: 'only alerts of this risk level' }),
   min_risk: riskLevel.optional().meta({ description: 'only alerts of this risk level or above' }),
@@ -259,14 +278,7 @@ export const alertSummarySchema = z.object({
 apiRegistry.add(alertSummarySchema, { id: 'AlertSummary' });
 export type AlertSummary = z.infer<typeof alertSummarySchema>;
 
-export const alertListSchema = z.object({
-  data: z.array(alertSummarySchema),
-  limit: z.number().int(),
-  next_cursor: z
-    .string()
-    .nullable()
-    .meta({ description: 'pass as `cursor` for the next page; null at the end' }),
-});
+export const alertListSchema = pageSchema(alertSummarySchema);
 apiRegistry.add(alertListSchema, { id: 'AlertList' });
 
 export const transactionSchema = z.object({

@@ -16,7 +16,7 @@ import {
   toSummary,
   toTransaction,
 } from '../alerts/repository.js';
-import { DEFAULT_LIMIT, risksFrom } from '../alerts/schemas.js';
+import { DEFAULT_LIMIT, type Page, risksFrom } from '../alerts/schemas.js';
 import { type Queryable, query, type Row } from '../db/pool.js';
 import { NotFoundError } from '../errors.js';
 import type { Role } from '../http/auth.js';
@@ -52,11 +52,7 @@ function toCaseSummary(row: Row): CaseSummary {
   };
 }
 
-export interface CasePage {
-  data: CaseSummary[];
-  limit: number;
-  next_cursor: string | null;
-}
+export type CasePage = Page<CaseSummary>;
 
 /** The WHERE conditions and their values for the list's filters. */
 function caseFilters(filters: Omit<ListCasesQuery, 'cursor' | 'limit'>): [string[], unknown[]] {

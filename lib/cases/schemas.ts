@@ -15,6 +15,7 @@ import {
   limitParam,
   money,
   noteText,
+  pageSchema,
   riskLevel,
   strict,
   transactionSchema,
@@ -133,14 +134,7 @@ export const caseSummarySchema = z.object({
 apiRegistry.add(caseSummarySchema, { id: 'CaseSummary' });
 export type CaseSummary = z.infer<typeof caseSummarySchema>;
 
-export const caseListSchema = z.object({
-  data: z.array(caseSummarySchema),
-  limit: z.number().int(),
-  next_cursor: z
-    .string()
-    .nullable()
-    .meta({ description: 'pass as `cursor` for the next page; null at the end' }),
-});
+export const caseListSchema = pageSchema(caseSummarySchema);
 apiRegistry.add(caseListSchema, { id: 'CaseList' });
 
 export const caseNoteSchema = z.object({

@@ -4,17 +4,13 @@
  */
 import { parseJsonColumn } from '../alerts/json-column.js';
 import { isoTime } from '../alerts/repository.js';
-import { DEFAULT_LIMIT } from '../alerts/schemas.js';
+import { DEFAULT_LIMIT, type Page } from '../alerts/schemas.js';
 import { execute, type Queryable, query, type Row } from '../db/pool.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { cursorPosition, encodeCursor, filterFingerprint } from '../http/cursor.js';
 import type { ListNotificationsQuery, Notification } from './schemas.js';
 
-export interface NotificationPage {
-  data: Notification[];
-  limit: number;
-  next_cursor: string | null;
-}
+export type NotificationPage = Page<Notification>;
 
 const COLUMNS = `id, case_id, kind, status, attempts, next_attempt_at, last_error, created_at, sent_at, payload`;
 

@@ -3,7 +3,15 @@
  * ../cases/schemas.ts: requests are validated with them (unknown fields rejected), responses described by them.
  */
 import { z } from 'zod';
-import { apiRegistry, cursorParam, idString, isoTimeSchema, limitParam, strict } from '../alerts/schemas.js';
+import {
+  apiRegistry,
+  cursorParam,
+  idString,
+  isoTimeSchema,
+  limitParam,
+  pageSchema,
+  strict,
+} from '../alerts/schemas.js';
 import { NOTIFICATION_KINDS } from './outbox.js';
 
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const;
@@ -53,12 +61,5 @@ export const notificationSchema = z.object({
 apiRegistry.add(notificationSchema, { id: 'Notification' });
 export type Notification = z.infer<typeof notificationSchema>;
 
-export const notificationListSchema = z.object({
-  data: z.array(notificationSchema),
-  limit: z.number().int(),
-  next_cursor: z
-    .string()
-    .nullable()
-    .meta({ description: 'pass as `cursor` for the next page; null at the end' }),
-});
+export const notificationListSchema = pageSchema(notificationSchema);
 apiRegistry.add(notificationListSchema, { id: 'NotificationList' });

@@ -6,7 +6,7 @@
  */
 import type { PoolConnection } from 'mysql2/promise';
 import { UnprocessableError } from '../alerts/errors.js';
-import { DEFAULT_LIMIT } from '../alerts/schemas.js';
+import { DEFAULT_LIMIT, type Page } from '../alerts/schemas.js';
 import { recordChanges } from '../cases/history.js';
 import { execute, type Queryable, query, type Row, withTransaction } from '../db/pool.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
@@ -213,11 +213,7 @@ async function withHistory(rows: Row[], db?: Queryable): Promise<Suppression[]> 
   }));
 }
 
-export interface SuppressionPage {
-  data: Suppression[];
-  limit: number;
-  next_cursor: string | null;
-}
+export type SuppressionPage = Page<Suppression>;
 
 /**
  * One page of suppressions, newest first (keyset on id: a page never skips or repeats one), filtered by state,

@@ -4,7 +4,15 @@
  * `suppress` member of PATCH /cases/{id} and PATCH /alerts/{id}) is in ./request.ts.
  */
 import { z } from 'zod';
-import { apiRegistry, cursorParam, idString, isoTimeSchema, limitParam, strict } from '../alerts/schemas.js';
+import {
+  apiRegistry,
+  cursorParam,
+  idString,
+  isoTimeSchema,
+  limitParam,
+  pageSchema,
+  strict,
+} from '../alerts/schemas.js';
 import { ruleIdSchema } from './request.js';
 
 export const SUPPRESSION_STATES = ['active', 'expired', 'revoked'] as const;
@@ -57,12 +65,5 @@ export const suppressionSchema = z.object({
 apiRegistry.add(suppressionSchema, { id: 'Suppression' });
 export type Suppression = z.infer<typeof suppressionSchema>;
 
-export const suppressionListSchema = z.object({
-  data: z.array(suppressionSchema),
-  limit: z.number().int(),
-  next_cursor: z
-    .string()
-    .nullable()
-    .meta({ description: 'pass as `cursor` for the next page; null at the end' }),
-});
+export const suppressionListSchema = pageSchema(suppressionSchema);
 apiRegistry.add(suppressionListSchema, { id: 'SuppressionList' });
