@@ -22,7 +22,7 @@ import { getConfig } from '../lib/config.js';
 import { migrate } from '../lib/db/migrate.js';
 import { settingsFromUrl } from '../lib/db/settings.js';
 import { ValidationError } from '../lib/errors.js';
-import { percentile } from './lib.js';
+import { percentile, sampleMs } from './lib.js';
 
 export const description =
   'alerts API: in-process p99 of list (first/deep page) and detail at 100k alerts / 1M transactions; offline throughput';
@@ -249,16 +249,7 @@ async function inProcess(): Promise<void> {
       requestContext: { http: { method: 'GET' } },
       isBase64Encoded: false,
     }) as never;
-  const time = async (work: () => Promise<unknown>) => {
-    for (let i = 0; i < 50; i++) await work();
-    const samples: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      const started = performance.now();
-      await work();
-      samples.push(performance.now() - started);
-    }
-    return samples;
-  };
+  const time = (work: () => Promise<unknown>) => sampleMs(work, iterations);
   const baseline = await time(() => pool.query('SELECT 1'));
   const base50 = percentile(baseline, 50);
   console.log(

@@ -19,7 +19,7 @@ import { defineCli } from '../lib/cli/args.js';
 import { getConfig } from '../lib/config.js';
 import { migrate } from '../lib/db/migrate.js';
 import { settingsFromUrl } from '../lib/db/settings.js';
-import { percentile } from './lib.js';
+import { percentile, sampleMs } from './lib.js';
 
 export const description =
   'case queue: in-process p50/p99 of GET /cases (queue filters, deep cursor) at 100k cases';
@@ -176,16 +176,7 @@ async function inProcess(): Promise<void> {
       requestContext: { http: { method: 'GET' } },
       isBase64Encoded: false,
     }) as never;
-  const time = async (work: () => Promise<unknown>) => {
-    for (let i = 0; i < 50; i++) await work();
-    const samples: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      const started = performance.now();
-      await work();
-      samples.push(performance.now() - started);
-    }
-    return samples;
-  };
+  const time = (work: () => Promise<unknown>) => sampleMs(work, iterations);
   /** The plan of the list's query for `s`: each table's index and whether its rows are sorted after reading. */
   const plan = async (s: Scenario) => {
     const { listCasesQuerySchema } = await import('../lib/cases/schemas.js');

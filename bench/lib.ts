@@ -88,6 +88,18 @@ export function printRatios(title: string, [baseline, ...others]: Measurement[])
 }
 
 /** Percentile (0–100) of a list of numbers, nearest-rank. */
+/** `iterations` sequential runs of `work` after 50 warm-up ones: each run's milliseconds. */
+export async function sampleMs(work: () => Promise<unknown>, iterations: number): Promise<number[]> {
+  for (let i = 0; i < 50; i++) await work();
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const started = performance.now();
+    await work();
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
