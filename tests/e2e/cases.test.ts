@@ -12,9 +12,6 @@ import { maskIdentifier } from '../../lib/alerts/masking.js';
 import { attachAlertsToCases } from '../../lib/cases/attach.js';
 import { execute, query, withTransaction } from '../../lib/db/pool.js';
 import { sha256Hex } from '../../lib/http/auth.js';
-import { runScan } from '../../lib/scan/scan.js';
-import { parseSeedOptions } from '../../lib/seed/options.js';
-import { runSeed } from '../../lib/seed/run.js';
 import { launchChromium } from '../helpers/browser.js';
 import {
   DESKTOP,
@@ -22,6 +19,7 @@ import {
   expectNoSidewaysScroll,
   newDashboardTab,
   PHONE,
+  seedDashboardBank,
 } from '../helpers/dashboard-page.js';
 import { type Offline, startOffline } from '../helpers/offline.js';
 
@@ -49,17 +47,7 @@ async function defaultQueue(): Promise<number[]> {
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  await runSeed(
-    parseSeedOptions({
-      clients: 300,
-      transactions: 15_000,
-      from: '2025-01-01',
-      to: '2026-01-01',
-      seed: 5,
-      anomalyRate: 0.02,
-    }),
-  );
-  await runScan({ mode: 'full' });
+  await seedDashboardBank();
   const alerts = await query<{ id: number }>("SELECT id FROM alerts WHERE status <> 'closed' ORDER BY id");
   await withTransaction((conn) =>
     attachAlertsToCases(

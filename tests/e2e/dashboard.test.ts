@@ -7,9 +7,6 @@ import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../lib/http/auth.js';
-import { runScan } from '../../lib/scan/scan.js';
-import { parseSeedOptions } from '../../lib/seed/options.js';
-import { runSeed } from '../../lib/seed/run.js';
 import { launchChromium } from '../helpers/browser.js';
 import {
   DESKTOP,
@@ -17,6 +14,7 @@ import {
   expectNoSidewaysScroll,
   newDashboardTab,
   PHONE,
+  seedDashboardBank,
 } from '../helpers/dashboard-page.js';
 import { type Offline, startOffline } from '../helpers/offline.js';
 
@@ -38,17 +36,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  await runSeed(
-    parseSeedOptions({
-      clients: 300,
-      transactions: 15_000,
-      from: '2025-01-01',
-      to: '2026-01-01',
-      seed: 5,
-      anomalyRate: 0.02,
-    }),
-  );
-  await runScan({ mode: 'full' });
+  await seedDashboardBank();
   offline = await startOffline({
     API_KEYS: JSON.stringify([{ name: 'e2e-analyst', role: 'analyst', sha256: sha256Hex(ANALYST) }]),
   });

@@ -4,6 +4,24 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { runScan } from '../../lib/scan/scan.js';
+import { parseSeedOptions } from '../../lib/seed/options.js';
+import { runSeed } from '../../lib/seed/run.js';
+
+/** The bank the dashboard's browser tests look at (300 clients, 15 000 transactions of 2025), seeded and scanned. */
+export async function seedDashboardBank(): Promise<void> {
+  await runSeed(
+    parseSeedOptions({
+      clients: 300,
+      transactions: 15_000,
+      from: '2025-01-01',
+      to: '2026-01-01',
+      seed: 5,
+      anomalyRate: 0.02,
+    }),
+  );
+  await runScan({ mode: 'full' });
+}
 
 export const DESKTOP = { width: 1400, height: 1000 };
 export const PHONE = { width: 390, height: 844 };
