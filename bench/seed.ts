@@ -24,6 +24,7 @@ import { migrate } from '../lib/db/migrate.js';
 import { connectionOptions } from '../lib/db/pool.js';
 import { type DbSettings, settingsFromUrl } from '../lib/db/settings.js';
 import { LABEL_COLUMNS, TRANSACTION_COLUMNS, TRANSACTION_TYPES } from '../lib/domain/bank.js';
+import { LabelLog } from '../lib/seed/labels.js';
 import { parseSeedOptions, type SeedOptions } from '../lib/seed/options.js';
 import {
   ACCOUNT_COLUMNS,
@@ -100,7 +101,7 @@ async function writeRows(file: string, rows: Iterable<Row>): Promise<void> {
 async function writeFiles(dir: string, options: SeedOptions): Promise<TableFile[]> {
   const spec = populationSpec(options);
   const accounts = buildAccounts(spec);
-  const labels: Row[] = [];
+  const labels = new LabelLog();
   const stats = emptyTrafficStats();
   const files: TableFile[] = [
     { table: 'clients', columns: CLIENT_COLUMNS, file: path.join(dir, 'clients.tsv') },
@@ -134,7 +135,7 @@ async function writeFiles(dir: string, options: SeedOptions): Promise<TableFile[
     ),
   );
   await writeRows(accountsFile, accountRows(spec, accounts));
-  await writeRows(labelsFile, labels);
+  await writeRows(labelsFile, labels.rows());
   return files;
 }
 

@@ -147,7 +147,7 @@ function assignRecipient(
     const other = rng.int(0, a.count - 1);
     if (other !== k && peerOk(other)) {
       c.peer = other;
-      c.recipient = a.iban[other] as string;
+      c.recipient = a.iban.get(other);
     } else c.recipient = bookPayee(seed, a, k, home, rng);
   } else {
     const foreign = a.usualForeign[k] as number;

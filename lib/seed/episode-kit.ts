@@ -51,13 +51,13 @@ export class EpisodeWriter {
 
   /** A debit of `cents` from account `from` at second `t` to `to`; when `to` is ours its credit is booked too. */
   pay(t: number, from: number, to: Payee, cents: number, type: number, title: string): void {
-    const iban = typeof to === 'number' ? (this.ctx.a.iban[to] as string) : to;
+    const iban = typeof to === 'number' ? this.ctx.a.iban.get(to) : to;
     const { c, day } = this.add(t, from, type, cents, title, iban);
     if (typeof to !== 'number') return;
     c.peer = to;
     this.ctx.book(
       day,
-      mirrorCandidate(c, this.ctx.a.iban[from] as string, to, Kind.Episode, this.e, this.rows),
+      mirrorCandidate(c, this.ctx.a.iban.get(from), to, Kind.Episode, this.e, this.rows),
     );
     this.rows++;
   }

@@ -16,7 +16,7 @@ import { faker as fakerPL } from '@faker-js/faker/locale/pl';
 import { faker as fakerSV } from '@faker-js/faker/locale/sv';
 import { LOCALES } from '../domain/bank.js';
 import { CITIES, type City } from './data/cities.js';
-import { FOREIGN_IBAN_COUNTRIES, ownIban } from './iban.js';
+import { FOREIGN_IBAN_COUNTRIES, IbanBook, ownIban } from './iban.js';
 import { Mersenne53 } from './mersenne.js';
 import {
   ACCOUNT_TYPE_WEIGHTS_FIRST,
@@ -188,7 +188,8 @@ export interface Accounts {
   activity: Float64Array;
   /** Index into ALL_COUNTRIES of a foreign country the client deals with, or -1. */
   usualForeign: Int8Array;
-  iban: string[];
+  /** Each account's IBAN (off the JS heap). */
+  iban: IbanBook;
   /** Mutable state while traffic is generated. */
   balanceCents: Float64Array;
   maxDebitCents: Float64Array;
@@ -224,7 +225,7 @@ export function buildAccounts(spec: PopulationSpec): Accounts {
     income: new Float64Array(total),
     activity: new Float64Array(total),
     usualForeign: new Int8Array(total),
-    iban: new Array<string>(total),
+    iban: new IbanBook(total),
     balanceCents: new Float64Array(total),
     maxDebitCents: new Float64Array(total),
     txCount: new Int32Array(total),
@@ -267,7 +268,7 @@ export function buildAccounts(spec: PopulationSpec): Accounts {
       a.activity[k] =
         rng.logNormal(1, 0.6) * (accountType === 'business' ? 3 : accountType === 'savings' ? 0.15 : 1);
       a.usualForeign[k] = clientForeign;
-      a.iban[k] = ownIban(locale.country, spec.firstAccountId + k, rng);
+      a.iban.set(k, ownIban(locale.country, spec.firstAccountId + k, rng));
     }
   }
   return a;
@@ -408,7 +409,7 @@ export function* accountRows(spec: PopulationSpec, a: Accounts): Generator<Row> 
     yield [
       a.firstId + k,
       spec.firstClientId + (a.clientIndex[k] as number),
-      a.iban[k] as string,
+      a.iban.get(k),
       ACCOUNT_TYPES[a.type[k] as number] as string,
       isoOfDay(a.openDay[k] as number),
       formatCents(a.balanceCents[k] as number),

@@ -39,6 +39,7 @@ import {
   TRANSACTION_TYPES,
 } from '../domain/bank.js';
 import { ConflictError, DependencyError } from '../errors.js';
+import { LabelLog } from './labels.js';
 import { type LoadMethod, SeedConnection, type SeedLoad } from './load.js';
 import { dayCount, type SeedOptions } from './options.js';
 import {
@@ -130,12 +131,6 @@ async function ensureTransactionTypes(seed: SeedConnection): Promise<number[]> {
     if (id === undefined) throw new DependencyError(`transaction type "${t.type}" is missing`);
     return id;
   });
-}
-
-/** Label rows with their ids, from `firstId` on, in the order they were generated. */
-function* numbered(rows: readonly Row[], firstId: number): Generator<Row> {
-  let id = firstId;
-  for (const row of rows) yield [id++, ...row];
 }
 
 function* failingAfter(rows: Iterable<Row>, limit: number): Generator<Row> {
@@ -258,7 +253,7 @@ async function loadBank(
   const accounts = buildAccounts(spec);
   const total = options.clients * 2 + options.transactions + accounts.count;
   let done = 0;
-  const labels: Row[] = [];
+  const labels = new LabelLog();
   const stats = emptyTrafficStats();
   const firstTransactionId = next.transactions + 1;
   const traffic = transactionRows(
@@ -290,7 +285,7 @@ async function loadBank(
     { table: 'clients', columns: CLIENT_COLUMNS, rows: clientRows(spec) },
     { table: 'locations', columns: LOCATION_COLUMNS, rows: locationRows(spec, next.locations + 1) },
     { table: 'accounts', columns: ACCOUNT_COLUMNS, rows: accountRows(spec, accounts) },
-    { table: 'anomaly_labels', columns: ['id', ...LABEL_COLUMNS], rows: numbered(labels, next.labels + 1) },
+    { table: 'anomaly_labels', columns: ['id', ...LABEL_COLUMNS], rows: labels.rows(next.labels + 1) },
   ];
   const sent = await seed.loadAll(method, loads, (table, n) => {
     done += n;

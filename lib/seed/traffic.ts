@@ -12,7 +12,7 @@
  * statement) and cancelled rows never moved money: their balance_after is NULL and they do not change the balance.
  * Regular debits never overdraw (they shrink, or become a credit, when the balance is short); injected fraud may.
  */
-import { ANOMALY_KINDS, TRANSACTION_TYPES } from '../domain/bank.js';
+import { TRANSACTION_TYPES } from '../domain/bank.js';
 import {
   type Candidate,
   episodeCandidate,
@@ -27,6 +27,7 @@ import { EpisodeWriter, type PlaceContext } from './episode-kit.js';
 import { planEpisodes, storyOf } from './episode-plan.js';
 import { type Episode, episodeCents, placeEpisode } from './episodes.js';
 import { otherIban } from './iban.js';
+import type { LabelLog } from './labels.js';
 import {
   ACCOUNT_TYPES,
   cashStep,
@@ -103,8 +104,9 @@ interface TrafficPlan {
   spec: TrafficSpec;
   a: Accounts;
   stats: TrafficStats;
-  /** The accounts whose opening row falls on each day of the range. */
-  openingsOf: number[][];
+  /** The accounts whose opening row falls on day `d` of the range: `openings[openingsFrom[d] .. openingsFrom[d + 1])`. */
+  openings: Int32Array;
+  openingsFrom: Int32Array;
   /** Rows per day of the range besides the openings: the day's episode rows, the rest regular. */
   perDay: number[];
   episodesOf: Map<number, Episode[]>;
@@ -115,15 +117,30 @@ interface TrafficPlan {
   eligible: (k: number, day: number) => boolean;
 }
 
+/**
+ * The accounts in the order of the day their opening row falls on (a counting sort, stable: by account within a
+ * day), with where each day's run starts; an account starting after the range is in none.
+ */
+function openingsByDay(startDay: Int32Array, fromDay: number, days: number) {
+  const openingsFrom = new Int32Array(days + 1);
+  for (const start of startDay) if (start - fromDay < days) (openingsFrom[start - fromDay + 1] as number)++;
+  for (let d = 0; d < days; d++) openingsFrom[d + 1] = (openingsFrom[d + 1] as number) + (openingsFrom[d] as number);
+  const openings = new Int32Array(openingsFrom[days] as number);
+  const next = openingsFrom.slice(0, days);
+  for (let k = 0; k < startDay.length; k++) {
+    const d = (startDay[k] as number) - fromDay;
+    if (d < days) openings[(next[d] as number)++] = k;
+  }
+  return { openings, openingsFrom };
+}
+
 function planTraffic(spec: TrafficSpec, a: Accounts, stats: TrafficStats): TrafficPlan {
   const days = spec.toDay - spec.fromDay;
   const planRng = new Random(spec.seed, 10);
   const startDay = new Int32Array(a.count);
   for (let k = 0; k < a.count; k++) startDay[k] = Math.max(a.openDay[k] as number, spec.fromDay);
 
-  // Openings by day (counting sort), so each day finds the accounts that start on it.
-  const openingsOf: number[][] = Array.from({ length: days }, () => []);
-  for (let k = 0; k < a.count; k++) openingsOf[(startDay[k] as number) - spec.fromDay]?.push(k);
+  const { openings, openingsFrom } = openingsByDay(startDay, spec.fromDay, days);
 
   const episodes = planEpisodes(spec, a, startDay, planRng, stats);
   const weights: number[] = [];
@@ -138,7 +155,8 @@ function planTraffic(spec: TrafficSpec, a: Accounts, stats: TrafficStats): Traff
     spec,
     a,
     stats,
-    openingsOf,
+    openings,
+    openingsFrom,
     perDay: spreadOverDays(Math.max(0, spec.transactions - a.count), weights),
     episodesOf,
     later: new Map(),
@@ -207,7 +225,7 @@ function addRegularRows(
     const c = regularCandidate(spec.seed, a, k, type, salary, rng, date, peerOk);
     add(c);
     if (c.peer >= 0 && n + 1 < want) {
-      add(mirrorCandidate(c, a.iban[k] as string, c.peer, Kind.Regular, undefined, 0));
+      add(mirrorCandidate(c, a.iban.get(k), c.peer, Kind.Regular, undefined, 0));
       n++;
     } else if (c.peer >= 0) {
       // No room left today for its credit: the payee banks elsewhere.
@@ -218,17 +236,6 @@ function addRegularRows(
   return 0;
 }
 
-/** The anomaly_labels row of an episode's transaction. */
-function labelRow(id: number, episode: Episode): Row {
-  return [
-    id,
-    episode.id,
-    episode.kind,
-    (ANOMALY_KINDS as readonly string[]).includes(episode.kind) ? 1 : 0,
-    episode.note,
-  ];
-}
-
 /**
  * Generates the transactions of the whole range, in booking-time order, as rows for the loader; fills `labels`
  * with one anomaly_labels row per transaction of every injected episode and `stats` with the counts.
@@ -236,11 +243,20 @@ function labelRow(id: number, episode: Episode): Row {
 export function* transactionRows(
   spec: TrafficSpec,
   a: Accounts,
-  labels: Row[],
+  labels: LabelLog,
   stats: TrafficStats,
 ): Generator<Row> {
   const plan = planTraffic(spec, a, stats);
   let nextId = spec.firstTransactionId;
+  const rowOf = (c: Candidate, rng: Random, day: number, prefix: string): Row => {
+    const row = finalise(spec, a, c, rng, day, prefix, nextId, stats);
+    if (c.episode) {
+      labels.add(nextId, c.episode);
+      stats.labelledRows[c.episode.kind] = (stats.labelledRows[c.episode.kind] ?? 0) + 1;
+    }
+    nextId++;
+    return row;
+  };
   let carry = 0;
   for (let d = 0; d < plan.perDay.length; d++) {
     const day = spec.fromDay + d;
@@ -251,7 +267,11 @@ export function* transactionRows(
       c.seq = seq++;
       candidates.push(c);
     };
-    for (const k of plan.openingsOf[d] ?? []) add(openingCandidate(spec.fromDay, a, k, rng));
+    const opening = { from: plan.openingsFrom[d] as number, to: plan.openingsFrom[d + 1] as number };
+    // Balances brought forward (the range's first day: most of the accounts) are made as they are written, below.
+    for (let i = opening.from; i < opening.to; i++)
+      if (!broughtForward(spec, a, plan.openings[i] as number))
+        add(openingCandidate(spec.fromDay, a, plan.openings[i] as number, rng));
     const openings = candidates.length;
     for (const c of plan.later.get(day) ?? []) add(c);
     plan.later.delete(day);
@@ -262,16 +282,17 @@ export function* transactionRows(
 
     candidates.sort((x, y) => x.sec - y.sec || x.seq - y.seq);
     const prefix = `${isoOfDay(day)} `;
-    for (const c of candidates) {
-      const row = finalise(spec, a, c, rng, day, prefix, nextId, stats);
-      if (c.episode) {
-        labels.push(labelRow(nextId, c.episode));
-        stats.labelledRows[c.episode.kind] = (stats.labelledRows[c.episode.kind] ?? 0) + 1;
-      }
-      nextId++;
-      yield row;
-    }
+    // At 00:00:00 and added before any other row, they would have sorted first.
+    for (let i = opening.from; i < opening.to; i++)
+      if (broughtForward(spec, a, plan.openings[i] as number))
+        yield rowOf(openingCandidate(spec.fromDay, a, plan.openings[i] as number, rng), rng, day, prefix);
+    for (const c of candidates) yield rowOf(c, rng, day, prefix);
   }
+}
+
+/** An account older than the range: its first row is its balance brought forward, at 00:00:00 of the first day. */
+function broughtForward(spec: TrafficSpec, a: Accounts, k: number): boolean {
+  return (a.openDay[k] as number) < spec.fromDay;
 }
 
 function pickEligible(rng: Random, table: WeightedTable, count: number, ok: (k: number) => boolean): number {

@@ -11,7 +11,7 @@ interface EpisodeRows {
 }
 
 const g = generate({ seed: 11, clients: 200, transactions: 40_000, anomalyRate: 0.02 });
-const ours = new Map(g.accounts.iban.map((iban, k) => [iban, k + 1]));
+const ours = new Map(g.ibans.map((iban, k) => [iban, k + 1]));
 const clientOf = (account: unknown) => g.accounts.clientIndex[(account as number) - 1];
 const amount = (r: Row) => Number(r[4]);
 const isDebit = (r: Row) => amount(r) < 0;

@@ -1,6 +1,7 @@
 /** The traffic generator run in memory, as the seed-* unit tests drive it. */
 import { LOCALES, TRANSACTION_TYPES } from '../../lib/domain/bank.js';
 import { type Accounts, buildAccounts, epochDay, type PopulationSpec } from '../../lib/seed/population.js';
+import { LabelLog } from '../../lib/seed/labels.js';
 import type { Row } from '../../lib/seed/rows.js';
 import { emptyTrafficStats, type TrafficStats, transactionRows } from '../../lib/seed/traffic.js';
 
@@ -21,6 +22,8 @@ export const typeOf = (id: number) => TRANSACTION_TYPES[id - 1]?.type;
 
 export interface Generated {
   accounts: Accounts;
+  /** Each account's IBAN, by index. */
+  ibans: string[];
   rows: Row[];
   labels: Row[];
   stats: TrafficStats;
@@ -42,7 +45,7 @@ export function generate({
     firstAccountId: 1,
   };
   const accounts = buildAccounts(spec);
-  const labels: Row[] = [];
+  const labels = new LabelLog();
   const stats = emptyTrafficStats();
   const rows = [
     ...transactionRows(
@@ -61,5 +64,6 @@ export function generate({
       stats,
     ),
   ];
-  return { accounts, rows, labels, stats };
+  const ibans = Array.from({ length: accounts.count }, (_, k) => accounts.iban.get(k));
+  return { accounts, ibans, rows, labels: [...labels.rows()], stats };
 }

@@ -44,7 +44,7 @@ describe('seed traffic', () => {
   });
 
   it('books a transfer to another account of the bank on both sides: the debit, then its credit', () => {
-    const ours = new Map(g.accounts.iban.map((iban, k) => [iban, k + 1]));
+    const ours = new Map(g.ibans.map((iban, k) => [iban, k + 1]));
     const sameCurrency = (x: Row, y: Row) => x[5] === y[5];
     let internal = 0;
     for (let i = 0; i < g.rows.length; i++) {
@@ -56,7 +56,7 @@ describe('seed traffic', () => {
       expect(credit[1], `credit of ${r[0]}`).toBe(to);
       expect(typeOf(credit[2] as number)).toBe('incoming transfer');
       expect(credit[3]).toBe(r[3]);
-      expect(credit[7], 'the credit names its payer').toBe(g.accounts.iban[(r[1] as number) - 1]);
+      expect(credit[7], 'the credit names its payer').toBe(g.ibans[(r[1] as number) - 1]);
       expect(credit[8]).toBe(r[8]);
       if (sameCurrency(r, credit)) expect(cents(credit[4])).toBe(-cents(r[4]));
       else expect(cents(credit[4])).toBeGreaterThan(0);
