@@ -55,10 +55,7 @@ export class EpisodeWriter {
     const { c, day } = this.add(t, from, type, cents, title, iban);
     if (typeof to !== 'number') return;
     c.peer = to;
-    this.ctx.book(
-      day,
-      mirrorCandidate(c, this.ctx.a.iban.get(from), to, Kind.Episode, this.e, this.rows),
-    );
+    this.ctx.book(day, mirrorCandidate(c, this.ctx.a.iban.get(from), to, Kind.Episode, this.e, this.rows));
     this.rows++;
   }
 

@@ -3,7 +3,7 @@
  * digits and — where a country has one — a valid national check inside the BBAN (PL bank code, FR RIB key,
  * ES control digits, IT CIN). Pure functions; randomness comes from the caller's seeded Random.
  */
-import type { Random } from './random.js';
+import { Random } from './random.js';
 
 const DIGITS = '0123456789';
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -205,11 +205,23 @@ const PERMUTATION = 7_654_321; // coprime with 10, so `id * P mod 10^k` is a bij
  * @example ownIban('PL', 1, rng) // 'PL..11602022' + 16 digits, passes mod-97
  */
 export function ownIban(country: string, id: number, rng: Random): string {
+  return ownIbanOf(country, id, ownIbanDraw(country, rng));
+}
+
+/** What an own IBAN draws at random: 9 digits before the serial (none in GB), as a number (-1: none). */
+function ownIbanDraw(country: string, rng: Random): number {
+  return country === 'GB' ? -1 : Number(digits(rng, 9));
+}
+
+/** Only the foreign formats draw from it, and an own IBAN is never one: its serial is given. */
+const NEVER_DRAWN = new Random(0);
+
+function ownIbanOf(country: string, id: number, drawn: number): string {
   const bank = OWN_BANK[country];
   if (!bank) throw new Error(`the bank has no branch in ${country}`);
   const serial = String((id * PERMUTATION + 104_729) % 100_000_000).padStart(8, '0');
-  const prefix = country === 'GB' ? '' : digits(rng, 9);
-  return makeIban(country, bbanOf(country, bank, rng, `${prefix}${serial}`));
+  const prefix = drawn < 0 ? '' : String(drawn).padStart(9, '0');
+  return makeIban(country, bbanOf(country, bank, NEVER_DRAWN, `${prefix}${serial}`));
 }
 
 /** An IBAN at another bank in `country` (a domestic or foreign counterparty). */
@@ -219,33 +231,40 @@ export function otherIban(country: string, rng: Random): string {
   return makeIban(country, bbanOf(country, bank, rng));
 }
 
-/** The longest IBAN of a country the bank has accounts in. */
-const OWN_IBAN_WIDTH = Math.max(...Object.keys(OWN_BANK).map((c) => IBAN_LENGTHS[c] ?? 34));
-
 /**
- * The bank's own IBANs, one fixed-width ASCII slot per account in one buffer, outside the JS heap: a string each
- * costs about 100 bytes of heap (a rope of template parts), and the garbage collector lets its heap grow to a
- * multiple of what it keeps alive, so a per-account string array made the seeder's peak grow with the bank.
+ * The bank's own IBANs, kept as what each drew at random (4 bytes an account, outside the JS heap) and rebuilt when
+ * asked for: a string each costs about 100 bytes of heap (a rope of template parts), and the garbage collector lets
+ * its heap grow to a multiple of what it keeps alive, so a per-account string array made the seeder's peak memory
+ * grow with the bank.
  *
- * @example const book = new IbanBook(2); book.set(0, 'PL61109010140000071219812874'); book.get(0)
+ * @example const book = new IbanBook(1, 1); book.draw(0, 'PL', rng); book.get(0) // as ownIban('PL', 1, rng)
  */
 export class IbanBook {
-  private readonly bytes: Buffer;
-  private readonly lengths: Uint8Array;
+  private readonly countries: string[] = [];
+  private readonly country: Uint8Array;
+  private readonly drawn: Int32Array;
 
-  constructor(readonly count: number) {
-    this.bytes = Buffer.alloc(count * OWN_IBAN_WIDTH);
-    this.lengths = new Uint8Array(count);
+  constructor(
+    count: number,
+    private readonly firstId: number,
+  ) {
+    this.country = new Uint8Array(count);
+    this.drawn = new Int32Array(count);
   }
 
-  set(k: number, iban: string): void {
-    if (iban.length > OWN_IBAN_WIDTH) throw new Error(`IBAN ${iban} is longer than ${OWN_IBAN_WIDTH}`);
-    this.bytes.write(iban, k * OWN_IBAN_WIDTH, 'latin1');
-    this.lengths[k] = iban.length;
+  /** Gives account `k` (id firstId + k) its IBAN in `country`, drawing from `rng` as `ownIban` does. */
+  draw(k: number, country: string, rng: Random): void {
+    let index = this.countries.indexOf(country);
+    if (index < 0) index = this.countries.push(country) - 1;
+    this.country[k] = index;
+    this.drawn[k] = ownIbanDraw(country, rng);
   }
 
   get(k: number): string {
-    const start = k * OWN_IBAN_WIDTH;
-    return this.bytes.toString('latin1', start, start + (this.lengths[k] as number));
+    return ownIbanOf(
+      this.countries[this.country[k] as number] as string,
+      this.firstId + k,
+      this.drawn[k] as number,
+    );
   }
 }

@@ -16,7 +16,7 @@ import { faker as fakerPL } from '@faker-js/faker/locale/pl';
 import { faker as fakerSV } from '@faker-js/faker/locale/sv';
 import { LOCALES } from '../domain/bank.js';
 import { CITIES, type City } from './data/cities.js';
-import { FOREIGN_IBAN_COUNTRIES, IbanBook, ownIban } from './iban.js';
+import { FOREIGN_IBAN_COUNTRIES, IbanBook } from './iban.js';
 import { Mersenne53 } from './mersenne.js';
 import {
   ACCOUNT_TYPE_WEIGHTS_FIRST,
@@ -225,7 +225,7 @@ export function buildAccounts(spec: PopulationSpec): Accounts {
     income: new Float64Array(total),
     activity: new Float64Array(total),
     usualForeign: new Int8Array(total),
-    iban: new IbanBook(total),
+    iban: new IbanBook(total, spec.firstAccountId),
     balanceCents: new Float64Array(total),
     maxDebitCents: new Float64Array(total),
     txCount: new Int32Array(total),
@@ -268,7 +268,7 @@ export function buildAccounts(spec: PopulationSpec): Accounts {
       a.activity[k] =
         rng.logNormal(1, 0.6) * (accountType === 'business' ? 3 : accountType === 'savings' ? 0.15 : 1);
       a.usualForeign[k] = clientForeign;
-      a.iban.set(k, ownIban(locale.country, spec.firstAccountId + k, rng));
+      a.iban.draw(k, locale.country, rng);
     }
   }
   return a;

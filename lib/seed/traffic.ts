@@ -124,7 +124,8 @@ interface TrafficPlan {
 function openingsByDay(startDay: Int32Array, fromDay: number, days: number) {
   const openingsFrom = new Int32Array(days + 1);
   for (const start of startDay) if (start - fromDay < days) (openingsFrom[start - fromDay + 1] as number)++;
-  for (let d = 0; d < days; d++) openingsFrom[d + 1] = (openingsFrom[d + 1] as number) + (openingsFrom[d] as number);
+  for (let d = 0; d < days; d++)
+    openingsFrom[d + 1] = (openingsFrom[d + 1] as number) + (openingsFrom[d] as number);
   const openings = new Int32Array(openingsFrom[days] as number);
   const next = openingsFrom.slice(0, days);
   for (let k = 0; k < startDay.length; k++) {

@@ -1,7 +1,7 @@
 /** The traffic generator run in memory, as the seed-* unit tests drive it. */
 import { LOCALES, TRANSACTION_TYPES } from '../../lib/domain/bank.js';
-import { type Accounts, buildAccounts, epochDay, type PopulationSpec } from '../../lib/seed/population.js';
 import { LabelLog } from '../../lib/seed/labels.js';
+import { type Accounts, buildAccounts, epochDay, type PopulationSpec } from '../../lib/seed/population.js';
 import type { Row } from '../../lib/seed/rows.js';
 import { emptyTrafficStats, type TrafficStats, transactionRows } from '../../lib/seed/traffic.js';
 

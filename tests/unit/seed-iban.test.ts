@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FOREIGN_IBAN_COUNTRIES,
   IBAN_LENGTHS,
+  IbanBook,
   isValidIban,
   italianCin,
   makeIban,
@@ -69,5 +70,12 @@ describe('seed IBANs', () => {
         expect(iban.slice(0, 2)).toBe(country);
         expect(isValidIban(iban), iban).toBe(true);
       }
+  });
+
+  it("rebuilds the bank's own IBANs as ownIban draws them, in every home country", () => {
+    const ibans = HOME.map((country, k) => ownIban(country, 1_000 + k, new Random(3, k)));
+    const book = new IbanBook(HOME.length, 1_000);
+    HOME.forEach((country, k) => book.draw(k, country, new Random(3, k)));
+    expect(HOME.map((_, k) => book.get(k))).toEqual(ibans);
   });
 });
