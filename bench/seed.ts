@@ -7,13 +7,16 @@
  *   2. the seeder (runSeed: generating while loading) at full size, in a child process so its peak RSS is its own;
  *   3. the seeder at a smaller size (default 250k), to show memory stays flat as the count grows;
  *   4. (unless --no-plain) the same LOAD DATA with default session settings (autocommit, checks on), for reference.
- * It checks that the baseline and the seeder wrote identical transactions (CHECKSUM TABLE) and prints the ratio.
+ * It checks that the baseline and the seeder wrote identical transactions (CHECKSUM TABLE) and prints the ratio,
+ * then where each run's time went: the server's connection thread on a CPU, in the run queue and idle (waiting for
+ * rows), Node's main thread on a CPU and in the run queue (/proc/…/schedstat; the server's thread is found through
+ * PROCESSLIST.TID, so only a local MariaDB gives it), and the load average around each run.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
@@ -39,7 +42,7 @@ import {
 import type { Row } from '../lib/seed/rows.js';
 import { runSeed } from '../lib/seed/run.js';
 import { emptyTrafficStats, transactionRows } from '../lib/seed/traffic.js';
-import { type Measurement, peakRssMb, printRatios } from './lib.js';
+import { localDbServerPid, type Measurement, peakRssMb, printRatios } from './lib.js';
 
 export const description =
   'seeding 1M transactions (generate + LOAD DATA) vs LOAD DATA LOCAL INFILE of the same rows; peak RSS at two sizes';
@@ -75,6 +78,61 @@ async function checksum(settings: DbSettings, table: string): Promise<string> {
   const [rows] = await conn.query<RowDataPacket[]>(`CHECKSUM TABLE \`${table}\``);
   await conn.end();
   return String(rows[0]?.Checksum);
+}
+
+/** A thread's time on a CPU and waiting in the run queue, in seconds (/proc/<pid>/task/<tid>/schedstat). */
+interface ThreadTimes {
+  cpu: number;
+  queued: number;
+}
+
+function threadTimes(pid: number | undefined, tid: number | undefined): ThreadTimes | undefined {
+  if (pid === undefined || tid === undefined) return undefined;
+  try {
+    const [cpu, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpu: (cpu ?? 0) / 1e9, queued: (queued ?? 0) / 1e9 };
+  } catch {
+    return undefined;
+  }
+}
+
+const timesSince = (before?: ThreadTimes, after?: ThreadTimes): ThreadTimes | undefined =>
+  before && after ? { cpu: after.cpu - before.cpu, queued: after.queued - before.queued } : undefined;
+
+/** The OS thread serving connection `id` in the local server (MariaDB's PROCESSLIST.TID), when there is one. */
+async function serverThreadOf(settings: DbSettings, id: number): Promise<number | undefined> {
+  const conn = await mysql.createConnection(connectionOptions(settings));
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      'SELECT TID FROM information_schema.PROCESSLIST WHERE ID = ?',
+      [id],
+    );
+    return rows[0]?.TID === undefined ? undefined : Number(rows[0].TID);
+  } catch {
+    return undefined; // MySQL has no TID column
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Where a run's time went, as bench/seed-notes.md accounts for it: the server's connection thread on a CPU, waiting
+ * for one, and the rest (idle: waiting for rows); Node's main thread on a CPU and waiting for one.
+ */
+interface RunAccount {
+  seconds: number;
+  server?: ThreadTimes;
+  node?: ThreadTimes;
+  load: [number, number];
+}
+
+function accountLine(label: string, run: RunAccount): string {
+  const s = run.server;
+  const server = s
+    ? `${s.cpu.toFixed(1)} / ${s.queued.toFixed(1)} / ${Math.max(0, run.seconds - s.cpu - s.queued).toFixed(1)} s`
+    : 'n/a';
+  const node = run.node ? `${run.node.cpu.toFixed(1)} / ${run.node.queued.toFixed(1)} s` : '-';
+  return `  ${label.padEnd(22)} ${run.seconds.toFixed(1).padStart(6)} s  server ${server.padEnd(20)}  node ${node.padEnd(14)}  load ${run.load[0].toFixed(1)} -> ${run.load[1].toFixed(1)}`;
 }
 
 interface TableFile {
@@ -140,7 +198,11 @@ async function writeFiles(dir: string, options: SeedOptions): Promise<TableFile[
 }
 
 /** LOAD DATA LOCAL INFILE of the files; `seederSettings` = one transaction with FK and unique checks off. */
-async function loadFiles(settings: DbSettings, files: TableFile[], seederSettings: boolean): Promise<number> {
+async function loadFiles(
+  settings: DbSettings,
+  files: TableFile[],
+  seederSettings: boolean,
+): Promise<RunAccount> {
   const conn = await mysql.createConnection({
     ...connectionOptions(settings),
     infileStreamFactory: (file: string) => createReadStream(file),
@@ -149,6 +211,10 @@ async function loadFiles(settings: DbSettings, files: TableFile[], seederSetting
     await conn.query('INSERT INTO transaction_types (type, description) VALUES ?', [
       TRANSACTION_TYPES.map((t) => [t.type, t.description]),
     ]);
+    const serverPid = localDbServerPid();
+    const tid = await serverThreadOf(settings, conn.threadId);
+    const load0 = loadavg()[0] ?? 0;
+    const before = threadTimes(serverPid, tid);
     const started = performance.now();
     if (seederSettings) {
       await conn.query('SET SESSION foreign_key_checks = 0');
@@ -162,22 +228,29 @@ async function loadFiles(settings: DbSettings, files: TableFile[], seederSetting
            (${f.columns.map((c) => `\`${c}\``).join(', ')})`,
       );
     if (seederSettings) await conn.commit();
-    return (performance.now() - started) / 1000;
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      seconds,
+      server: timesSince(before, threadTimes(serverPid, tid)),
+      load: [load0, loadavg()[0] ?? 0],
+    };
   } finally {
     await conn.end();
   }
 }
 
-interface ChildResult {
-  seconds: number;
+interface ChildResult extends RunAccount {
   peakRssMb: number;
   method: string;
 }
 
-/** Runs the seeder in a child process (its own peak RSS), into `settings`. */
+/**
+ * Runs the seeder in a child process (its own peak RSS), into `settings`, with the JS heap capped as `npm run seed`
+ * caps it (package.json).
+ */
 async function seedInChild(settings: DbSettings, options: SeedOptions): Promise<ChildResult> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', self], {
+  const child = spawn(process.execPath, ['--max-old-space-size=512', '--import', 'tsx', self], {
     env: { ...process.env, [CHILD_ENV]: JSON.stringify({ settings, options }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -196,10 +269,30 @@ async function childMain(): Promise<void> {
     settings: DbSettings;
     options: SeedOptions;
   };
+  const serverPid = localDbServerPid();
+  const load0 = loadavg()[0] ?? 0;
+  const nodeBefore = threadTimes(process.pid, process.pid);
+  let tid: number | undefined;
+  let serverBefore: ThreadTimes | undefined;
   const started = performance.now();
-  const summary = await runSeed(options, { settings });
+  const summary = await runSeed(options, {
+    settings,
+    onStarted: async ({ threadId }) => {
+      tid = await serverThreadOf(settings, threadId);
+      serverBefore = threadTimes(serverPid, tid);
+    },
+  });
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${JSON.stringify({ seconds, peakRssMb: peakRssMb(), method: summary.method })}\n`);
+  // The connection has ended; its server thread waits in the thread cache with its counters.
+  const result: ChildResult = {
+    seconds,
+    peakRssMb: peakRssMb(),
+    method: summary.method ?? '',
+    server: timesSince(serverBefore, threadTimes(serverPid, tid)),
+    node: timesSince(nodeBefore, threadTimes(process.pid, process.pid)),
+    load: [load0, loadavg()[0] ?? 0],
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 const cli = defineCli({
@@ -266,8 +359,8 @@ export async function run(args: string[]): Promise<void> {
 
     process.stdout.write('baseline: LOAD DATA LOCAL INFILE of the files… ');
     const baselineDb = await scratch('baseline');
-    const baselineSeconds = await loadFiles(baselineDb, files, true);
-    console.log(`${baselineSeconds.toFixed(1)} s`);
+    const baseline = await loadFiles(baselineDb, files, true);
+    console.log(`${baseline.seconds.toFixed(1)} s`);
 
     process.stdout.write(`seeder at ${transactions}… `);
     const seederDb = await scratch('full');
@@ -289,18 +382,24 @@ export async function run(args: string[]): Promise<void> {
     await dropDatabase(smallDb);
 
     const measurements: Measurement[] = [
-      { label: 'LOAD DATA LOCAL INFILE of the same rows (baseline)', seconds: baselineSeconds },
+      { label: 'LOAD DATA LOCAL INFILE of the same rows (baseline)', seconds: baseline.seconds },
       { label: `seeder, ${transactions} transactions (generate + load)`, seconds: seeder.seconds },
     ];
     if (!values['no-plain']) {
       process.stdout.write('reference: the same LOAD DATA with default session settings… ');
       const plainDb = await scratch('plain');
-      const plainSeconds = await loadFiles(plainDb, files, false);
-      console.log(`${plainSeconds.toFixed(1)} s`);
+      const plain = await loadFiles(plainDb, files, false);
+      console.log(`${plain.seconds.toFixed(1)} s`);
       await dropDatabase(plainDb);
-      measurements.push({ label: 'LOAD DATA, autocommit + FK/unique checks on', seconds: plainSeconds });
+      measurements.push({ label: 'LOAD DATA, autocommit + FK/unique checks on', seconds: plain.seconds });
     }
     printRatios('seeding vs LOAD DATA of the same rows (target ≤ 1.5×)', measurements);
+    console.log(
+      `\nwhere the time went (server connection thread: on CPU / run queue / idle; Node's main thread: on CPU / run queue; 1-minute load average before -> after)`,
+    );
+    console.log(accountLine('baseline', baseline));
+    console.log(accountLine(`seeder ${transactions}`, seeder));
+    console.log(accountLine(`seeder ${small}`, smaller));
     console.log(
       `\npeak RSS of the seeder: ${smaller.peakRssMb.toFixed(0)} MB at ${small}, ${seeder.peakRssMb.toFixed(0)} MB at ${transactions} (target < 300 MB, flat)`,
     );
