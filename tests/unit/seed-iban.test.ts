@@ -75,7 +75,7 @@ describe('seed IBANs', () => {
   it("rebuilds the bank's own IBANs as ownIban draws them, in every home country", () => {
     const ibans = HOME.map((country, k) => ownIban(country, 1_000 + k, new Random(3, k)));
     const book = new IbanBook(HOME.length, 1_000);
-    HOME.forEach((country, k) => book.draw(k, country, new Random(3, k)));
+    for (const [k, country] of HOME.entries()) book.draw(k, country, new Random(3, k));
     expect(HOME.map((_, k) => book.get(k))).toEqual(ibans);
   });
 });
