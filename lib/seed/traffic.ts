@@ -39,7 +39,7 @@ import {
   toCents,
 } from './model.js';
 import { type Accounts, ALL_COUNTRIES, CURRENCIES, DAY_MS, isoOfDay } from './population.js';
-import { Random, WeightedTable } from './random.js';
+import { Random, type WeightedTable } from './random.js';
 import { formatCents, type Row } from './rows.js';
 
 export interface TrafficSpec {
@@ -161,7 +161,7 @@ function planTraffic(spec: TrafficSpec, a: Accounts, stats: TrafficStats): Traff
     perDay: spreadOverDays(Math.max(0, spec.transactions - a.count), weights),
     episodesOf,
     later: new Map(),
-    accountTable: new WeightedTable(a.activity),
+    accountTable: a.byActivity,
     eligible: (k, day) =>
       day > (startDay[k] as number) &&
       day < (a.closeDay[k] as number) &&
