@@ -1,6 +1,6 @@
 /**
  * The anomaly_labels rows of a seed, kept while the transactions are generated and loaded after them: one
- * transaction id and one episode per row, in typed arrays that grow by doubling (12 bytes a label), the episode's
+ * transaction id and one episode per row, in typed arrays that grow by doubling (16 bytes a label), the episode's
  * kind and note looked up when the rows are written. Label rows as arrays of cells cost about 100 bytes each on the
  * JS heap, and the garbage collector lets that heap grow to a multiple of what it keeps alive.
  */
