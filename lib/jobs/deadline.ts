@@ -1,0 +1,75 @@
+/**
+ * A job's deadline: how long it may still work, and whether one more step fits. A scan chunk, a full scan's pass or
+ * a summaries-refresh chunk is a step; the job asks `hasTimeForStep()` before it starts one and stops cleanly (what
+ * it committed stays, the run is recorded as partial, the next run goes on) when the answer is no. A step fits when
+ * the time left, less the margin, exceeds the longest step the job has timed so far — so the first step needs only
+ * the margin, and a job whose steps grow slower stops earlier.
+ *
+ * In Lambda the time left comes from the invocation's context (`getRemainingTimeInMillis()`); the margin from
+ * JOB_DEADLINE_MARGIN_SECONDS (lib/config.ts). Tests inject the time-left function, never a clock they sleep on.
+ *
+ * @example
+ * const deadline = Deadline.fromLambda(context, getConfig().JOB_DEADLINE_MARGIN_SECONDS);
+ * while (more && deadline.hasTimeForStep()) await deadline.step(() => scanChunk());
+ */
+import type { Context } from 'aws-lambda';
+import { ValidationError } from '../errors.js';
+
+export class Deadline {
+  private longestStepMs = 0;
+
+  /**
+   * @param remainingMs the time left before the job is stopped from outside (Infinity: never)
+   * @param marginMs kept free at the end: for the step's commit, the run's bookkeeping and the invocation's reply
+   */
+  constructor(
+    private readonly remainingMs: () => number,
+    private readonly marginMs = 0,
+  ) {}
+
+  /** No deadline: every step fits (the CLI without --deadline-seconds, tests, benches). */
+  static none(): Deadline {
+    return new Deadline(() => Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * The invocation's own deadline. Throws a ValidationError when the margin leaves no time at all (a margin at or
+   * above the function's timeout would otherwise make every run stop before its first step, silently).
+   */
+  static fromLambda(context: Pick<Context, 'getRemainingTimeInMillis'>, marginSeconds: number): Deadline {
+    const deadline = new Deadline(() => context.getRemainingTimeInMillis(), marginSeconds * 1000);
+    deadline.assertRoom(`this invocation's ${Math.round(context.getRemainingTimeInMillis() / 1000)} s`);
+    return deadline;
+  }
+
+  /** `seconds` from now (the CLI's --deadline-seconds), with the same margin as in Lambda. */
+  static afterSeconds(seconds: number, marginSeconds: number): Deadline {
+    const end = performance.now() + seconds * 1000;
+    const deadline = new Deadline(() => end - performance.now(), marginSeconds * 1000);
+    deadline.assertRoom(`a deadline of ${seconds} s`);
+    return deadline;
+  }
+
+  private assertRoom(what: string): void {
+    if (this.remainingMs() <= this.marginMs) {
+      throw new ValidationError(
+        `the deadline margin (JOB_DEADLINE_MARGIN_SECONDS, ${this.marginMs / 1000} s) leaves no time in ${what}`,
+      );
+    }
+  }
+
+  /** True when one more step, as long as the longest so far, ends before the margin. */
+  hasTimeForStep(): boolean {
+    return this.remainingMs() - this.marginMs > this.longestStepMs;
+  }
+
+  /** Runs one step and remembers how long it took. */
+  async step<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.longestStepMs = Math.max(this.longestStepMs, performance.now() - started);
+    }
+  }
+}
