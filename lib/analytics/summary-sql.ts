@@ -72,13 +72,14 @@ export async function addTransactions(
        abs_sum = abs_sum + VALUES(abs_sum), abs_max = GREATEST(abs_max, VALUES(abs_max))`,
     [fromId, toId],
   );
+  // Each row's EUR value is rounded to the cent before it is summed, so the totals do not depend on the chunks.
   await conn.query(
     `INSERT INTO ${set.clientTotals}
        (client_id, transactions, transfers, transfer_sum_eur, volume_eur, last_transaction_at)
      SELECT a.client_id, COUNT(*),
             SUM(tt.type IN (?)),
-            ROUND(SUM(CASE WHEN tt.type IN (?) THEN ABS(t.amount) * COALESCE(fx.eur_rate, 1) ELSE 0 END), 2),
-            ROUND(SUM(ABS(t.amount) * COALESCE(fx.eur_rate, 1)), 2),
+            SUM(CASE WHEN tt.type IN (?) THEN ROUND(ABS(t.amount) * COALESCE(fx.eur_rate, 1), 2) ELSE 0 END),
+            SUM(ROUND(ABS(t.amount) * COALESCE(fx.eur_rate, 1), 2)),
             MAX(t.date)
        FROM transactions t
        JOIN accounts a ON a.id = t.account_id

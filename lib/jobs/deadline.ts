@@ -6,7 +6,7 @@
  * the margin, and a job whose steps grow slower stops earlier.
  *
  * In Lambda the time left comes from the invocation's context (`getRemainingTimeInMillis()`); the margin from
- * JOB_DEADLINE_MARGIN_SECONDS (lib/config.ts). Tests inject the time-left function, never a clock they sleep on.
+ * JOB_DEADLINE_MARGIN_SECONDS (lib/config.ts). Tests inject the time-left function and the clock, never sleep.
  *
  * @example
  * const deadline = Deadline.fromLambda(context, getConfig().JOB_DEADLINE_MARGIN_SECONDS);
@@ -21,10 +21,12 @@ export class Deadline {
   /**
    * @param remainingMs the time left before the job is stopped from outside (Infinity: never)
    * @param marginMs kept free at the end: for the step's commit, the run's bookkeeping and the invocation's reply
+   * @param now the clock steps are timed with (tests give a virtual one, as they give `remainingMs`)
    */
   constructor(
     private readonly remainingMs: () => number,
     private readonly marginMs = 0,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** No deadline: every step fits (the CLI without --deadline-seconds, tests, benches). */
@@ -37,25 +39,16 @@ export class Deadline {
    * above the function's timeout would otherwise make every run stop before its first step, silently).
    */
   static fromLambda(context: Pick<Context, 'getRemainingTimeInMillis'>, marginSeconds: number): Deadline {
-    const deadline = new Deadline(() => context.getRemainingTimeInMillis(), marginSeconds * 1000);
-    deadline.assertRoom(`this invocation's ${Math.round(context.getRemainingTimeInMillis() / 1000)} s`);
-    return deadline;
+    const left = context.getRemainingTimeInMillis();
+    assertRoom(left, marginSeconds, `this invocation's ${Math.round(left / 1000)} s`);
+    return new Deadline(() => context.getRemainingTimeInMillis(), marginSeconds * 1000);
   }
 
   /** `seconds` from now (the CLI's --deadline-seconds), with the same margin as in Lambda. */
   static afterSeconds(seconds: number, marginSeconds: number): Deadline {
+    assertRoom(seconds * 1000, marginSeconds, `a deadline of ${seconds} s`);
     const end = performance.now() + seconds * 1000;
-    const deadline = new Deadline(() => end - performance.now(), marginSeconds * 1000);
-    deadline.assertRoom(`a deadline of ${seconds} s`);
-    return deadline;
-  }
-
-  private assertRoom(what: string): void {
-    if (this.remainingMs() <= this.marginMs) {
-      throw new ValidationError(
-        `the deadline margin (JOB_DEADLINE_MARGIN_SECONDS, ${this.marginMs / 1000} s) leaves no time in ${what}`,
-      );
-    }
+    return new Deadline(() => end - performance.now(), marginSeconds * 1000);
   }
 
   /** True when one more step, as long as the longest so far, ends before the margin. */
@@ -65,11 +58,19 @@ export class Deadline {
 
   /** Runs one step and remembers how long it took. */
   async step<T>(work: () => Promise<T>): Promise<T> {
-    const started = performance.now();
+    const started = this.now();
     try {
       return await work();
     } finally {
-      this.longestStepMs = Math.max(this.longestStepMs, performance.now() - started);
+      this.longestStepMs = Math.max(this.longestStepMs, this.now() - started);
     }
+  }
+}
+
+function assertRoom(leftMs: number, marginSeconds: number, what: string): void {
+  if (leftMs <= marginSeconds * 1000) {
+    throw new ValidationError(
+      `the deadline margin (JOB_DEADLINE_MARGIN_SECONDS, ${marginSeconds} s) leaves no time in ${what}`,
+    );
   }
 }

@@ -119,8 +119,11 @@ export async function incrementalScan(
     let from = watermark;
     // A chunk starts only when it can end before the deadline; what is left is the next run's.
     while (from < maxId && deadline.hasTimeForStep()) {
-      from = await deadline.step(() => scanChunk(run, from));
-      await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: from });
+      from = await deadline.step(async () => {
+        const to = await scanChunk(run, from);
+        await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: to });
+        return to;
+      });
     }
     progress.complete = from >= maxId;
     judged = true;
