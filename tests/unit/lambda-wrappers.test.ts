@@ -83,9 +83,10 @@ describe('jobHandler', () => {
     };
     expect(await handler(record, contextOf('req-4'))).toBe('done');
     // A payload that only looks like one is still validated.
-    await expect(handler({ requestContext: {}, responsePayload: {} }, contextOf('req-5'))).rejects.toThrow(
-      /invalid demo-job event/,
+    const rejected = await logsOf(() =>
+      handler({ requestContext: {}, responsePayload: {} }, contextOf('req-5')),
     );
+    expect(rejected.at(-1)).toMatchObject({ message: 'job rejected its event' });
   });
 });
 
