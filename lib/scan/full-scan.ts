@@ -8,7 +8,9 @@
  * transaction moves the watermarks, replaces the histogram and drops the states of clients no longer there. Should
  * the run stop before that, the watermarks stay where they were and the incremental scan replays the clients whose
  * state is newer than the watermark. Above `maxRowsInMemory` rows the scan makes several passes, each keeping a
- * slice of the clients.
+ * slice of the clients. Given a deadline, it starts no pass that would not end before it (a pass takes about as long
+ * as the one before): stopped there, it is partial in just that way — the judged clients' alerts and states are in,
+ * the network findings and the watermarks wait for a whole rescan.
  */
 import { streamRows, withTransaction } from '../db/pool.js';
 import { Deadline } from '../jobs/deadline.js';

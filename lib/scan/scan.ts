@@ -13,6 +13,10 @@
  *   client from an empty memory and saves its state; existing alerts are kept (duplicates are skipped); the
  *   watermarks move to the end with the last commit.
  *
+ * Given a deadline (`ScanOptions.deadline`: the Lambda's remaining time, the CLI's --deadline-seconds), a run starts
+ * no chunk (a full scan: no pass) that would not end before it, and is recorded as `partial`; the next run goes on
+ * from the watermark (lib/jobs/deadline.ts).
+ *
  * Both honour the suppressions active when the run starts (lib/suppressions/active.ts): a finding one covers is kept
  * as an alert with status `suppressed`, never raised.
  *
