@@ -35,13 +35,20 @@ export class Deadline {
   }
 
   /**
-   * The invocation's own deadline. Throws a ValidationError when the margin leaves no time at all (a margin at or
-   * above the function's timeout would otherwise make every run stop before its first step, silently).
+   * The invocation's own deadline (none for a context without `getRemainingTimeInMillis`: a hand-made one, as the
+   * Lambda runtime, osls's `invoke local` and serverless offline all give it). Throws a ValidationError when the
+   * margin leaves no time at all (a margin at or above the function's timeout would otherwise make every run stop
+   * before its first step, silently).
    */
-  static fromLambda(context: Pick<Context, 'getRemainingTimeInMillis'>, marginSeconds: number): Deadline {
-    const left = context.getRemainingTimeInMillis();
+  static fromLambda(
+    context: Partial<Pick<Context, 'getRemainingTimeInMillis'>>,
+    marginSeconds: number,
+  ): Deadline {
+    if (typeof context.getRemainingTimeInMillis !== 'function') return Deadline.none();
+    const remaining = context.getRemainingTimeInMillis.bind(context);
+    const left = remaining();
     assertRoom(left, marginSeconds, `this invocation's ${Math.round(left / 1000)} s`);
-    return new Deadline(() => context.getRemainingTimeInMillis(), marginSeconds * 1000);
+    return new Deadline(remaining, marginSeconds * 1000);
   }
 
   /** `seconds` from now (the CLI's --deadline-seconds), with the same margin as in Lambda. */

@@ -60,6 +60,10 @@ describe('Deadline', () => {
     );
   });
 
+  it('has no deadline for a hand-made context without the remaining time', () => {
+    expect(Deadline.fromLambda({}, 20).hasTimeForStep()).toBe(true);
+  });
+
   it('refuses a CLI deadline no longer than the margin', () => {
     expect(() => Deadline.afterSeconds(20, 20)).toThrow('leaves no time in a deadline of 20 s');
     expect(Deadline.afterSeconds(21, 20).hasTimeForStep()).toBe(true);
