@@ -5,16 +5,12 @@
  * takes the CLI's options (camelCase: anomalyRate, ifEmpty) and is validated by the same schema.
  * Env: MYSQL_URL or MYSQL_SECRET_ID. Loads with LOAD DATA LOCAL INFILE when the server allows it, else with
  * batched INSERTs (RDS default). All or nothing: a failed or timed-out run leaves the database as it was.
- * Afterwards the dashboard's summary tables are brought up to date (refreshAnalytics).
- * IAM (SeedDataRole): secretsmanager:GetSecretValue on the DB secret only.
+ * The dashboard's summaries follow in the refresh-summaries function, not within this invocation's deadline: its
+ * on-success destination when invoked asynchronously (`--invocation-type Event`), else its schedule.
+ * IAM (SeedDataRole): secretsmanager:GetSecretValue on the DB secret; lambda:InvokeFunction on refresh-summaries.
  */
-import { refreshAnalytics } from '../lib/analytics/refresh.js';
 import { jobHandler } from '../lib/jobs/handler.js';
 import { seedOptionsSchema } from '../lib/seed/options.js';
 import { runSeed } from '../lib/seed/run.js';
 
-export const handler = jobHandler('seed-data', seedOptionsSchema, async (options) => {
-  const summary = await runSeed(options);
-  if (summary.status === 'seeded') await refreshAnalytics();
-  return summary;
-});
+export const handler = jobHandler('seed-data', seedOptionsSchema, async (options) => runSeed(options));

@@ -231,6 +231,12 @@ const envSchema = z.object({
       })
       .default('FinancialMonitor'),
   ),
+  /**
+   * Seconds a scan or a summaries refresh keeps free before its deadline (the Lambda's timeout, or the CLI's
+   * --deadline-seconds): it starts no chunk it could not finish in the time left less this margin, and records the
+   * run as partial (lib/jobs/deadline.ts). Covers the last commit, the run's bookkeeping and the reply.
+   */
+  JOB_DEADLINE_MARGIN_SECONDS: boundedInt(1, 600, 20),
   // Notifications (lib/notify/, docs/notifications.md) ------------------------------------------------------------
   /** A case whose transactions were all booked more than this many hours before it opened never pages anyone. */
   NOTIFY_OLD_TRANSACTION_HOURS: boundedInt(1, 8_760, 48),

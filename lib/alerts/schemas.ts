@@ -365,7 +365,9 @@ export const alertStatsSchema = z.object({
     z.object({
       id: z.number().int(),
       mode: z.string(),
-      status: z.string(),
+      status: z
+        .string()
+        .meta({ description: 'running, succeeded, partial (stopped at its deadline), failed or skipped' }),
       started_at: isoTimeSchema,
       finished_at: isoTimeSchema.nullable(),
       transactions_scanned: z.number().int(),

@@ -1,7 +1,8 @@
 /**
  * Builds the Mermaid ER diagram of the live schema from information_schema: every table with its columns (type,
  * PK / FK / UK markers, comments) and every foreign key as a relationship. Bookkeeping tables (schema_migrations,
- * schema_views) and tables kept from an adopted legacy database (legacy_*) are left out.
+ * schema_views), tables kept from an adopted legacy database (legacy_*) and the build copies of the summary tables
+ * (analytics_*_build, the same columns as theirs) are left out.
  */
 import type { Queryable } from '../db/pool.js';
 import { query } from '../db/pool.js';
@@ -23,7 +24,7 @@ interface ForeignKeyRow extends Record<string, unknown> {
   unique: number;
 }
 
-const SKIPPED = /^(schema_migrations|schema_views|legacy_.*|_fm_.*)$/;
+const SKIPPED = /^(schema_migrations|schema_views|legacy_.*|_fm_.*|analytics_.*_build)$/;
 
 /**
  * Mermaid attribute types must be single words: `decimal(15,2)` → `decimal_15_2`, `enum(...)` → `enum`. Integer

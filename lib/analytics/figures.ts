@@ -7,7 +7,7 @@
  * distribution) are in EUR at the indicative rates of analytics_fx_rates. Periods are booking days, `to` inclusive.
  */
 import { query } from '../db/pool.js';
-import { BUCKETS_PER_DECADE } from './refresh.js';
+import { BUCKETS_PER_DECADE } from './summary-sql.js';
 import { suspiciousTransactions } from './suspicious.js';
 
 export const FIGURES = [

@@ -12,7 +12,8 @@ import { resolveDbSettings } from '../db/settings.js';
 import { escapeHtml } from '../html/escape.js';
 import { anomalyReport, type ReportRow } from '../scan/report.js';
 import { percentileFromBuckets } from './figures.js';
-import { BUCKETS_PER_DECADE, refreshAnalytics } from './refresh.js';
+import { refreshAnalytics } from './refresh.js';
+import { BUCKETS_PER_DECADE } from './summary-sql.js';
 
 export interface ColumnProfile {
   column: string;

@@ -20,11 +20,21 @@ import { logger } from '../log.js';
 export type JobLambda<E, R> = (event: E, context: Context) => Promise<R>;
 
 /**
- * EventBridge scheduled events carry `source: 'aws.events'` and a `detail`; payload fields come from `input`.
- * `serverless invoke local` without `--data` passes an empty string: no payload, like an empty event.
+ * EventBridge scheduled events carry `source: 'aws.events'` and a `detail`; payload fields come from `input`. A
+ * Lambda destination's record (another function's asynchronous invocation ended: `requestContext.functionArn`,
+ * `requestPayload`, `responsePayload`) is a trigger too, with no payload of its own. `serverless invoke local`
+ * without `--data` passes an empty string: no payload, like an empty event.
  */
 function payloadOf(event: unknown): unknown {
-  if (event && typeof event === 'object' && (event as { source?: string }).source === 'aws.events') return {};
+  if (event && typeof event === 'object') {
+    const e = event as {
+      source?: string;
+      requestContext?: { functionArn?: string };
+      responsePayload?: unknown;
+    };
+    if (e.source === 'aws.events') return {};
+    if (typeof e.requestContext?.functionArn === 'string' && 'responsePayload' in e) return {};
+  }
   return event === undefined || event === null || event === '' ? {} : event;
 }
 

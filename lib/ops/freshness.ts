@@ -37,7 +37,9 @@ async function lastBackup(): Promise<LastSuccess | null> {
 }
 
 /**
- * The newest scan that completed. Skipped runs (another scan held the lock) and failed ones do not count. Scans never
+ * The newest scan that completed: succeeded, or partial (stopped at its deadline after committing what it finished —
+ * the next run goes on, so the scan is running). Skipped runs (another scan held the lock) and failed ones do not
+ * count. Scans never
  * overlap (a named lock), so the highest id is the latest to finish; walking the primary key backwards finds it at
  * once however long scan_runs grows.
  */
@@ -45,7 +47,7 @@ async function lastScan(): Promise<LastSuccess | null> {
   const [row] = await query<{ finished_at: string; age_seconds: number | string }>(
     `SELECT finished_at, TIMESTAMPDIFF(SECOND, finished_at, NOW(3)) AS age_seconds
        FROM scan_runs
-      WHERE status = 'succeeded' AND finished_at IS NOT NULL
+      WHERE status IN ('succeeded', 'partial') AND finished_at IS NOT NULL
       ORDER BY id DESC LIMIT 1`,
   );
   return row ? { finishedAt: row.finished_at, ageMinutes: minutes(row.age_seconds) } : null;

@@ -8,9 +8,12 @@
  * transaction moves the watermarks, replaces the histogram and drops the states of clients no longer there. Should
  * the run stop before that, the watermarks stay where they were and the incremental scan replays the clients whose
  * state is newer than the watermark. Above `maxRowsInMemory` rows the scan makes several passes, each keeping a
- * slice of the clients.
+ * slice of the clients. Given a deadline, it starts no pass that would not end before it (a pass takes about as long
+ * as the one before): stopped there, it is partial in just that way — the judged clients' alerts and states are in,
+ * the network findings and the watermarks wait for a whole rescan.
  */
 import { streamRows, withTransaction } from '../db/pool.js';
+import { Deadline } from '../jobs/deadline.js';
 import type { RulesConfig } from '../rules/config.js';
 import { ClientDetector } from '../rules/engine.js';
 import { AmountHistogram, thresholdLookup } from '../rules/percentiles.js';
@@ -75,12 +78,27 @@ export async function fullScan(
     chunks: 0,
     counts: emptyCounts(),
     cases: emptyCaseCounts(),
+    complete: false,
   };
+  const deadline = options.deadline ?? Deadline.none();
   // The network rules first: their window is gone before the clients' rows are read, and where the scan's memory
   // peaks (at the end of judging) it has none of the window's garbage on top of the column store.
-  const findings = await detectNetworkFull(maxId, rules);
+  const findings = await deadline.step(() => detectNetworkFull(maxId, rules));
   phase('network', { transactions: findings.length });
-  await judgeEveryClient(runId, maxId, rules, types, options, suppressions, histogram, progress, phase);
+  const judged = await judgeEveryClient(
+    runId,
+    maxId,
+    rules,
+    types,
+    options,
+    suppressions,
+    histogram,
+    progress,
+    phase,
+    deadline,
+  );
+  // Stopped at the deadline between passes: the watermarks stay; the network findings wait for a whole rescan.
+  if (!judged) return progress;
   const network = await writeNetworkFull(findings, rules, runId, suppressions, options.attachCases ?? true);
   addCounts(progress.counts, network.counts);
   addCaseCounts(progress.cases, network.cases);
@@ -89,12 +107,15 @@ export async function fullScan(
   progress.chunks++;
   await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
   phase('final write', { histogram: histogramRows });
+  progress.complete = true;
   return progress;
 }
 
 /**
  * Judges every client, in as many passes as the rows in memory allow, counting the histogram on the first, and
- * writes their alerts and states. What it holds (the accounts, the column store) is unreachable once it returns.
+ * writes their alerts and states; resolves false when it stopped before a pass that would not end before the
+ * deadline (each pass's alerts and states are committed by then). What it holds (the accounts, the column store) is
+ * unreachable once it returns.
  */
 async function judgeEveryClient(
   runId: number,
@@ -106,7 +127,8 @@ async function judgeEveryClient(
   histogram: AmountHistogram,
   progress: Progress,
   phase: Lap,
-): Promise<void> {
+  deadline: Deadline,
+): Promise<boolean> {
   const [accounts, historySince, known] = await Promise.all([
     loadAllAccounts(),
     loadHistorySince(),
@@ -132,19 +154,26 @@ async function judgeEveryClient(
   );
   try {
     for (let pass = 0; pass < passes; pass++) {
+      if (!deadline.hasTimeForStep()) {
+        phase('stopped at the deadline', { pass, passes });
+        return false;
+      }
       const passAccounts = accounts.filter((a) => passes === 1 || a.clientId % passes === pass);
-      const rows = await scanPass(
-        judging,
-        passAccounts,
-        Math.min(maxId, maxRows) + 1024,
-        pass === 0 ? histogram : undefined,
-        keepTitle,
-        writer,
-        (name, extra) => phase(name, { pass, ...extra }),
+      const rows = await deadline.step(() =>
+        scanPass(
+          judging,
+          passAccounts,
+          Math.min(maxId, maxRows) + 1024,
+          pass === 0 ? histogram : undefined,
+          keepTitle,
+          writer,
+          (name, extra) => phase(name, { pass, ...extra }),
+        ),
       );
       if (pass === 0) progress.scanned = rows;
       phase('judge and write', { pass, alerts: progress.counts.created });
     }
+    return true;
   } catch (error) {
     // No write may outlive the run (and the lock): a late state write could replace a newer run's state.
     await writer.stopped();

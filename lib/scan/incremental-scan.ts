@@ -9,6 +9,7 @@
 import type { PoolConnection } from 'mysql2/promise';
 import { withTransaction } from '../db/pool.js';
 import { ConflictError } from '../errors.js';
+import { Deadline } from '../jobs/deadline.js';
 import type { RulesConfig } from '../rules/config.js';
 import { addToWindows, type HistogramRow, histogramOf, windowThresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
@@ -91,6 +92,7 @@ export async function incrementalScan(
     chunks: 0,
     counts: emptyCounts(),
     cases: emptyCaseCounts(),
+    complete: true,
   };
   if (maxId <= watermark) return progress;
   const chunkSize = options.chunkSize ?? 20_000;
@@ -111,13 +113,19 @@ export async function incrementalScan(
     suppressions,
     attachCases,
   };
+  const deadline = options.deadline ?? Deadline.none();
   let judged = false;
   try {
     let from = watermark;
-    while (from < maxId) {
-      from = await scanChunk(run, from);
-      await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: from });
+    // A chunk starts only when it can end before the deadline; what is left is the next run's.
+    while (from < maxId && deadline.hasTimeForStep()) {
+      from = await deadline.step(async () => {
+        const to = await scanChunk(run, from);
+        await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: to });
+        return to;
+      });
     }
+    progress.complete = from >= maxId;
     judged = true;
     return progress;
   } finally {

@@ -49,6 +49,8 @@ export interface Progress {
   counts: AlertCounts;
   /** What attaching the run's alerts to cases did (committed chunks only). */
   cases: CaseCounts;
+  /** False when the run stopped at its deadline before the end (lib/jobs/deadline.ts): the next run goes on. */
+  complete: boolean;
 }
 
 export async function startRun(mode: ScanMode, thresholds: unknown, fromId: number | null): Promise<number> {
@@ -82,14 +84,18 @@ export async function recordProgress(
   );
 }
 
+/**
+ * Closes a run: `succeeded`, `partial` (stopped at its deadline after committing what it finished; `note` says how
+ * far it got) or `failed` (`note` is the error).
+ */
 export async function finishRun(
   runId: number,
-  status: 'succeeded' | 'failed',
-  error?: string,
+  status: 'succeeded' | 'partial' | 'failed',
+  note?: string,
 ): Promise<void> {
   await execute('UPDATE scan_runs SET status = ?, finished_at = NOW(3), error = ? WHERE id = ?', [
     status,
-    error ?? null,
+    note ?? null,
     runId,
   ]);
 }

@@ -13,6 +13,10 @@
  *   client from an empty memory and saves its state; existing alerts are kept (duplicates are skipped); the
  *   watermarks move to the end with the last commit.
  *
+ * Given a deadline (`ScanOptions.deadline`: the Lambda's remaining time, the CLI's --deadline-seconds), a run starts
+ * no chunk (a full scan: no pass) that would not end before it, and is recorded as `partial`; the next run goes on
+ * from the watermark (lib/jobs/deadline.ts).
+ *
  * Both honour the suppressions active when the run starts (lib/suppressions/active.ts): a finding one covers is kept
  * as an alert with status `suppressed`, never raised.
  *
@@ -27,6 +31,7 @@ import { lockHeldWords } from '../db/failures.js';
 import { findLockHolder, SCAN_LOCK, SCAN_LOCK_JOBS } from '../db/locks.js';
 import { getPool, withNamedLock } from '../db/pool.js';
 import { explainDbError, resolveDbSettings } from '../db/settings.js';
+import type { Deadline } from '../jobs/deadline.js';
 import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
 import { ActiveSuppressions } from '../suppressions/active.js';
@@ -37,6 +42,7 @@ import { incrementalScan } from './incremental-scan.js';
 import {
   closeInterruptedRuns,
   finishRun,
+  type Progress,
   readWatermark,
   recordSkippedRun,
   type ScanMode,
@@ -45,6 +51,13 @@ import {
   WATERMARK,
 } from './runs.js';
 import { loadLastTransactionId, loadTransactionTypes } from './source.js';
+
+/** What a partial run's row says (scan_runs.error): how far it got and what happens next. */
+function partialNote(mode: ScanMode, progress: Progress, maxId: number): string {
+  return mode === 'incremental'
+    ? `stopped at the deadline: transactions up to id ${progress.toId} of ${maxId} scanned and committed; the next run goes on from there`
+    : "stopped at the deadline between passes: the judged clients' alerts and states are committed, the watermarks did not move; the next incremental run replays those clients, and the full scan must be run again where it has time";
+}
 
 export interface ScanOptions {
   mode?: ScanMode;
@@ -62,12 +75,18 @@ export interface ScanOptions {
    * (bench/scan.ts): alerts written without it are never attached later.
    */
   attachCases?: boolean;
+  /**
+   * Stop before a chunk (a full scan: a pass) that would not end before it, and record the run as `partial`; the
+   * next run goes on from the watermark. Default: none (lib/jobs/deadline.ts).
+   */
+  deadline?: Deadline;
   /** Called after each chunk commits (tests use it to stop a run half-way). */
   onChunkCommitted?: (chunk: { index: number; toId: number }) => void | Promise<void>;
 }
 
 export interface ScanSummary {
-  status: 'succeeded' | 'skipped';
+  /** `partial`: stopped at its deadline with what it finished committed; the next run goes on from there. */
+  status: 'succeeded' | 'partial' | 'skipped';
   runId: number;
   mode: ScanMode;
   fromId: number;
@@ -153,9 +172,10 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
       mode === 'full'
         ? await fullScan(runId, Math.min(maxId, options.toId ?? maxId), rules, types, options, suppressions)
         : await incrementalScan(runId, watermark, maxId, rules, types, options, suppressions);
-    await finishRun(runId, 'succeeded');
+    const status = progress.complete ? 'succeeded' : 'partial';
+    await finishRun(runId, status, progress.complete ? undefined : partialNote(mode, progress, maxId));
     const summary: ScanSummary = {
-      status: 'succeeded',
+      status,
       runId,
       mode,
       fromId: mode === 'full' ? 1 : watermark + 1,
@@ -166,7 +186,8 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
       cases: progress.cases,
       durationMs: Math.round(performance.now() - started),
     };
-    logger.info('anomaly scan finished', { ...summary });
+    if (status === 'partial') logger.warn('anomaly scan stopped at its deadline', { ...summary });
+    else logger.info('anomaly scan finished', { ...summary });
     return summary;
   } catch (error) {
     await finishRun(runId, 'failed', (error as Error).message?.slice(0, 2000)).catch(() => undefined);

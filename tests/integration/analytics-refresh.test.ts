@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyticsStaleness, REFRESH_LOCK, refreshAnalytics } from '../../lib/analytics/refresh.js';
 import { execute, query, withNamedLock } from '../../lib/db/pool.js';
+import { Deadline } from '../../lib/jobs/deadline.js';
 import { runScan } from '../../lib/scan/scan.js';
 import { parseSeedOptions } from '../../lib/seed/options.js';
 import { runSeed } from '../../lib/seed/run.js';
@@ -71,6 +72,33 @@ async function expectSummariesMatchRawTables() {
   await same(marked, rawMarked);
 }
 
+/** Every live summary table, row by row (and the KPIs beside the watermarks), as comparable text. */
+async function summaries(): Promise<string[]> {
+  const rows: string[] = [];
+  for (const [table, order] of [
+    ['analytics_daily_transactions', 'day, currency, transaction_type_id, status'],
+    ['analytics_client_totals', 'client_id'],
+    ['analytics_amount_histogram', 'month, bucket'],
+    ['analytics_client_locations', 'country, city'],
+    ['analytics_alert_counts', 'day, risk_level, reason, status'],
+    ['analytics_alert_amounts', 'month, bucket'],
+  ]) {
+    for (const r of await query(`SELECT * FROM ${table} ORDER BY ${order}`))
+      rows.push(`${table} ${JSON.stringify(r)}`);
+  }
+  const [kpis] = await query(
+    'SELECT last_transaction_id, clients, active_clients, accounts, active_accounts FROM analytics_refresh_state',
+  );
+  rows.push(`kpis ${JSON.stringify(kpis)}`);
+  return rows;
+}
+
+/** A deadline that lets `chunks` chunks start, then none (no clock involved). */
+function deadlineAfter(chunks: number): Deadline {
+  let started = 0;
+  return new Deadline(() => (started++ < chunks ? Number.POSITIVE_INFINITY : 0));
+}
+
 describe('refreshAnalytics (summary tables)', () => {
   beforeAll(async () => {
     await runSeed(parseSeedOptions(BANK));
@@ -138,5 +166,58 @@ describe('refreshAnalytics (summary tables)', () => {
     await holder;
     expect((await refreshAnalytics({ full: true, waitSeconds: 0 })).status).toBe('rebuilt');
     await expectSummariesMatchRawTables();
+  });
+
+  it('resumes a refresh stopped at its deadline from its watermarks, each stop exact up to them, and ends as one uninterrupted refresh', async () => {
+    await runSeed(parseSeedOptions({ ...BANK, clients: 10, transactions: 2_000, seed: 5, append: true }));
+    await runScan();
+    const stops: number[] = [];
+    let last = await refreshAnalytics({ chunkSize: 300, deadline: deadlineAfter(2) });
+    while (last.status === 'partial') {
+      expect(last.chunks).toBe(2);
+      stops.push(last.toTransactionId);
+      // What is in the summaries is exact for the transactions up to the watermark, none counted twice.
+      const [counted] = await query<{ n: number }>('SELECT SUM(n) AS n FROM analytics_daily_transactions');
+      const [raw] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM transactions WHERE id <= ?', [
+        last.toTransactionId,
+      ]);
+      expect(Number(counted?.n)).toBe(Number(raw?.n));
+      last = await refreshAnalytics({ chunkSize: 300, deadline: deadlineAfter(2) });
+      expect(stops.length).toBeLessThan(30);
+    }
+    expect(last.status).toBe('refreshed');
+    // Seven chunks of transactions at least: three stops, each going on where the one before stopped.
+    expect(stops.length).toBeGreaterThanOrEqual(3);
+    expect(stops).toEqual([...stops].sort((a, b) => a - b));
+    await expectSummariesMatchRawTables();
+    const resumed = await summaries();
+    expect((await refreshAnalytics({ full: true })).status).toBe('rebuilt');
+    expect(await summaries()).toEqual(resumed);
+  });
+
+  it('rebuilds across refreshes stopped at their deadline while the dashboard reads the previous summaries whole, then swaps', async () => {
+    const previous = await summaries();
+    await runSeed(parseSeedOptions({ ...BANK, transactions: 2_500, seed: 11, reset: true }));
+    await runScan({ mode: 'full' });
+    expect((await analyticsStaleness()).stale).toBe(true);
+
+    let last = await refreshAnalytics({ chunkSize: 400, deadline: deadlineAfter(3) });
+    let partials = 0;
+    while (last.status === 'partial') {
+      expect(last).toMatchObject({ building: true, chunks: 3 });
+      partials++;
+      expect(await summaries()).toEqual(previous);
+      last = await refreshAnalytics({ chunkSize: 400, deadline: deadlineAfter(3) });
+      expect(partials).toBeLessThan(30);
+    }
+    expect(partials).toBeGreaterThanOrEqual(2);
+    expect(last).toMatchObject({ status: 'rebuilt', building: false });
+    await expectSummariesMatchRawTables();
+    expect((await analyticsStaleness()).stale).toBe(false);
+    const rebuilt = await summaries();
+    expect((await refreshAnalytics({ full: true })).status).toBe('rebuilt');
+    expect(await summaries()).toEqual(rebuilt);
+    // No rebuild is left under way.
+    expect(await query('SELECT name FROM analytics_refresh_state_build')).toEqual([]);
   });
 });

@@ -230,6 +230,21 @@ describe('ops-check', () => {
     expect(result.scan.minutesSince).toBe(emf.values[OPS_METRICS.scanAge]);
   });
 
+  it('counts a scan that stopped at its deadline (partial) as completed: the next run goes on', async () => {
+    const stopped = await startRun('incremental', {}, 1);
+    await finishRun(
+      stopped,
+      'partial',
+      'stopped at the deadline: transactions up to id 20000 of 90000 scanned',
+    );
+    await execute("UPDATE scan_runs SET finished_at = NOW(3) - INTERVAL 10 MINUTE WHERE status = 'partial'");
+
+    const { result, emf } = await invokeAndRead();
+    expect(emf.values[OPS_METRICS.scanAge]).toBeGreaterThanOrEqual(10);
+    expect(emf.values[OPS_METRICS.scanAge]).toBeLessThanOrEqual(11);
+    expect(result.scan.lastCompletedAt).not.toBeNull();
+  });
+
   it('fails the invocation, publishing nothing, when the database cannot be read', async () => {
     await execute('RENAME TABLE scan_runs TO scan_runs_away');
     try {

@@ -92,7 +92,7 @@ describe('serverless package: operations (stage dev)', () => {
     });
   }, 120_000);
 
-  it.each(['scan-anomalies', 'backup-database', 'ops-check'])(
+  it.each(['scan-anomalies', 'refresh-summaries', 'backup-database', 'ops-check'])(
     'alarms on any error of %s, to the ops topic',
     (name) => {
       const watching = alarms.filter((a) =>

@@ -10,7 +10,17 @@ import type { ScanSummary } from '../../lib/scan/scan.js';
 import { type FixtureBank, insertBackground, insertEpisodes } from './scan-fixtures.js';
 import { resetScanState } from './scan-helpers.js';
 
-const context = { awsRequestId: 'test-request', functionName: 'scan-anomalies' } as Context;
+const context = {
+  awsRequestId: 'test-request',
+  functionName: 'scan-anomalies',
+  getRemainingTimeInMillis: () => 300_000,
+} as unknown as Context;
+/** An invocation whose time runs out after its first chunk: the margin (20 s by default) is all that is left. */
+function contextEndingAfterOneChunk(): Context {
+  let asked = 0;
+  // Asked by middy (its early-timeout timer) and when the deadline is made, then before each chunk.
+  return { ...context, getRemainingTimeInMillis: () => (asked++ < 3 ? 300_000 : 20_000) } as Context;
+}
 const scheduled = JSON.parse(
   await readFile(new URL('../events/eventbridge-scheduled-scan.json', import.meta.url), 'utf8'),
 ) as unknown;
@@ -97,8 +107,27 @@ describe('scan-anomalies handler', () => {
     expect(Number(runs[0]?.transactions_scanned)).toBe(transactions);
     expect(Number(runs[0]?.alerts_created)).toBe(alerts.length);
     expect(await watermark()).toBe(lastId);
-    // The handler brings the dashboard's summary tables up to date after the scan.
-    expect((await analyticsStaleness()).stale).toBe(false);
+    // The dashboard's summaries are left to refresh-summaries (the function's on-success destination).
+    expect((await analyticsStaleness()).stale).toBe(true);
+  });
+
+  it('stops before a chunk it could not finish before the invocation ends, records a partial run, and the next goes on', async () => {
+    const partial = (await handler({ chunkSize: 200 }, contextEndingAfterOneChunk())) as ScanSummary;
+    expect(partial).toMatchObject({ status: 'partial', chunks: 1, fromId: 1 });
+    expect(partial.toId).toBeLessThan(lastId);
+    expect(await watermark()).toBe(partial.toId);
+    const next = (await handler(scheduled, context)) as ScanSummary;
+    expect(next).toMatchObject({ status: 'succeeded', fromId: partial.toId + 1, toId: lastId });
+    const runs = await query<{ status: string }>('SELECT status FROM scan_runs ORDER BY id');
+    expect(runs.map((r) => r.status)).toEqual(['partial', 'succeeded']);
+  });
+
+  it('fails visibly when the deadline margin leaves no time in the invocation', async () => {
+    const short = { ...context, getRemainingTimeInMillis: () => 15_000 } as Context;
+    await expect(handler(scheduled, short)).rejects.toThrow(
+      /JOB_DEADLINE_MARGIN_SECONDS, 20 s\) leaves no time/,
+    );
+    expect(await query('SELECT id FROM scan_runs')).toEqual([]);
   });
 
   it('finds nothing new on the next scheduled invocation and writes nothing', async () => {

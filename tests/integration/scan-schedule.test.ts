@@ -14,7 +14,7 @@ interface Resource {
 }
 
 describe('scan-anomalies deployment', () => {
-  it('packages an EventBridge schedule every 15 minutes and a role that may read only the DB secret', async () => {
+  it('packages an EventBridge schedule every 15 minutes and a role that may read only the DB secret and invoke the summaries refresh', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'fm-scan-package-'));
     try {
       await promisify(execFile)(
@@ -38,7 +38,11 @@ describe('scan-anomalies deployment', () => {
       expect(fn?.Properties).toMatchObject({ Timeout: 300, MemorySize: 1024 });
       const role = template.Resources.ScanAnomaliesRole as Resource;
       const actions = JSON.stringify(role.Properties.Policies).match(/"Action":"[^"]+"/g);
-      expect(actions).toEqual(['"Action":"secretsmanager:GetSecretValue"']);
+      // The DB secret, and invoking refresh-summaries (its on-success destination: tests/integration/refresh-package.test.ts).
+      expect(actions).toEqual([
+        '"Action":"secretsmanager:GetSecretValue"',
+        '"Action":"lambda:InvokeFunction"',
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { percentileFromBuckets } from '../../lib/analytics/figures.js';
-import { BUCKETS_PER_DECADE } from '../../lib/analytics/refresh.js';
+import { BUCKETS_PER_DECADE } from '../../lib/analytics/summary-sql.js';
 import { CHARTS, dashboardHtml } from '../../lib/dashboard/html.js';
 import {
   alertsByRiskOptions,

@@ -70,6 +70,24 @@ describe('jobHandler', () => {
     expect(next[0]).toMatchObject({ job: 'demo-job', function_request_id: 'req-3' });
     expect(next[0]).not.toHaveProperty('step');
   });
+
+  it("takes a Lambda destination's record (another function's asynchronous run ended) as a trigger without payload", async () => {
+    const record = {
+      version: '1.0',
+      requestContext: {
+        functionArn: 'arn:aws:lambda:eu-central-1:123456789012:function:fm-scan:$LATEST',
+        condition: 'Success',
+      },
+      requestPayload: { fail: true },
+      responsePayload: { status: 'succeeded' },
+    };
+    expect(await handler(record, contextOf('req-4'))).toBe('done');
+    // A payload that only looks like one is still validated.
+    const rejected = await logsOf(() =>
+      handler({ requestContext: {}, responsePayload: {} }, contextOf('req-5')),
+    );
+    expect(rejected.at(-1)).toMatchObject({ message: 'job rejected its event' });
+  });
 });
 
 describe('httpHandler', () => {
