@@ -47,13 +47,43 @@ interface AlertRow extends NewAlert {
   evidence: unknown;
 }
 
+/** A transaction as attaching needs it — its client, booking time (a DB time) and |amount| — which never changes. */
+export interface TransactionFacts {
+  clientId: number;
+  booked: string;
+  amount: number;
+}
+
+/** The client, booking time and |amount| of the transactions `ids`, read by id in ascending order. */
+export async function readTransactionFacts(
+  ids: readonly number[],
+  conn?: PoolConnection,
+): Promise<Map<number, TransactionFacts>> {
+  const facts = new Map<number, TransactionFacts>();
+  if (ids.length === 0) return facts;
+  const rows = await query<{ id: number; client_id: number; amount: string; booked: string }>(
+    `SELECT t.id, ac.client_id, ABS(t.amount) AS amount, t.date AS booked
+     FROM transactions t JOIN accounts ac ON ac.id = t.account_id WHERE t.id IN (?)`,
+    [[...ids].sort((a, b) => a - b)],
+    conn,
+  );
+  for (const r of rows)
+    facts.set(Number(r.id), { clientId: Number(r.client_id), booked: r.booked, amount: Number(r.amount) });
+  return facts;
+}
+
 /**
  * The alerts `alertIds` with their client, risk, state, rule, transaction (its booking time and |amount|), and the
  * evidence of those of network-case rules — everything attaching needs to know about them. Their transactions are
- * read by their ids in ascending order, not one by one in the alerts' order: a full scan's alerts go client by
- * client, all over the transactions table, and random reads there were most of what attaching them cost.
+ * taken from `known` or read by their ids in ascending order, not one by one in the alerts' order: a full scan's
+ * alerts go client by client, all over the transactions table, and random reads there were most of what attaching
+ * them cost.
  */
-async function readAlerts(conn: PoolConnection, alertIds: readonly number[]): Promise<AlertRow[]> {
+async function readAlerts(
+  conn: PoolConnection,
+  alertIds: readonly number[],
+  known: ReadonlyMap<number, TransactionFacts>,
+): Promise<AlertRow[]> {
   const alerts = await query<{
     id: number;
     risk_level: RiskLevel;
@@ -68,22 +98,16 @@ async function readAlerts(conn: PoolConnection, alertIds: readonly number[]): Pr
     conn,
   );
   if (alerts.length === 0) return [];
-  const txIds = [...new Set(alerts.map((a) => Number(a.transaction_id)))].sort((a, b) => a - b);
-  const txns = await query<{ id: number; client_id: number; amount: string; booked: string }>(
-    `SELECT t.id, ac.client_id, ABS(t.amount) AS amount, t.date AS booked
-     FROM transactions t JOIN accounts ac ON ac.id = t.account_id WHERE t.id IN (?)`,
-    [txIds],
-    conn,
-  );
-  const txOf = new Map(txns.map((t) => [Number(t.id), t]));
+  const missing = new Set(alerts.map((a) => Number(a.transaction_id)).filter((id) => !known.has(id)));
+  const read = await readTransactionFacts([...missing], conn);
   return alerts.flatMap((r) => {
-    const t = txOf.get(Number(r.transaction_id));
+    const t = known.get(Number(r.transaction_id)) ?? read.get(Number(r.transaction_id));
     if (!t) return [];
     const bookedAt = fromDbTime(t.booked);
     return [
       {
         alertId: Number(r.id),
-        clientId: Number(t.client_id),
+        clientId: t.clientId,
         risk: r.risk_level,
         bookedAt,
         status: r.status,
@@ -232,16 +256,20 @@ async function linkAlerts(
   now: string,
 ): Promise<CaseLink[]> {
   if (links.length === 0) return [];
+  let inserted = 0;
   for (let i = 0; i < links.length; i += 2_000) {
     const slice = links.slice(i, i + 2_000);
-    await execute(
+    const written = await execute(
       `INSERT IGNORE INTO case_alerts (case_id, alert_id, case_kind, attached_at) VALUES ${slice
         .map(() => '(?, ?, ?, ?)')
         .join(', ')}`,
       slice.flatMap(([caseId, alertId]) => [caseId, alertId, kind, now]),
       conn,
     );
+    inserted += written.affectedRows;
   }
+  // Every link went in (the usual case: the links were read under the clients' locks); else, which ones did.
+  if (inserted === links.length) return links.map(([caseId, alertId]) => [caseId, alertId] as const);
   const linked = await query<{ case_id: number; alert_id: number }>(
     'SELECT case_id, alert_id FROM case_alerts WHERE alert_id IN (?) AND case_kind = ? AND attached_at = ?',
     [links.map(([, alertId]) => alertId), kind, now],
@@ -317,6 +345,12 @@ function emptyResult(): AttachResult {
   };
 }
 
+/** How to attach: the case settings, and transactions already known (their facts are then not read again). */
+export interface AttachOptions {
+  settings?: CaseSettings;
+  transactions?: ReadonlyMap<number, TransactionFacts>;
+}
+
 /**
  * Attaches the alerts `alertIds` to cases in the caller's DB transaction: each to its client's case (see
  * ./attach-plan.ts for which alert goes where; a case opened gathers the client's other uncased alerts), and the
@@ -330,13 +364,13 @@ export async function attachAlertsToCases(
   conn: PoolConnection,
   alertIds: readonly number[],
   by: string,
-  s: CaseSettings = CASE_SETTINGS,
+  { settings: s = CASE_SETTINGS, transactions = new Map() }: AttachOptions = {},
 ): Promise<AttachResult> {
   const result = emptyResult();
   if (alertIds.length === 0) return result;
   const now = await dbNow(conn);
   const isOld = (bookedAt: Date | undefined) => isHistory(bookedAt, now, s);
-  const alerts = await readAlerts(conn, alertIds);
+  const alerts = await readAlerts(conn, alertIds, transactions);
   const findings = await readNetworkFindings(
     conn,
     alerts
@@ -383,7 +417,10 @@ export async function attachAlertsToCases(
     ...joined.map(([caseId, alertId]): CaseChange => [caseId, 'alert', null, String(alertId)]),
   ]);
   // The alerts given win over the same ones gathered: they carry their transaction's amount.
-  const facts = new Map([...client.gathered, ...alerts].map((a) => [a.alertId, a.facts]));
+  const facts = new Map<number, AlertFacts>();
+  for (const a of client.gathered)
+    facts.set(a.alertId, { ...a.facts, amount: transactions.get(a.facts.transactionId)?.amount });
+  for (const a of alerts) facts.set(a.alertId, a.facts);
   const refreshed = await refreshCases(
     conn,
     joined,

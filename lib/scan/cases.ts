@@ -7,8 +7,13 @@
  * and the next scan attaches its alerts first. Re-runs, rescans and crashes half-way change nothing twice.
  */
 import type { PoolConnection } from 'mysql2/promise';
-import { type AttachResult, attachAlertsToCases } from '../cases/attach.js';
-import { execute, query, withTransaction } from '../db/pool.js';
+import {
+  type AttachResult,
+  attachAlertsToCases,
+  readTransactionFacts,
+  type TransactionFacts,
+} from '../cases/attach.js';
+import { execute, query, streamRows, withTransaction } from '../db/pool.js';
 
 /** Who the scan's case changes are recorded as (case_history.changed_by). */
 const SCAN_ACTOR = 'scan';
@@ -58,12 +63,16 @@ export async function attachScanAlerts(
   return attachAlertIds(conn, [...new Set([...written.map((r) => Number(r.id)), ...raised])]);
 }
 
-/** Attaches the alerts `ids` in `conn`'s transaction, as the scan; resolves with what that did. */
+/**
+ * Attaches the alerts `ids` in `conn`'s transaction, as the scan (with the facts of their `transactions` when known);
+ * resolves with what that did.
+ */
 export async function attachAlertIds(
   conn: PoolConnection,
   ids: readonly number[],
+  transactions?: ReadonlyMap<number, TransactionFacts>,
 ): Promise<CaseCounts & { result: AttachResult }> {
-  const result = await attachAlertsToCases(conn, ids, SCAN_ACTOR);
+  const result = await attachAlertsToCases(conn, ids, SCAN_ACTOR, { transactions });
   return { opened: result.opened.length, touched: result.touched.length, result };
 }
 
@@ -93,8 +102,9 @@ export async function attachPendingAlerts(): Promise<CaseCounts> {
     'SELECT id FROM scan_runs WHERE cases_pending_after IS NOT NULL ORDER BY id',
   );
   for (const { id } of runs) {
+    const transactions = await pendingTransactions(Number(id));
     for (let more = true; more; ) {
-      const batch = await withTransaction((tx) => attachPendingBatch(tx, Number(id)));
+      const batch = await withTransaction((tx) => attachPendingBatch(tx, Number(id), transactions));
       addCaseCounts(counts, batch);
       more = batch.more;
     }
@@ -102,10 +112,33 @@ export async function attachPendingAlerts(): Promise<CaseCounts> {
   return counts;
 }
 
-/** The next batch of run `runId`'s pending alerts, attached in `tx`; `more` when some may be left. */
+/**
+ * The transactions of run `runId`'s pending alerts, read once for all of its batches in ascending id order — one pass
+ * over the transactions table instead of one per batch (its alerts, client by client, are on rows all over it).
+ */
+async function pendingTransactions(runId: number): Promise<Map<number, TransactionFacts>> {
+  const ids = new Set<number>();
+  await streamRows(
+    `SELECT a.transaction_id FROM scan_runs r JOIN alerts a ON a.id > r.cases_pending_after AND a.scan_run_id = r.id
+     WHERE r.id = ?`,
+    [runId],
+    (row) => ids.add(Number(row[0])),
+  );
+  const sorted = [...ids].sort((a, b) => a - b);
+  const facts = new Map<number, TransactionFacts>();
+  for (let i = 0; i < sorted.length; i += PENDING_BATCH)
+    for (const [id, f] of await readTransactionFacts(sorted.slice(i, i + PENDING_BATCH))) facts.set(id, f);
+  return facts;
+}
+
+/**
+ * The next batch of run `runId`'s pending alerts, attached in `tx` (with their `transactions`, read before); `more`
+ * when some may be left.
+ */
 async function attachPendingBatch(
   tx: PoolConnection,
   runId: number,
+  transactions: ReadonlyMap<number, TransactionFacts>,
 ): Promise<CaseCounts & { more: boolean }> {
   const [run] = await query<{ after: number | null }>(
     'SELECT cases_pending_after AS after FROM scan_runs WHERE id = ? FOR UPDATE',
@@ -119,7 +152,7 @@ async function attachPendingBatch(
     tx,
   );
   const ids = rows.map((r) => Number(r.id));
-  const { opened, touched } = await attachAlertIds(tx, ids);
+  const { opened, touched } = await attachAlertIds(tx, ids, transactions);
   const more = ids.length === PENDING_BATCH;
   await execute(
     'UPDATE scan_runs SET cases_pending_after = ? WHERE id = ?',
