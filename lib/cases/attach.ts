@@ -1,7 +1,8 @@
 /**
  * Attaching alerts to cases, in the caller's DB transaction (the scan's chunk, or POST /alerts'), so an alert and its
  * place in a case are committed together or not at all. Set-based: a scan chunk's thousand alerts cost about a
- * dozen statements, not a few per case.
+ * dozen statements, not a few per case, and no statement reads more than the alerts given, the alerts of the clients
+ * a case is opened for, and the touched case rows.
  *
  * Safe to run again and to run concurrently: the clients concerned — the alerts' and those their network findings
  * name — are locked first (`SELECT … FOR UPDATE` on their rows, in id order, so two attachers never wait on each
@@ -10,7 +11,7 @@
  * an alert already in a case is left where it is (and case_alerts' key would refuse it twice); cases are opened
  * with INSERT IGNORE against the unique "one open case per client" key (network cases: the finding's key) and then
  * read back, so even a writer that skipped the lock could not open a second one. Each touched case's risk, amount,
- * signals, priority and due time are then recomputed from all of its alerts (./refresh.ts).
+ * signals, priority and due time then follow from its row and the alerts that joined it (./refresh.ts).
  */
 import type { PoolConnection } from 'mysql2/promise';
 import type { RiskLevel } from '../alerts/schemas.js';
@@ -18,8 +19,8 @@ import { execute, query } from '../db/pool.js';
 import { enqueueHighCaseNotifications } from '../notify/outbox.js';
 import { type ClientCases, type NewAlert, planAttachment, type SkipReason } from './attach-plan.js';
 import { type CaseChange, dbNow, fromDbTime, recordCaseChanges } from './history.js';
-import { attachToNetworkCases, readNetworkFindings } from './network-cases.js';
-import { refreshCases } from './refresh.js';
+import { attachToNetworkCases, NETWORK_CASE_RULES, readNetworkFindings } from './network-cases.js';
+import { type AlertFacts, type CaseLink, refreshCases } from './refresh.js';
 import { CASE_SETTINGS, type CaseSettings } from './settings.js';
 
 export interface AttachResult {
@@ -38,63 +39,157 @@ export interface AttachResult {
   skipped: Record<SkipReason, number>;
 }
 
-/** Which alerts to look at: these ids, or every alert of these clients (a case being opened gathers them). */
-type AlertFilter = { alertIds: readonly number[] } | { clientIds: readonly number[] };
+/** An alert to attach, as read once before anything is locked: its client, risk, state and what refreshing needs. */
+interface AlertRow extends NewAlert {
+  status: string;
+  facts: AlertFacts;
+  /** Its evidence, for an alert of a network-case rule (null otherwise). */
+  evidence: unknown;
+}
 
-const BY_ALERT =
-  'alerts a JOIN transactions t ON t.id = a.transaction_id JOIN accounts ac ON ac.id = t.account_id';
-/** A client's accounts, then their transactions, then their alerts: left to itself the server read every alert. */
-const BY_CLIENT =
-  'accounts ac STRAIGHT_JOIN transactions t ON t.account_id = ac.id STRAIGHT_JOIN alerts a ON a.transaction_id = t.id';
+/** A transaction as attaching needs it — its client, booking time (a DB time) and |amount| — which never changes. */
+export interface TransactionFacts {
+  clientId: number;
+  booked: string;
+  amount: number;
+}
+
+/** The client, booking time and |amount| of the transactions `ids`, read by id in ascending order. */
+export async function readTransactionFacts(
+  ids: readonly number[],
+  conn?: PoolConnection,
+): Promise<Map<number, TransactionFacts>> {
+  const facts = new Map<number, TransactionFacts>();
+  if (ids.length === 0) return facts;
+  const rows = await query<{ id: number; client_id: number; amount: string; booked: string }>(
+    `SELECT t.id, ac.client_id, ABS(t.amount) AS amount, t.date AS booked
+     FROM transactions t JOIN accounts ac ON ac.id = t.account_id WHERE t.id IN (?)`,
+    [[...ids].sort((a, b) => a - b)],
+    conn,
+  );
+  for (const r of rows)
+    facts.set(Number(r.id), { clientId: Number(r.client_id), booked: r.booked, amount: Number(r.amount) });
+  return facts;
+}
 
 /**
- * The alerts (by id, or of clients) neither closed nor suppressed and not yet in a case of `kind`, with their client
- * and booking time — the one place that says which alerts may join a case. Links are read with a locking read: it sees what a
- * concurrent attacher committed after this transaction's snapshot.
+ * The alerts `alertIds` with their client, risk, state, rule, transaction (its booking time and |amount|), and the
+ * evidence of those of network-case rules — everything attaching needs to know about them. Their transactions are
+ * taken from `known` or read by their ids in ascending order, not one by one in the alerts' order: a full scan's
+ * alerts go client by client, all over the transactions table, and random reads there were most of what attaching
+ * them cost.
  */
-async function unattachedAlerts(
+async function readAlerts(
   conn: PoolConnection,
-  kind: 'client' | 'network',
-  filter: AlertFilter,
-): Promise<NewAlert[]> {
-  const [from, where, values] =
-    'alertIds' in filter
-      ? [BY_ALERT, 'a.id IN (?)', filter.alertIds]
-      : [BY_CLIENT, 'ac.client_id IN (?)', filter.clientIds];
-  const rows = await query<{ id: number; client_id: number; risk_level: RiskLevel; booked: string }>(
-    `SELECT a.id, ac.client_id, a.risk_level, t.date AS booked
-     FROM ${from}
-     WHERE ${where} AND a.status NOT IN ('closed', 'suppressed')`,
-    [values],
+  alertIds: readonly number[],
+  known: ReadonlyMap<number, TransactionFacts>,
+): Promise<AlertRow[]> {
+  const alerts = await query<{
+    id: number;
+    risk_level: RiskLevel;
+    status: string;
+    rule_id: string | null;
+    transaction_id: number;
+    evidence: unknown;
+  }>(
+    `SELECT id, risk_level, status, rule_id, transaction_id, IF(rule_id IN (?), COALESCE(evidence, '{}'), NULL) AS evidence
+     FROM alerts WHERE id IN (?)`,
+    [NETWORK_CASE_RULES, alertIds],
+    conn,
+  );
+  if (alerts.length === 0) return [];
+  const missing = new Set(alerts.map((a) => Number(a.transaction_id)).filter((id) => !known.has(id)));
+  const read = await readTransactionFacts([...missing], conn);
+  return alerts.flatMap((r) => {
+    const t = known.get(Number(r.transaction_id)) ?? read.get(Number(r.transaction_id));
+    if (!t) return [];
+    const bookedAt = fromDbTime(t.booked);
+    return [
+      {
+        alertId: Number(r.id),
+        clientId: t.clientId,
+        risk: r.risk_level,
+        bookedAt,
+        status: r.status,
+        evidence: r.evidence,
+        facts: {
+          risk: r.risk_level,
+          ruleId: r.rule_id,
+          transactionId: Number(r.transaction_id),
+          bookedAt,
+          amount: Number(t.amount),
+        },
+      },
+    ];
+  });
+}
+
+/** True for an alert that may join a case: neither closed nor suppressed. */
+const attachable = (status: string) => status !== 'closed' && status !== 'suppressed';
+
+/**
+ * The case links the alerts `alertIds` have, of either kind — a locking read: it sees what a concurrent attacher
+ * committed after this transaction's snapshot.
+ */
+async function linksOf(
+  conn: PoolConnection,
+  alertIds: readonly number[],
+): Promise<Array<{ caseId: number; alertId: number; kind: 'client' | 'network' }>> {
+  const rows = await query<{ case_id: number; alert_id: number; case_kind: 'client' | 'network' }>(
+    'SELECT case_id, alert_id, case_kind FROM case_alerts WHERE alert_id IN (?) LOCK IN SHARE MODE',
+    [alertIds],
+    conn,
+  );
+  return rows.map((r) => ({ caseId: Number(r.case_id), alertId: Number(r.alert_id), kind: r.case_kind }));
+}
+
+/**
+ * The alerts of `clientIds` (all of them: a case being opened gathers them) neither closed nor suppressed and not in
+ * a client case yet, with what refreshing needs. The join starts from the clients' accounts (left to itself the
+ * server read every alert); links are read with a locking read.
+ */
+async function uncasedAlertsOf(conn: PoolConnection, clientIds: readonly number[]): Promise<AlertRow[]> {
+  const rows = await query<{
+    id: number;
+    client_id: number;
+    risk_level: RiskLevel;
+    rule_id: string | null;
+    transaction_id: number;
+    booked: string;
+  }>(
+    `SELECT a.id, ac.client_id, a.risk_level, a.rule_id, a.transaction_id, t.date AS booked
+     FROM accounts ac STRAIGHT_JOIN transactions t ON t.account_id = ac.id STRAIGHT_JOIN alerts a ON a.transaction_id = t.id
+     WHERE ac.client_id IN (?) AND a.status NOT IN ('closed', 'suppressed')`,
+    [clientIds],
     conn,
   );
   if (rows.length === 0) return [];
-  const linked = await query<{ alert_id: number }>(
-    'SELECT alert_id FROM case_alerts WHERE alert_id IN (?) AND case_kind = ? LOCK IN SHARE MODE',
-    [rows.map((r) => r.id), kind],
-    conn,
+  const linked = new Set(
+    (
+      await linksOf(
+        conn,
+        rows.map((r) => Number(r.id)),
+      )
+    )
+      .filter((l) => l.kind === 'client')
+      .map((l) => l.alertId),
   );
-  const done = new Set(linked.map((r) => Number(r.alert_id)));
   return rows
-    .filter((r) => !done.has(Number(r.id)))
+    .filter((r) => !linked.has(Number(r.id)))
     .map((r) => ({
       alertId: Number(r.id),
       clientId: Number(r.client_id),
       risk: r.risk_level,
       bookedAt: fromDbTime(r.booked),
+      status: 'open',
+      evidence: null,
+      facts: {
+        risk: r.risk_level,
+        ruleId: r.rule_id,
+        transactionId: Number(r.transaction_id),
+        bookedAt: fromDbTime(r.booked),
+      },
     }));
-}
-
-/** The clients whose transactions `alertIds` are on. */
-async function clientsOf(conn: PoolConnection, alertIds: readonly number[]): Promise<number[]> {
-  const rows = await query<{ client_id: number }>(
-    `SELECT DISTINCT ac.client_id FROM alerts a
-     JOIN transactions t ON t.id = a.transaction_id JOIN accounts ac ON ac.id = t.account_id
-     WHERE a.id IN (?)`,
-    [alertIds],
-    conn,
-  );
-  return rows.map((r) => Number(r.client_id));
 }
 
 /**
@@ -153,78 +248,83 @@ async function openClientCases(
   return { byClient, opened };
 }
 
-/**
- * Links alerts to cases (an alert already linked is left alone); returns the new links' history rows, one per
- * alert that joined.
- */
+/** Links alerts to cases (an alert already linked is left alone); returns the links this call made. */
 async function linkAlerts(
   conn: PoolConnection,
   kind: 'client' | 'network',
   links: ReadonlyArray<readonly [caseId: number, alertId: number]>,
   now: string,
-): Promise<CaseChange[]> {
+): Promise<CaseLink[]> {
   if (links.length === 0) return [];
+  let inserted = 0;
   for (let i = 0; i < links.length; i += 2_000) {
     const slice = links.slice(i, i + 2_000);
-    await execute(
+    const written = await execute(
       `INSERT IGNORE INTO case_alerts (case_id, alert_id, case_kind, attached_at) VALUES ${slice
         .map(() => '(?, ?, ?, ?)')
         .join(', ')}`,
       slice.flatMap(([caseId, alertId]) => [caseId, alertId, kind, now]),
       conn,
     );
+    inserted += written.affectedRows;
   }
+  // Every link went in (the usual case: the links were read under the clients' locks); else, which ones did.
+  if (inserted === links.length) return links.map(([caseId, alertId]) => [caseId, alertId] as const);
   const linked = await query<{ case_id: number; alert_id: number }>(
     'SELECT case_id, alert_id FROM case_alerts WHERE alert_id IN (?) AND case_kind = ? AND attached_at = ?',
     [links.map(([, alertId]) => alertId), kind, now],
     conn,
   );
-  return linked.map((r): CaseChange => [Number(r.case_id), 'alert', null, String(r.alert_id)]);
+  return linked.map((r) => [Number(r.case_id), Number(r.alert_id)] as const);
+}
+
+/** What attaching the client side did: the links to make and the history rows of the cases it opened. */
+interface ClientSide {
+  links: Array<[caseId: number, alertId: number]>;
+  history: CaseChange[];
+  /** The client's other uncased alerts a case being opened gathered. */
+  gathered: AlertRow[];
 }
 
 /**
  * Attaches alerts to their clients' cases: opens a case for each client whose plan says so, gathering the client's
  * other alerts not yet in a case (since its last closing) — so a case holds the same alerts whether they arrived in
- * one scan or over many — and links the rest to the open cases.
+ * one scan or over many — and links the rest to the open cases. `alerts` are those not in a client case yet.
  */
 async function attachToClientCases(
   conn: PoolConnection,
-  alertIds: readonly number[],
+  alerts: readonly AlertRow[],
   now: string,
   result: AttachResult,
   isOld: (bookedAt: Date | undefined) => boolean,
-): Promise<CaseChange[]> {
-  const alerts = await unattachedAlerts(conn, 'client', { alertIds });
+): Promise<ClientSide> {
+  const side: ClientSide = { links: [], history: [], gathered: [] };
   const clientIds = [...new Set(alerts.map((a) => a.clientId))].sort((a, b) => a - b);
-  if (clientIds.length === 0) return [];
+  if (clientIds.length === 0) return side;
   const cases = await lockClientCases(conn, clientIds);
   const plan = planAttachment(alerts, cases);
   for (const { reason } of plan.skip) result.skipped[reason]++;
-  const links: Array<[number, number]> = [];
-  for (const { caseId, alertIds: ids } of plan.join) for (const id of ids) links.push([caseId, id]);
-  const history: CaseChange[] = [];
-  if (plan.open.length) {
-    const { byClient, opened } = await openClientCases(
-      conn,
-      plan.open.map((o) => o.clientId),
-      now,
-    );
-    const gathered = await unattachedAlerts(conn, 'client', { clientIds: [...byClient.keys()] });
-    const booked = new Map([...alerts, ...gathered].map((a) => [a.alertId, a.bookedAt]));
-    for (const { clientId, alertIds: ids } of plan.open) {
-      const caseId = byClient.get(clientId) as number;
-      const closedAt = cases.get(clientId)?.lastClosedAt;
-      const more = gathered.filter((a) => a.clientId === clientId && !(closedAt && a.bookedAt < closedAt));
-      const all = [...new Set([...ids, ...more.map((a) => a.alertId)])];
-      for (const id of all) links.push([caseId, id]);
-      if (!opened.includes(caseId)) continue;
-      result.opened.push(caseId);
-      history.push([caseId, 'status', null, 'open']);
-      if (all.every((id) => isOld(booked.get(id)))) result.openedOnHistory.push(caseId);
-    }
+  for (const { caseId, alertIds: ids } of plan.join) for (const id of ids) side.links.push([caseId, id]);
+  if (plan.open.length === 0) return side;
+  const { byClient, opened } = await openClientCases(
+    conn,
+    plan.open.map((o) => o.clientId),
+    now,
+  );
+  side.gathered = await uncasedAlertsOf(conn, [...byClient.keys()]);
+  const booked = new Map([...alerts, ...side.gathered].map((a) => [a.alertId, a.bookedAt]));
+  for (const { clientId, alertIds: ids } of plan.open) {
+    const caseId = byClient.get(clientId) as number;
+    const closedAt = cases.get(clientId)?.lastClosedAt;
+    const more = side.gathered.filter((a) => a.clientId === clientId && !(closedAt && a.bookedAt < closedAt));
+    const all = [...new Set([...ids, ...more.map((a) => a.alertId)])];
+    for (const id of all) side.links.push([caseId, id]);
+    if (!opened.includes(caseId)) continue;
+    result.opened.push(caseId);
+    side.history.push([caseId, 'status', null, 'open']);
+    if (all.every((id) => isOld(booked.get(id)))) result.openedOnHistory.push(caseId);
   }
-  history.push(...(await linkAlerts(conn, 'client', links, now)));
-  return history;
+  return side;
 }
 
 /** True when a booking is older than `historyHours` before `now` (a DB time). */
@@ -234,21 +334,28 @@ function isHistory(bookedAt: Date | undefined, now: string, s: CaseSettings): bo
   );
 }
 
-/** The cases already holding any of `alertIds` (their figures may have moved: a later finding raised an alert). */
-async function casesHolding(conn: PoolConnection, alertIds: readonly number[]): Promise<number[]> {
-  const rows = await query<{ case_id: number }>(
-    'SELECT DISTINCT case_id FROM case_alerts WHERE alert_id IN (?)',
-    [alertIds],
-    conn,
-  );
-  return rows.map((r) => Number(r.case_id));
+function emptyResult(): AttachResult {
+  return {
+    opened: [],
+    touched: [],
+    becameHigh: [],
+    openedOnHistory: [],
+    attached: 0,
+    skipped: { 'booked-before-closed-case': 0, 'low-without-open-case': 0 },
+  };
+}
+
+/** How to attach: the case settings, and transactions already known (their facts are then not read again). */
+export interface AttachOptions {
+  settings?: CaseSettings;
+  transactions?: ReadonlyMap<number, TransactionFacts>;
 }
 
 /**
  * Attaches the alerts `alertIds` to cases in the caller's DB transaction: each to its client's case (see
  * ./attach-plan.ts for which alert goes where; a case opened gathers the client's other uncased alerts), and the
  * alerts of a network finding spanning clients to the finding's network case (./network-cases.ts). Alerts already in
- * a case have that case's figures recomputed (a later finding may have raised their risk). Idempotent; safe under
+ * a case have that case's risk brought up to theirs (a later finding may have raised them). Idempotent; safe under
  * concurrent calls. `by` is recorded as the actor of the changes (the person who flagged, or the job).
  *
  * @example await withTransaction((conn) => attachAlertsToCases(conn, [101, 102], 'scan'))
@@ -257,41 +364,68 @@ export async function attachAlertsToCases(
   conn: PoolConnection,
   alertIds: readonly number[],
   by: string,
-  s: CaseSettings = CASE_SETTINGS,
+  { settings: s = CASE_SETTINGS, transactions = new Map() }: AttachOptions = {},
 ): Promise<AttachResult> {
-  const result: AttachResult = {
-    opened: [],
-    touched: [],
-    becameHigh: [],
-    openedOnHistory: [],
-    attached: 0,
-    skipped: { 'booked-before-closed-case': 0, 'low-without-open-case': 0 },
-  };
+  const result = emptyResult();
   if (alertIds.length === 0) return result;
   const now = await dbNow(conn);
-  const held = await casesHolding(conn, alertIds);
   const isOld = (bookedAt: Date | undefined) => isHistory(bookedAt, now, s);
-  const findings = await readNetworkFindings(conn, alertIds);
-  await lockClients(conn, [...(await clientsOf(conn, alertIds)), ...findings.flatMap((f) => f.clients)]);
-  const history = await attachToClientCases(conn, alertIds, now, result, isOld);
-  const networkAlerts = findings.flatMap((f) => f.alerts.map((a) => a.alertId));
+  const alerts = await readAlerts(conn, alertIds, transactions);
+  const findings = await readNetworkFindings(
+    conn,
+    alerts
+      .filter((a) => a.evidence !== null)
+      .map((a) => ({
+        alertId: a.alertId,
+        transactionId: a.facts.transactionId,
+        ruleId: a.facts.ruleId as string,
+        evidence: a.evidence,
+        bookedAt: a.bookedAt,
+      })),
+  );
+  await lockClients(conn, [...alerts.map((a) => a.clientId), ...findings.flatMap((f) => f.clients)]);
+  const links = await linksOf(conn, alertIds);
+  const linked = (kind: 'client' | 'network') =>
+    new Set(links.filter((l) => l.kind === kind).map((l) => l.alertId));
+  const open = alerts.filter((a) => attachable(a.status));
+  const inClientCase = linked('client');
+  const client = await attachToClientCases(
+    conn,
+    open.filter((a) => !inClientCase.has(a.alertId)),
+    now,
+    result,
+    isOld,
+  );
+  const inNetworkCase = linked('network');
   const network = await attachToNetworkCases(
     conn,
     findings,
-    networkAlerts.length ? await unattachedAlerts(conn, 'network', { alertIds: networkAlerts }) : [],
+    open.filter((a) => !inNetworkCase.has(a.alertId)),
     now,
     isOld,
   );
   result.opened.push(...network.opened);
   result.openedOnHistory.push(...network.openedOnHistory);
-  history.push(...network.history, ...(await linkAlerts(conn, 'network', network.links, now)));
-  const joined = history.filter(([, field]) => field === 'alert');
+  const joined = [
+    ...(await linkAlerts(conn, 'client', client.links, now)),
+    ...(await linkAlerts(conn, 'network', network.links, now)),
+  ];
   result.attached = joined.length;
-  await recordCaseChanges(conn, by, now, history);
+  await recordCaseChanges(conn, by, now, [
+    ...client.history,
+    ...network.history,
+    ...joined.map(([caseId, alertId]): CaseChange => [caseId, 'alert', null, String(alertId)]),
+  ]);
+  // The alerts given win over the same ones gathered: they carry their transaction's amount.
+  const facts = new Map<number, AlertFacts>();
+  for (const a of client.gathered)
+    facts.set(a.alertId, { ...a.facts, amount: transactions.get(a.facts.transactionId)?.amount });
+  for (const a of alerts) facts.set(a.alertId, a.facts);
   const refreshed = await refreshCases(
     conn,
-    [...new Set([...held, ...joined.map(([caseId]) => caseId), ...result.opened])],
-    new Set(joined.map(([, , , alertId]) => Number(alertId))),
+    joined,
+    links.map((l) => [l.caseId, l.alertId] as const),
+    facts,
     by,
     now,
     s,

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { PoolConnection } from 'mysql2/promise';
 import { relatedTransactionIds } from '../alerts/repository.js';
 import { execute, query } from '../db/pool.js';
-import { type CaseChange, fromDbTime } from './history.js';
+import type { CaseChange } from './history.js';
 
 /** The rules whose findings are about several parties, and may span clients. */
 export const NETWORK_CASE_RULES = [
@@ -28,7 +28,7 @@ export const NETWORK_CASE_RULES = [
 ] as const;
 
 /** An alert of a network-case rule. */
-interface NetworkAlert {
+export interface NetworkAlert {
   alertId: number;
   transactionId: number;
   ruleId: string;
@@ -120,35 +120,16 @@ async function openNetworkCases(conn: PoolConnection, keys: readonly string[], n
 }
 
 /**
- * The network findings among the alerts `alertIds` that span two or more clients, with their clients — read before
- * anything is locked (a plain read), so the attacher can lock those clients first.
+ * The network findings among `alerts` (those of network-case rules, with their evidence) that span two or more
+ * clients, with their clients — read before anything is locked (a plain read), so the attacher can lock those
+ * clients first.
  */
 export async function readNetworkFindings(
   conn: PoolConnection,
-  alertIds: readonly number[],
+  alerts: readonly NetworkAlert[],
 ): Promise<NetworkFinding[]> {
-  const rows = await query<{
-    id: number;
-    transaction_id: number;
-    rule_id: string;
-    evidence: unknown;
-    booked: string;
-  }>(
-    `SELECT a.id, a.transaction_id, a.rule_id, a.evidence, t.date AS booked
-     FROM alerts a JOIN transactions t ON t.id = a.transaction_id WHERE a.id IN (?) AND a.rule_id IN (?)`,
-    [alertIds, NETWORK_CASE_RULES],
-    conn,
-  );
-  if (rows.length === 0) return [];
-  const findings = findingsOf(
-    rows.map((r) => ({
-      alertId: Number(r.id),
-      transactionId: Number(r.transaction_id),
-      ruleId: r.rule_id,
-      evidence: r.evidence,
-      bookedAt: fromDbTime(r.booked),
-    })),
-  );
+  if (alerts.length === 0) return [];
+  const findings = findingsOf(alerts);
   const owners = await clientsOfTransactions(
     conn,
     findings.flatMap((f) => [...f.transactions]),

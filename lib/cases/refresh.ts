@@ -1,12 +1,19 @@
 /**
- * A case's figures — risk, amount, independent signals, alert count, priority and due time — recomputed from its
- * alerts, for many cases at once (a scan chunk touches hundreds): three reads and one UPDATE, whatever their number.
- * The answer is the same however many times, and in whatever grouping, the alerts arrived; a case whose figures come
- * out as they stand is not written (its version stays, no history row), so attaching again is free.
+ * A case's figures — risk, amount, independent signals, alert count, priority and due time — brought up to date for
+ * many cases at once (a scan chunk touches hundreds) from the case rows and the alerts that just joined them, never
+ * by reading every alert a case holds: a case row keeps its rules (`rule_ids`) beside the figures, an alert's risk
+ * only ever rises and its rule and transaction never change, so
  *
- * The amount of a case that already had alerts is its amount plus the transactions of the alerts it just gained that
- * none of its other alerts is on: reading the amounts of all of its transactions again — random reads all over the
- * transactions table — was most of what attaching cost an incremental scan.
+ *   risk      = the higher of the case's and that of each of its alerts just attached or seen again (raised)
+ *   rules     = the case's rules and those of the alerts that joined; rule_count = their independent signals
+ *   amount    = the case's amount + |amount| of the joining alerts' transactions none of its other alerts is on
+ *   alerts    = the case's count + the alerts that joined
+ *   latest    = the later of the case's latest booking and those of the alerts that joined
+ *
+ * — the same figures, however many times and in whatever grouping the alerts arrived, as recomputing them from all
+ * of the case's alerts. A case whose figures come out as they stand is not written (its version stays, no history
+ * row), so attaching again is free. Every writer of case_alerts goes through here in the same transaction, with the
+ * case row locked, so the row's figures always match its links.
  */
 import type { PoolConnection } from 'mysql2/promise';
 import type { RiskLevel } from '../alerts/schemas.js';
@@ -15,38 +22,70 @@ import { type CaseChange, fromDbTime, recordCaseChanges, toDbTime } from './hist
 import { casePriority, dueTime, maxRisk, signalOf } from './priority.js';
 import type { CaseSettings } from './settings.js';
 
-type CaseFigures = {
+/** What refreshing needs to know of an alert: its risk, rule (null: an analyst's flag) and transaction. */
+export interface AlertFacts {
+  risk: RiskLevel;
+  ruleId: string | null;
+  transactionId: number;
+  /** Booking time of its transaction. */
+  bookedAt: Date;
+  /** |amount| of its transaction, when the caller read it already. */
+  amount?: number;
+}
+
+/** A link between a case and an alert: [caseId, alertId]. */
+export type CaseLink = readonly [caseId: number, alertId: number];
+
+type CaseRow = {
+  id: number;
   risk_level: RiskLevel;
   priority: number;
   amount: string;
+  rule_ids: string;
   rule_count: number;
   alert_count: number;
+  latest_booked_at: string | null;
   due_at: string;
 };
 
-type CaseAlert = {
-  case_id: number;
-  alert_id: number;
-  risk_level: RiskLevel;
-  rule_id: string | null;
-  tx: number;
-};
+/** The rule a case records for an alert: its rule id, or `analyst` for a flag (as signalOf counts it). */
+function ruleOf(ruleId: string | null): string {
+  return ruleId ?? 'analyst';
+}
 
-/** The figures of one case from its alerts and its amount (its due time aside). */
-function figuresOf(alerts: readonly CaseAlert[], amount: number, s: CaseSettings) {
-  const risk = alerts.reduce<RiskLevel>((r, a) => maxRisk(r, a.risk_level), 'Low');
-  const signals = new Set(alerts.map((a) => signalOf(a.rule_id))).size;
-  return { risk, amount: amount.toFixed(2), signals, priority: casePriority({ risk, amount, signals }, s) };
+/** A case's rules, as the comma-separated rule_ids column holds them. */
+function rulesOf(ruleIds: string): Set<string> {
+  return new Set(ruleIds ? ruleIds.split(',') : []);
 }
 
 /**
- * A case's transactions whose amount it does not count yet: all of them for a case without alerts until now
- * (`fresh`), else those of the alerts it just gained (`added`) that none of its other alerts is on.
+ * The transactions of the joining alerts (`joined`) that a case counts already: those another alert of the same case
+ * is on. A locking read (it must see a link a concurrent attacher committed), and only for cases that had alerts.
  */
-function uncounted(alerts: readonly CaseAlert[], fresh: boolean, added: ReadonlySet<number>): Set<number> {
-  if (fresh) return new Set(alerts.map((a) => Number(a.tx)));
-  const counted = new Set(alerts.filter((a) => !added.has(Number(a.alert_id))).map((a) => Number(a.tx)));
-  return new Set(alerts.map((a) => Number(a.tx)).filter((tx) => !counted.has(tx)));
+async function countedTransactions(
+  conn: PoolConnection,
+  joined: readonly CaseLink[],
+  facts: ReadonlyMap<number, AlertFacts>,
+  hadAlerts: ReadonlySet<number>,
+): Promise<Set<string>> {
+  const counted = new Set<string>();
+  const older = joined.filter(([caseId]) => hadAlerts.has(caseId));
+  if (older.length === 0) return counted;
+  const joining = new Set(joined.map(([, alertId]) => alertId));
+  const rows = await query<{ case_id: number; alert_id: number; transaction_id: number }>(
+    // From the transactions' alerts to their links: the other way round would read every alert of the cases.
+    `SELECT ca.case_id, ca.alert_id, a.transaction_id
+     FROM alerts a FORCE INDEX (uq_alerts_transaction_rule) STRAIGHT_JOIN case_alerts ca ON ca.alert_id = a.id
+     WHERE a.transaction_id IN (?) AND ca.case_id IN (?) LOCK IN SHARE MODE`,
+    [
+      [...new Set(older.map(([, alertId]) => facts.get(alertId)?.transactionId ?? 0))],
+      [...new Set(older.map(([caseId]) => caseId))],
+    ],
+    conn,
+  );
+  for (const r of rows)
+    if (!joining.has(Number(r.alert_id))) counted.add(`${Number(r.case_id)}:${Number(r.transaction_id)}`);
+  return counted;
 }
 
 /** |amount| of each of `ids`, as booked. */
@@ -60,6 +99,40 @@ async function amountsOf(conn: PoolConnection, ids: readonly number[]): Promise<
   );
   for (const r of rows) amounts.set(Number(r.id), Number(r.amount));
   return amounts;
+}
+
+/**
+ * Each touched case's new alerts' transactions that add to its amount (the first alert of a case on a transaction it
+ * did not count yet), with every amount known — those the caller did not read, read here.
+ */
+async function addedAmounts(
+  conn: PoolConnection,
+  joined: readonly CaseLink[],
+  facts: ReadonlyMap<number, AlertFacts>,
+  hadAlerts: ReadonlySet<number>,
+): Promise<Map<number, number>> {
+  const counted = await countedTransactions(conn, joined, facts, hadAlerts);
+  const adding = new Map<number, Set<number>>();
+  for (const [caseId, alertId] of joined) {
+    const tx = facts.get(alertId)?.transactionId;
+    if (tx === undefined || counted.has(`${caseId}:${tx}`)) continue;
+    const set = adding.get(caseId) ?? new Set<number>();
+    set.add(tx);
+    adding.set(caseId, set);
+  }
+  const known = new Map<number, number>();
+  for (const f of facts.values()) if (f.amount !== undefined) known.set(f.transactionId, f.amount);
+  const missing = [...new Set([...adding.values()].flatMap((set) => [...set]))].filter(
+    (tx) => !known.has(tx),
+  );
+  for (const [tx, amount] of await amountsOf(conn, missing)) known.set(tx, amount);
+  const added = new Map<number, number>();
+  for (const [caseId, txs] of adding) {
+    let sum = 0;
+    for (const tx of txs) sum += known.get(tx) ?? 0;
+    added.set(caseId, sum);
+  }
+  return added;
 }
 
 /**
@@ -79,76 +152,119 @@ function dueAfter(
   return toDbTime(dueTime(risk, now, fromDbTime(current), s) ?? fromDbTime(current));
 }
 
+type Figures = Omit<CaseRow, 'id' | 'priority'> & { id: number; priority: number };
+
+/** A case's figures once `joined` (its new alerts) and `seen` (its alerts attached again, maybe raised) are in. */
+function nextFigures(
+  c: CaseRow,
+  joined: readonly number[],
+  seen: readonly number[],
+  addedAmount: number,
+  facts: ReadonlyMap<number, AlertFacts>,
+  now: Date,
+  s: CaseSettings,
+): Figures {
+  const fresh = Number(c.alert_count) === 0;
+  let risk: RiskLevel = fresh ? 'Low' : c.risk_level;
+  for (const id of [...joined, ...seen]) risk = maxRisk(risk, facts.get(id)?.risk ?? 'Low');
+  const rules = rulesOf(fresh ? '' : c.rule_ids);
+  for (const id of joined) rules.add(ruleOf(facts.get(id)?.ruleId ?? null));
+  const amount = (fresh ? 0 : Number(c.amount)) + addedAmount;
+  let latest = fresh ? null : c.latest_booked_at;
+  for (const id of joined) {
+    const booked = facts.get(id)?.bookedAt;
+    if (booked && (latest === null || toDbTime(booked) > latest)) latest = toDbTime(booked);
+  }
+  const signals = new Set([...rules].map((r) => signalOf(r === 'analyst' ? null : r))).size;
+  const raised = fresh || maxRisk(c.risk_level, risk) !== c.risk_level;
+  return {
+    id: Number(c.id),
+    risk_level: risk,
+    priority: casePriority({ risk, amount, signals }, s),
+    amount: amount.toFixed(2),
+    rule_ids: [...rules].sort().join(','),
+    rule_count: signals,
+    alert_count: Number(c.alert_count) + joined.length,
+    latest_booked_at: latest,
+    due_at: dueAfter(fresh, raised, risk, now, c.due_at, s),
+  };
+}
+
+/** True when `next` is what the case row holds already (its rules compared as a set). */
+function unchanged(c: CaseRow, next: Figures): boolean {
+  const rules = rulesOf(c.rule_ids);
+  return (
+    Number(c.alert_count) !== 0 &&
+    next.risk_level === c.risk_level &&
+    next.priority === Number(c.priority) &&
+    next.amount === String(c.amount) &&
+    next.rule_count === Number(c.rule_count) &&
+    next.alert_count === Number(c.alert_count) &&
+    next.latest_booked_at === c.latest_booked_at &&
+    next.due_at === String(c.due_at) &&
+    next.rule_ids.split(',').filter(Boolean).length === rules.size &&
+    next.rule_ids
+      .split(',')
+      .filter(Boolean)
+      .every((r) => rules.has(r))
+  );
+}
+
+/** Groups links' alert ids by case. */
+function byCase(links: readonly CaseLink[]): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  for (const [caseId, alertId] of links) {
+    const list = groups.get(caseId);
+    if (list) list.push(alertId);
+    else groups.set(caseId, [alertId]);
+  }
+  return groups;
+}
+
 /**
- * Recomputes the figures of `caseIds` (locked), which just gained the alerts `added` (or had alerts raised), and
- * writes those that changed, with their history rows and a new version; resolves with the cases written and, among
- * them, those whose risk became High.
+ * Brings up to date the figures of the cases of `joined` (links this transaction just made) and `seen` (links that
+ * were there: alerts attached again, whose risk a later finding may have raised), with `facts` about every alert in
+ * either; writes those that changed, with their history rows and a new version, and resolves with the cases written
+ * and, among them, those whose risk became High.
  */
 export async function refreshCases(
   conn: PoolConnection,
-  caseIds: readonly number[],
-  added: ReadonlySet<number>,
+  joined: readonly CaseLink[],
+  seen: readonly CaseLink[],
+  facts: ReadonlyMap<number, AlertFacts>,
   by: string,
   now: string,
   s: CaseSettings,
 ): Promise<{ changed: number[]; becameHigh: number[] }> {
   const result = { changed: [] as number[], becameHigh: [] as number[] };
+  const joinedBy = byCase(joined);
+  const seenBy = byCase(seen);
+  const caseIds = [...new Set([...joinedBy.keys(), ...seenBy.keys()])];
   if (caseIds.length === 0) return result;
-  const current = await query<CaseFigures & { id: number }>(
-    `SELECT id, risk_level, priority, amount, rule_count, alert_count, due_at FROM cases WHERE id IN (?)
-     ORDER BY id FOR UPDATE`,
+  const current = await query<CaseRow>(
+    `SELECT id, risk_level, priority, amount, rule_ids, rule_count, alert_count, latest_booked_at, due_at FROM cases
+     WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [caseIds],
     conn,
   );
-  const alerts = await query<CaseAlert>(
-    `SELECT ca.case_id, ca.alert_id, a.risk_level, a.rule_id, a.transaction_id AS tx
-     FROM case_alerts ca JOIN alerts a ON a.id = ca.alert_id
-     WHERE ca.case_id IN (?) LOCK IN SHARE MODE`,
-    [caseIds],
-    conn,
-  );
-  const byCase = new Map<number, CaseAlert[]>();
-  for (const a of alerts) {
-    const list = byCase.get(Number(a.case_id));
-    if (list) list.push(a);
-    else byCase.set(Number(a.case_id), [a]);
-  }
-  const toCount = new Map(
-    current.map((c) => [
-      Number(c.id),
-      uncounted(byCase.get(Number(c.id)) ?? [], Number(c.alert_count) === 0, added),
-    ]),
-  );
-  const amounts = await amountsOf(conn, [...new Set([...toCount.values()].flatMap((set) => [...set]))]);
-  const updates: Array<CaseFigures & { id: number }> = [];
+  const hadAlerts = new Set(current.filter((c) => Number(c.alert_count) > 0).map((c) => Number(c.id)));
+  const added = await addedAmounts(conn, joined, facts, hadAlerts);
+  const updates: Figures[] = [];
   const history: CaseChange[] = [];
+  const at = fromDbTime(now);
   for (const c of current) {
     const id = Number(c.id);
-    const mine = byCase.get(id) ?? [];
+    const next = nextFigures(
+      c,
+      joinedBy.get(id) ?? [],
+      seenBy.get(id) ?? [],
+      added.get(id) ?? 0,
+      facts,
+      at,
+      s,
+    );
+    if (unchanged(c, next)) continue;
     const fresh = Number(c.alert_count) === 0;
-    let amount = fresh ? 0 : Number(c.amount);
-    for (const tx of toCount.get(id) ?? []) amount += amounts.get(tx) ?? 0;
-    const f = figuresOf(mine, amount, s);
-    const raised = fresh || maxRisk(c.risk_level, f.risk) !== c.risk_level;
-    const due = dueAfter(fresh, raised, f.risk, fromDbTime(now), c.due_at, s);
-    const next = {
-      id,
-      risk_level: f.risk,
-      priority: f.priority,
-      amount: f.amount,
-      rule_count: f.signals,
-      alert_count: mine.length,
-      due_at: due,
-    };
-    const same =
-      !fresh &&
-      next.risk_level === c.risk_level &&
-      next.priority === Number(c.priority) &&
-      next.amount === String(c.amount) &&
-      next.rule_count === Number(c.rule_count) &&
-      next.alert_count === Number(c.alert_count) &&
-      next.due_at === String(c.due_at);
-    if (same) continue;
     updates.push(next);
     result.changed.push(id);
     if (next.risk_level === 'High' && (fresh || c.risk_level !== 'High')) result.becameHigh.push(id);
@@ -164,19 +280,18 @@ export async function refreshCases(
 }
 
 /** Writes the cases' new figures in one statement (rows from a JSON array), bumping each version. */
-async function writeFigures(
-  conn: PoolConnection,
-  updates: ReadonlyArray<CaseFigures & { id: number }>,
-  now: string,
-): Promise<void> {
+async function writeFigures(conn: PoolConnection, updates: readonly Figures[], now: string): Promise<void> {
   if (updates.length === 0) return;
   await execute(
     `UPDATE cases c JOIN JSON_TABLE(?, '$[*]' COLUMNS (
        id BIGINT UNSIGNED PATH '$.id', risk_level VARCHAR(6) PATH '$.risk_level', priority INT PATH '$.priority',
-       amount DECIMAL(17,2) PATH '$.amount', rule_count INT PATH '$.rule_count', alert_count INT PATH '$.alert_count',
-       due_at DATETIME PATH '$.due_at')) f ON f.id = c.id
-     SET c.risk_level = f.risk_level, c.priority = f.priority, c.amount = f.amount, c.rule_count = f.rule_count,
-       c.alert_count = f.alert_count, c.due_at = f.due_at, c.version = c.version + 1, c.updated_at = ?`,
+       amount DECIMAL(17,2) PATH '$.amount', rule_ids VARCHAR(1000) PATH '$.rule_ids',
+       rule_count INT PATH '$.rule_count', alert_count INT PATH '$.alert_count',
+       latest_booked_at DATETIME PATH '$.latest_booked_at', due_at DATETIME PATH '$.due_at')) f ON f.id = c.id
+     SET c.risk_level = f.risk_level, c.priority = f.priority, c.amount = f.amount, c.rule_ids = f.rule_ids,
+       c.rule_count = f.rule_count, c.alert_count = f.alert_count,
+       c.latest_booked_at = f.latest_booked_at, c.due_at = f.due_at, c.version = c.version + 1,
+       c.updated_at = ?`,
     [JSON.stringify(updates), now],
     conn,
   );

@@ -27,10 +27,9 @@ const CASE_SNAPSHOT = `JSON_OBJECT(
 /**
  * True (as SQL, `?` = the hours) for a case with at least one alert on a transaction booked less than the setting
  * before the case opened: a case of current activity, which may page. Its negation is "made of old transactions".
+ * The case row keeps the booking time of its latest alerted transaction (lib/cases/refresh.ts).
  */
-export const HAS_CURRENT_TRANSACTIONS = `EXISTS (
-  SELECT 1 FROM case_alerts ca JOIN alerts a ON a.id = ca.alert_id JOIN transactions t ON t.id = a.transaction_id
-  WHERE ca.case_id = c.id AND t.date >= c.opened_at - INTERVAL ? HOUR)`;
+export const HAS_CURRENT_TRANSACTIONS = 'c.latest_booked_at >= c.opened_at - INTERVAL ? HOUR';
 
 /** Adds a notification of `kind` for each case the `FROM cases c WHERE …` selects; an existing one is kept. */
 async function enqueue(

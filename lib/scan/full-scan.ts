@@ -4,7 +4,9 @@
  * (lib/scan/columns.ts) and the amount histogram; then every client is judged on its own, from an empty memory, in booking order — all its
  * findings settle at once, so its alerts carry their final risk — and its detection state is saved. Alert rows and
  * states are written in batches by one DB transaction at a time while the next clients are judged
- * (lib/scan/write-queue.ts). States carry the id they were computed up to (`as_of_transaction_id`); the last
+ * (lib/scan/write-queue.ts). Once every alert is written they join their cases, ten thousand at a time
+ * (lib/scan/cases.ts: the run is marked pending before its first alert, so a run that stops before then has its
+ * alerts attached by the next scan). States carry the id they were computed up to (`as_of_transaction_id`); the last
  * transaction moves the watermarks, replaces the histogram and drops the states of clients no longer there. Should
  * the run stop before that, the watermarks stay where they were and the incremental scan replays the clients whose
  * state is newer than the watermark. Above `maxRowsInMemory` rows the scan makes several passes, each keeping a
@@ -20,7 +22,7 @@ import { AmountHistogram, thresholdLookup } from '../rules/percentiles.js';
 import type { RuleContext, Txn } from '../rules/types.js';
 import { ActiveSuppressions } from '../suppressions/active.js';
 import { addCounts, addSettledAlerts, ExistingAlerts, emptyCounts } from './alerts.js';
-import { addCaseCounts, emptyCaseCounts } from './cases.js';
+import { addCaseCounts, attachPendingAlerts, emptyCaseCounts, markCasesPending } from './cases.js';
 import { TxnColumns } from './columns.js';
 import { detectNetworkFull, writeNetworkFull } from './network-stage.js';
 import {
@@ -81,6 +83,8 @@ export async function fullScan(
     complete: false,
   };
   const deadline = options.deadline ?? Deadline.none();
+  const attachCases = options.attachCases ?? true;
+  if (attachCases) await markCasesPending(runId);
   // The network rules first: their window is gone before the clients' rows are read, and where the scan's memory
   // peaks (at the end of judging) it has none of the window's garbage on top of the column store.
   const findings = await deadline.step(() => detectNetworkFull(maxId, rules));
@@ -99,10 +103,14 @@ export async function fullScan(
   );
   // Stopped at the deadline between passes: the watermarks stay; the network findings wait for a whole rescan.
   if (!judged) return progress;
-  const network = await writeNetworkFull(findings, rules, runId, suppressions, options.attachCases ?? true);
+  const network = await writeNetworkFull(findings, rules, runId, suppressions, attachCases);
   addCounts(progress.counts, network.counts);
   addCaseCounts(progress.cases, network.cases);
-  phase('network alerts', { alerts: network.counts.created, casesOpened: network.cases.opened });
+  phase('network alerts', { alerts: network.counts.created });
+  if (attachCases) {
+    addCaseCounts(progress.cases, await attachPendingAlerts());
+    phase('cases', { ...progress.cases });
+  }
   const histogramRows = await commitFullScan(runId, maxId, histogram, progress);
   progress.chunks++;
   await options.onChunkCommitted?.({ index: progress.chunks - 1, toId: maxId });
@@ -145,13 +153,7 @@ async function judgeEveryClient(
     historySince,
   };
   const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known, suppressions };
-  const writer = new FullScanWriter(
-    runId,
-    maxId,
-    progress,
-    options.onChunkCommitted,
-    options.attachCases ?? true,
-  );
+  const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted);
   try {
     for (let pass = 0; pass < passes; pass++) {
       if (!deadline.hasTimeForStep()) {

@@ -30,7 +30,7 @@ import {
   type TransactionFindings,
   writeScoredFindings,
 } from './alerts.js';
-import { addCaseCounts, attachScanAlerts, type CaseCounts, emptyCaseCounts, lastAlertId } from './cases.js';
+import { addCaseCounts, attachAlertIds, type CaseCounts, emptyCaseCounts } from './cases.js';
 import { mirrorCredits, onCredit } from './mirror-credits.js';
 import { formatDateTime, parseDateTime } from './source.js';
 
@@ -169,8 +169,9 @@ export async function detectNetworkFull(maxId: number, rules: RulesConfig): Prom
 
 /**
  * Writes the full scan's network findings (detectNetworkFull), scored with the alerts their transactions have, a
- * batch of transactions per DB transaction, attaching them (and the alerts they raised) to cases in it when
- * `attachCases`; returns what it created and what attaching did.
+ * batch of transactions per DB transaction; when `attachCases`, the earlier alerts they raised have their cases
+ * brought up to date in it (the alerts it creates join their cases with the run's others: lib/scan/cases.ts).
+ * Returns what it created and what attaching did.
  */
 export async function writeNetworkFull(
   entries: readonly TransactionFindings[],
@@ -184,11 +185,8 @@ export async function writeNetworkFull(
   for (let i = 0; i < entries.length; i += WRITE_TRANSACTIONS) {
     const slice = entries.slice(i, i + WRITE_TRANSACTIONS);
     const written = await withTransaction(async (tx) => {
-      const since = attachCases ? await lastAlertId(tx) : 0;
       const created = await writeScoredFindings(tx, slice, rules, runId, suppressions);
-      const attached = attachCases
-        ? await attachScanAlerts(tx, runId, since, created.raised)
-        : emptyCaseCounts();
+      const attached = attachCases ? await attachAlertIds(tx, created.raised) : emptyCaseCounts();
       return { created, attached };
     });
     addCounts(counts, written.created);

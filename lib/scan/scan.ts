@@ -36,7 +36,7 @@ import { logger } from '../log.js';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../rules/config.js';
 import { ActiveSuppressions } from '../suppressions/active.js';
 import { type AlertCounts, emptyCounts } from './alerts.js';
-import { type CaseCounts, emptyCaseCounts } from './cases.js';
+import { attachPendingAlerts, type CaseCounts, emptyCaseCounts } from './cases.js';
 import { fullScan } from './full-scan.js';
 import { incrementalScan } from './incremental-scan.js';
 import {
@@ -168,6 +168,8 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
   logger.info('anomaly scan started', { runId, mode, watermark });
   try {
     const [maxId, types, suppressions] = await reference;
+    // Alerts a full scan that stopped half-way left outside their cases join them first (lib/scan/cases.ts).
+    const pending = options.attachCases === false ? emptyCaseCounts() : await attachPendingAlerts();
     const progress =
       mode === 'full'
         ? await fullScan(runId, Math.min(maxId, options.toId ?? maxId), rules, types, options, suppressions)
@@ -183,7 +185,10 @@ async function scanLocked(requested: ScanMode, options: ScanOptions, started: nu
       transactionsScanned: progress.scanned,
       chunks: progress.chunks,
       alerts: progress.counts,
-      cases: progress.cases,
+      cases: {
+        opened: progress.cases.opened + pending.opened,
+        touched: progress.cases.touched + pending.touched,
+      },
       durationMs: Math.round(performance.now() - started),
     };
     if (status === 'partial') logger.warn('anomaly scan stopped at its deadline', { ...summary });

@@ -6,7 +6,6 @@
  */
 import { withTransaction } from '../db/pool.js';
 import { AlertBatch, addCounts, sumCounts, writeAlertBatch } from './alerts.js';
-import { addCaseCounts, attachScanAlerts, emptyCaseCounts, lastAlertId } from './cases.js';
 import { type Progress, recordProgress } from './runs.js';
 import type { ScanOptions } from './scan.js';
 import { StateBatch, saveStates, writeStateBatch } from './state.js';
@@ -23,7 +22,7 @@ export async function allWritten(writes: readonly Promise<unknown>[]): Promise<v
 
 /**
  * The full scan's two writers, each one transaction at a time on its own connection: alerts (with the run's
- * progress and their cases: lib/scan/cases.ts) and client states. They need not commit together: a state says which transactions it has seen
+ * progress; the full scan attaches them to cases once they are all written: lib/scan/cases.ts) and client states. They need not commit together: a state says which transactions it has seen
  * (as_of), and alerts are idempotent. Batches are reused once written (a batch's buffer is its rows' TSV bytes).
  */
 export class FullScanWriter {
@@ -39,7 +38,6 @@ export class FullScanWriter {
     private readonly maxId: number,
     private readonly progress: Progress,
     private readonly onCommitted: ScanOptions['onChunkCommitted'],
-    private readonly attachCases = true,
   ) {}
 
   /** An empty alert batch (a written one when there is one). */
@@ -77,16 +75,13 @@ export class FullScanWriter {
 
   private async writeAlerts(batch: AlertBatch): Promise<void> {
     const { runId, maxId, progress } = this;
-    const { created, cases } = await withTransaction(async (tx) => {
-      const since = this.attachCases ? await lastAlertId(tx) : 0;
+    const created = await withTransaction(async (tx) => {
       const made = await writeAlertBatch(tx, batch, runId);
-      const attached = this.attachCases ? await attachScanAlerts(tx, runId, since, []) : emptyCaseCounts();
       const counts = sumCounts(progress.counts, made);
       await recordProgress(runId, { scanned: progress.scanned, toId: maxId, counts }, tx);
-      return { created: made, cases: attached };
+      return made;
     });
     addCounts(progress.counts, created);
-    addCaseCounts(progress.cases, cases);
     this.freeAlerts.push(batch.reset());
     progress.chunks++;
     await this.onCommitted?.({ index: progress.chunks - 1, toId: maxId });

@@ -59,6 +59,72 @@ describe('attaching alerts to cases', () => {
     expect(fields).toHaveLength(2); // opened Medium, raised to High
   });
 
+  it('keeps a case’s figures equal to those of all of its alerts, however they arrive and rise', async () => {
+    const { clientId, accountId } = await makeClient();
+    const first = await makeAlert(accountId, { risk: 'Medium', rule: 'high-amount', amount: '-2000.00' });
+    // A second rule on the same transaction: its amount counts once.
+    const [sameTx] = await query<{ id: number }>(
+      `INSERT INTO alerts (transaction_id, reason, risk_level, alert_date, flagged_by, rule_id, score, evidence, status)
+       VALUES (?, 'unusual amount', 'Low', NOW(), 'system', 'client-baseline', 30, '{}', 'open') RETURNING id`,
+      [first.txId],
+    );
+    const later = await makeAlert(accountId, {
+      risk: 'Low',
+      rule: 'fan-out',
+      amount: '-300.00',
+      booked: '2026-03-09 08:00:00',
+    });
+    const flagged = await makeAlert(accountId, {
+      risk: 'Low',
+      amount: '-50.00',
+      booked: '2026-03-02 10:00:00',
+    });
+    await execute("UPDATE alerts SET rule_id = NULL, flagged_by = 'analyst' WHERE id = ?", [flagged.alertId]);
+    await attach([first.alertId]);
+    await attach([Number(sameTx?.id), later.alertId]);
+    await attach([flagged.alertId, first.alertId]);
+    // A later finding raises an alert already in the case; attaching it again brings the case up.
+    await execute("UPDATE alerts SET risk_level = 'High' WHERE id = ?", [later.alertId]);
+    await attach([later.alertId]);
+    const [c] = await query<{
+      id: number;
+      risk_level: string;
+      amount: string;
+      rule_ids: string;
+      rule_count: number;
+      alert_count: number;
+      latest_booked_at: string;
+    }>(
+      'SELECT id, risk_level, amount, rule_ids, rule_count, alert_count, latest_booked_at FROM cases WHERE client_id = ?',
+      [clientId],
+    );
+    const alerts = await query<{
+      risk_level: string;
+      rule_id: string | null;
+      tx: number;
+      amount: string;
+      date: string;
+    }>(
+      `SELECT a.risk_level, a.rule_id, t.id AS tx, ABS(t.amount) AS amount, t.date FROM case_alerts ca
+         JOIN alerts a ON a.id = ca.alert_id JOIN transactions t ON t.id = a.transaction_id WHERE ca.case_id = ?`,
+      [c?.id],
+    );
+    const amounts = new Map(alerts.map((a) => [a.tx, Number(a.amount)]));
+    expect(c).toMatchObject({
+      risk_level: 'High',
+      amount: [...amounts.values()].reduce((sum, x) => sum + x, 0).toFixed(2),
+      rule_ids: [...new Set(alerts.map((a) => a.rule_id ?? 'analyst'))].sort().join(','),
+      // high-amount and client-baseline are one signal; fan-out and the analyst's flag one each.
+      rule_count: 3,
+      alert_count: alerts.length,
+      latest_booked_at: alerts
+        .map((a) => a.date)
+        .sort()
+        .at(-1),
+    });
+    expect(c?.amount).toBe('2350.00');
+  });
+
   it('changes nothing when the same alerts are attached again', async () => {
     const { clientId, accountId } = await makeClient();
     const ids = [

@@ -493,6 +493,34 @@ describe('scan-anomalies cases', () => {
     expect(await caseState()).toEqual(before);
   });
 
+  it('files the alerts of a full scan stopped before it put them in cases at the start of the next scan, as one full scan files them', async () => {
+    await runScan({ mode: 'full' });
+    const reference = await caseKeys();
+    await resetScanState();
+    await expect(
+      runScan({
+        mode: 'full',
+        onChunkCommitted: () => {
+          throw new Error('killed after its first alerts');
+        },
+      }),
+    ).rejects.toThrow('killed after its first alerts');
+    const pending = () =>
+      query<{ after: number | null }>('SELECT cases_pending_after AS after FROM scan_runs ORDER BY id');
+    expect((await pending())[0]?.after).not.toBeNull();
+    const [left] = await query<{ alerts: number; linked: number }>(
+      'SELECT (SELECT COUNT(*) FROM alerts) AS alerts, (SELECT COUNT(*) FROM case_alerts) AS linked',
+    );
+    expect([Number(left?.alerts) > 0, Number(left?.linked)]).toEqual([true, 0]);
+
+    // The next run is incremental (the stopped run moved no watermark): it files the stopped run's alerts first.
+    const next = await runScan();
+    expect(next.mode).toBe('incremental');
+    expect(next.cases.opened).toBe(reference.length);
+    expect(await caseKeys()).toEqual(reference);
+    expect((await pending()).map((r) => r.after)).toEqual([null, null]);
+  });
+
   it('never reopens a closed case, on new alerts or a rescan; a payment booked after the closing opens a new case', async () => {
     onTestFinished(async () => {
       await resetScanState();
