@@ -82,16 +82,18 @@ export async function recordProgress(
   );
 }
 
+/** Records how a run ended (on `conn` when given: a rescan's run ends in its last transaction). */
 export async function finishRun(
   runId: number,
   status: 'succeeded' | 'failed',
   error?: string,
+  conn?: PoolConnection,
 ): Promise<void> {
-  await execute('UPDATE scan_runs SET status = ?, finished_at = NOW(3), error = ? WHERE id = ?', [
-    status,
-    error ?? null,
-    runId,
-  ]);
+  await execute(
+    'UPDATE scan_runs SET status = ?, finished_at = NOW(3), error = ? WHERE id = ?',
+    [status, error ?? null, runId],
+    conn,
+  );
 }
 
 /** A run that found the lock taken: recorded so operators see overlaps, with who held it (`error`). */
