@@ -91,14 +91,25 @@ async function startPart(ref: PartRef): Promise<{ after: number; upTo: number }>
   return { after: Number(row.after_id), upTo: Number(row.up_to_id) };
 }
 
-/** The part's last write: succeeded with what it read, in `tx` — which renews the lease, so only its owner commits. */
-async function partSucceeded(tx: PoolConnection, ref: PartRef, read: Read): Promise<void> {
-  await renewLease(ref, tx);
-  await tx.query(
-    `UPDATE scan_rescan_parts SET status = 'succeeded', finished_at = NOW(3), rows_read = ?, rows_examined = ?
+/**
+ * The part's last transaction: renews the lease first — so only its owner commits, and parts ending at once queue
+ * on the rescan's row instead of deadlocking on each other's staging rows — then does `stage` and records the part
+ * as succeeded with what it read.
+ */
+async function partSucceeded(
+  ref: PartRef,
+  read: Read,
+  stage: (tx: PoolConnection) => Promise<void> = async () => undefined,
+): Promise<void> {
+  await withTransaction(async (tx) => {
+    await renewLease(ref, tx);
+    await stage(tx);
+    await tx.query(
+      `UPDATE scan_rescan_parts SET status = 'succeeded', finished_at = NOW(3), rows_read = ?, rows_examined = ?
       WHERE rescan_id = ? AND kind = ? AND part = ?`,
-    [read.rowsRead, read.rowsExamined, ref.rescanId, ref.kind, ref.part],
-  );
+      [read.rowsRead, read.rowsExamined, ref.rescanId, ref.kind, ref.part],
+    );
+  });
 }
 
 /** Counts the amounts of transactions after < id ≤ upTo (cancelled and zero ones are not counted, as in the full scan). */
@@ -122,10 +133,7 @@ async function countHistogramSlice(
     );
     return rows;
   });
-  await withTransaction(async (tx) => {
-    await stageHistogram(tx, ref.rescanId, ref.part, histogram.rows());
-    await partSucceeded(tx, ref, read);
-  });
+  await partSucceeded(ref, read, (tx) => stageHistogram(tx, ref.rescanId, ref.part, histogram.rows()));
   return read;
 }
 
@@ -163,7 +171,7 @@ async function judgeClientPartition(
     await writer.stopped();
     throw error;
   }
-  await withTransaction((tx) => partSucceeded(tx, ref, read));
+  await partSucceeded(ref, read);
   return read;
 }
 
@@ -207,19 +215,16 @@ async function readClientRows(
 async function detectNetworkPart(rescan: Rescan, ref: PartRef): Promise<Read> {
   const entries = await detectNetworkFull(rescan.maxId, rescan.rules);
   const read = { rowsRead: null, rowsExamined: null };
-  await withTransaction(async (tx) => {
-    await stageNetwork(tx, ref.rescanId, entries);
-    await partSucceeded(tx, ref, read);
-  });
+  await partSucceeded(ref, read, (tx) => stageNetwork(tx, ref.rescanId, entries));
   return read;
 }
 
 const HANDLER_READS = "SHOW SESSION STATUS LIKE 'Handler_read%'";
 
 /**
- * Runs `read` on a connection of its own and returns the rows it reports with the rows the server read for it
- * (the session's Handler_read_* counters: index entries and table rows, however they were reached). The
- * connection is closed after, not pooled: its session settings stay with it.
+ * Runs `read` on a pool connection of its own and returns the rows it reports with the rows the server read for it
+ * (the session's Handler_read_* counters: index entries and table rows, however they were reached). The session's
+ * optimizer settings go back to their defaults before the connection does to the pool.
  */
 async function readCounted(
   read: (conn: PoolConnection) => Promise<number>,
@@ -230,7 +235,10 @@ async function readCounted(
     const rowsRead = await read(conn);
     return { rowsRead, rowsExamined: (await handlerReads(conn)) - before };
   } finally {
-    conn.destroy();
+    await conn
+      .query('SET SESSION optimizer_switch = DEFAULT, mrr_buffer_size = DEFAULT')
+      .catch(() => undefined);
+    conn.release();
   }
 }
 
