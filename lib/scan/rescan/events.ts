@@ -42,5 +42,3 @@ export const rescanStepEvent = z.discriminatedUnion('step', [
     })
     .strict(),
 ]);
-
-export type RescanStepEvent = z.infer<typeof rescanStepEvent>;
