@@ -1,5 +1,6 @@
 /**
- * A rescan's first step: under the scan lock (no scan, seed or migration is running), it closes dead rescans, fixes
+ * A rescan's first step: under the scan lock (no scan, seed or migration is running), it closes dead rescans (and
+ * drops what finished ones left in staging), fixes
  * the last transaction id, plans the histogram slices and client partitions (plan.ts), records the scan run it
  * reports as and takes the lease. What it returns is the state machine's input for the other steps.
  */
@@ -21,7 +22,7 @@ import {
   type RescanLease,
   rescanHeldWords,
 } from './rescans.js';
-import { dropStaging } from './staging.js';
+import { dropStaging, dropStaleStaging } from './staging.js';
 
 export type PartKind = 'histogram' | 'clients' | 'network';
 
@@ -73,6 +74,7 @@ async function prepareLocked(options: PrepareOptions): Promise<RescanPlan> {
   const live = await liveRescan();
   if (live) throw new ConflictError(`${rescanHeldWords(live)}; the rescan was not started`);
   for (const dead of await deadRescans()) await closeRescan(dead.id, dead.runId);
+  await dropStaleStaging();
   await closeInterruptedRuns();
   const rules = options.rules ?? DEFAULT_RULES_CONFIG;
   const [lastId, historySince, clientRanges] = await Promise.all([

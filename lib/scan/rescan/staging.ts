@@ -168,13 +168,25 @@ export async function nextSliceEnd(
   return last?.id == null ? undefined : Number(last.id);
 }
 
+const STAGING_TABLES = [
+  'scan_rescan_alerts',
+  'scan_rescan_states',
+  'scan_rescan_histogram',
+  'scan_rescan_network',
+] as const;
+
 /** Drops every staging row of a rescan (once it succeeded or was abandoned). */
 export async function dropStaging(rescanId: number): Promise<void> {
-  for (const table of [
-    'scan_rescan_alerts',
-    'scan_rescan_states',
-    'scan_rescan_histogram',
-    'scan_rescan_network',
-  ])
-    await execute(`DELETE FROM ${table} WHERE rescan_id = ?`, [rescanId]);
+  for (const table of STAGING_TABLES) await execute(`DELETE FROM ${table} WHERE rescan_id = ?`, [rescanId]);
+}
+
+/**
+ * Drops staging rows of rescans that are over (a part of an abandoned rescan still running when it was abandoned
+ * may have staged rows after the drop).
+ */
+export async function dropStaleStaging(): Promise<void> {
+  for (const table of STAGING_TABLES)
+    await execute(
+      `DELETE s FROM ${table} s JOIN scan_rescans r ON r.id = s.rescan_id WHERE r.status IN ('succeeded', 'failed')`,
+    );
 }
