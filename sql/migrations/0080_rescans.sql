@@ -54,8 +54,10 @@ CREATE TABLE IF NOT EXISTS scan_rescan_histogram (
   PRIMARY KEY (rescan_id, part, currency, direction, month, bucket)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- The columns of alerts a scan writes (lib/scan/alerts.ts ALERT_CELLS), staged per client partition.
+-- The columns of alerts a scan writes (lib/scan/alerts.ts ALERT_CELLS), staged per client partition; seq keeps the
+-- order they were judged in (client by client), the order finalize moves them in.
 CREATE TABLE IF NOT EXISTS scan_rescan_alerts (
+  seq            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   rescan_id      BIGINT UNSIGNED NOT NULL,
   part           SMALLINT UNSIGNED NOT NULL,
   transaction_id BIGINT UNSIGNED NOT NULL,
@@ -69,7 +71,8 @@ CREATE TABLE IF NOT EXISTS scan_rescan_alerts (
   status         ENUM('open','suppressed') NOT NULL,
   suppression_id BIGINT UNSIGNED NULL,
   PRIMARY KEY (rescan_id, transaction_id, rule_id),
-  KEY idx_scan_rescan_alerts_part (rescan_id, part)
+  KEY idx_scan_rescan_alerts_part (rescan_id, part, seq),
+  KEY idx_scan_rescan_alerts_seq (seq)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS scan_rescan_states (

@@ -40,7 +40,7 @@ export interface RescanSummary {
 }
 
 /** Alerts (and states) moved per transaction; network findings per write (as the full scan writes them). */
-const MOVE_ROWS = 5_000;
+const MOVE_ROWS = 2_000;
 const NETWORK_TRANSACTIONS = 2_000;
 
 /**
@@ -108,31 +108,51 @@ async function requireEveryPart(rescanId: number): Promise<void> {
     );
 }
 
-/** The staged client alerts into `alerts`, slice by slice, each slice attached to cases in its transaction. */
+/**
+ * The staged client alerts into `alerts`, partition by partition in the order they were judged (client by client,
+ * as the full scan writes them: attaching a slice then touches few clients), each slice attached to cases in its
+ * transaction.
+ */
 async function moveAlerts(rescan: Rescan): Promise<CaseCounts> {
   const cases = emptyCaseCounts();
-  const columns = ALERT_LINE.join(', ');
-  for (let after = 0; ; ) {
-    const upTo = await nextSliceEnd('scan_rescan_alerts', 'transaction_id', rescan.id, after, MOVE_ROWS);
-    if (upTo === undefined) return cases;
-    const attached = await withTransaction(async (tx) => {
-      const since = await lastAlertId(tx);
-      // As the full scan loads its alerts: every transaction_id was read from transactions (see writeAlertBatch).
-      await tx.query('SET SESSION foreign_key_checks = 0');
-      try {
-        await tx.query(
-          `INSERT IGNORE INTO alerts (${columns}) SELECT ${columns} FROM scan_rescan_alerts
-            WHERE rescan_id = ? AND transaction_id > ? AND transaction_id <= ? ORDER BY transaction_id, rule_id`,
-          [rescan.id, after, upTo],
-        );
-      } finally {
-        await tx.query('SET SESSION foreign_key_checks = 1');
-      }
-      return attachScanAlerts(tx, rescan.runId, since, []);
-    });
-    addCaseCounts(cases, attached);
-    after = upTo;
+  const parts = await query<{ part: number }>(
+    "SELECT part FROM scan_rescan_parts WHERE rescan_id = ? AND kind = 'clients' ORDER BY part",
+    [rescan.id],
+  );
+  for (const { part } of parts) {
+    for (let after = 0; ; ) {
+      const upTo = await nextSliceEnd(
+        { table: 'scan_rescan_alerts', key: 'seq', part },
+        rescan.id,
+        after,
+        MOVE_ROWS,
+      );
+      if (upTo === undefined) break;
+      addCaseCounts(cases, await moveAlertSlice(rescan, part, after, upTo));
+      after = upTo;
+    }
   }
+  return cases;
+}
+
+/** One slice of a partition's staged alerts (after < seq ≤ upTo) into `alerts`, attached to cases, in one transaction. */
+function moveAlertSlice(rescan: Rescan, part: number, after: number, upTo: number): Promise<CaseCounts> {
+  const columns = ALERT_LINE.join(', ');
+  return withTransaction(async (tx) => {
+    const since = await lastAlertId(tx);
+    // As the full scan loads its alerts: every transaction_id was read from transactions (see writeAlertBatch).
+    await tx.query('SET SESSION foreign_key_checks = 0');
+    try {
+      await tx.query(
+        `INSERT IGNORE INTO alerts (${columns}) SELECT ${columns} FROM scan_rescan_alerts
+          WHERE rescan_id = ? AND part = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+        [rescan.id, part, after, upTo],
+      );
+    } finally {
+      await tx.query('SET SESSION foreign_key_checks = 1');
+    }
+    return attachScanAlerts(tx, rescan.runId, since, []);
+  });
 }
 
 /** The staged network findings, written as the full scan writes them (writeNetworkFull), in id order. */
@@ -153,7 +173,12 @@ async function writeNetwork(rescan: Rescan): Promise<{ counts: AlertCounts; case
 /** The staged client states into scan_client_state (replacing each client's), slice by slice. */
 async function moveStates(rescanId: number): Promise<void> {
   for (let after = 0; ; ) {
-    const upTo = await nextSliceEnd('scan_rescan_states', 'client_id', rescanId, after, MOVE_ROWS);
+    const upTo = await nextSliceEnd(
+      { table: 'scan_rescan_states', key: 'client_id' },
+      rescanId,
+      after,
+      MOVE_ROWS,
+    );
     if (upTo === undefined) return;
     await withTransaction((tx) =>
       tx.query(

@@ -147,23 +147,32 @@ export async function stagedNetwork(
   }));
 }
 
+/** Where finalize reads staged rows slice by slice: client states by client, a partition's alerts as judged. */
+export type StagedSlices =
+  | { table: 'scan_rescan_states'; key: 'client_id' }
+  | { table: 'scan_rescan_alerts'; key: 'seq'; part: number };
+
 /**
- * The id that ends the next slice of `table`'s staged rows after `after` in `key` order (`rows` rows on, or the last
- * one), or undefined when none is left: finalize moves rows slice by slice.
+ * The key that ends the next slice of staged rows after `after` in key order (`rows` rows on, or the last one), or
+ * undefined when none is left: finalize moves rows slice by slice.
  */
 export async function nextSliceEnd(
-  table: 'scan_rescan_alerts' | 'scan_rescan_states',
-  key: 'transaction_id' | 'client_id',
+  slices: StagedSlices,
   rescanId: number,
   after: number,
   rows = ROWS_PER_STATEMENT,
 ): Promise<number | undefined> {
-  const sql = `SELECT ${key} AS id FROM ${table} WHERE rescan_id = ? AND ${key} > ? ORDER BY ${key} LIMIT 1 OFFSET ?`;
-  const [edge] = await query<{ id: number }>(sql, [rescanId, after, rows - 1]);
+  const { table, key } = slices;
+  const where = `rescan_id = ?${'part' in slices ? ' AND part = ?' : ''} AND ${key} > ?`;
+  const params = 'part' in slices ? [rescanId, slices.part, after] : [rescanId, after];
+  const [edge] = await query<{ id: number }>(
+    `SELECT ${key} AS id FROM ${table} WHERE ${where} ORDER BY ${key} LIMIT 1 OFFSET ?`,
+    [...params, rows - 1],
+  );
   if (edge) return Number(edge.id);
   const [last] = await query<{ id: number | null }>(
-    `SELECT MAX(${key}) AS id FROM ${table} WHERE rescan_id = ? AND ${key} > ?`,
-    [rescanId, after],
+    `SELECT MAX(${key}) AS id FROM ${table} WHERE ${where}`,
+    params,
   );
   return last?.id == null ? undefined : Number(last.id);
 }
