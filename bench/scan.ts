@@ -308,6 +308,10 @@ async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<vo
     await execute('DELETE FROM scan_watermarks');
     await execute('DELETE FROM scan_amount_histogram');
     await execute('DELETE FROM scan_client_state');
+    // A rescan a stopped bench left behind would hold its lease for 20 minutes.
+    for (const table of ['alerts', 'states', 'histogram', 'network'])
+      await execute(`DELETE FROM scan_rescan_${table}`);
+    await execute('DELETE FROM scan_rescans');
   };
   /**
    * Waits until InnoDB has flushed most dirty pages (at most 90 s): the reset before a measured scan deletes ~180 000
