@@ -267,6 +267,9 @@ async function compareWorkers(
       `    client partitions read ${d.rowsRead} rows = ${((d.rowsRead ?? 0) / (d.tableRows ?? 1)).toFixed(3)}× the table (the server read ${((d.rowsExamined ?? 0) / (d.tableRows ?? 1)).toFixed(2)}× its rows in index entries and rows); histogram slices ${d.histogramRows} rows; rows/s per worker ${((d.rowsRead ?? 0) / result.seconds / workers).toFixed(0)}`,
     );
     console.log(
+      `    phases: prepare ${d.prepareSeconds?.toFixed(2)} s, the parts in the workers ${d.partsSeconds?.toFixed(2)} s (${((d.rowsRead ?? 0) / (d.partsSeconds ?? 1) / workers).toFixed(0)} client rows/s per worker over the phase), finalize ${d.finalizeSeconds?.toFixed(2)} s`,
+    );
+    console.log(
       `    peak RSS: parent ${result.rssMb.toFixed(0)} MB, workers ${Object.entries(d)
         .filter(([k]) => k.startsWith('rss'))
         .map(([, v]) => `${v} MB`)
@@ -511,6 +514,9 @@ async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<vo
           rowsRead: of('clients', 'rowsRead'),
           rowsExamined: of('clients', 'rowsExamined'),
           histogramRows: of('histogram', 'rowsRead'),
+          prepareSeconds: summary.phasesMs.prepare / 1000,
+          partsSeconds: summary.phasesMs.parts / 1000,
+          finalizeSeconds: summary.phasesMs.finalize / 1000,
           ...Object.fromEntries(summary.workerPeakRssMb.map((mb, i) => [`rss${i + 1}`, mb])),
         },
       );

@@ -32,7 +32,9 @@ export interface LocalRescanSummary extends RescanSummary {
   parts: PartResult[];
   /** Each worker's peak RSS (MB). */
   workerPeakRssMb: number[];
+  /** The whole rescan, and of it: prepare, the parts (in the workers), finalize. */
   durationMs: number;
+  phasesMs: { prepare: number; parts: number; finalize: number };
 }
 
 /** Checks --workers and --partitions: integers, 1 ≤ workers ≤ MAX_WORKERS, workers ≤ partitions ≤ MAX_PARTITIONS. */
@@ -62,19 +64,27 @@ export async function runLocalRescan(options: LocalRescanOptions): Promise<Local
     toId: options.toId,
     leaseSeconds: options.leaseSeconds,
   });
+  const prepared = performance.now();
   const pool = new WorkerPool(options.workers);
   try {
     // The network stage needs no histogram: it runs beside the slices.
     const first = await pool.runAll([...plan.histogram, plan.network]);
     const clients = await pool.runAll(plan.clients);
     const workerPeakRssMb = await pool.close();
+    const judged = performance.now();
     const summary = await finalizeRescan(plan);
+    const finished = performance.now();
     return {
       ...summary,
       workers: options.workers,
       parts: [...first, ...clients],
       workerPeakRssMb,
-      durationMs: Math.round(performance.now() - started),
+      durationMs: Math.round(finished - started),
+      phasesMs: {
+        prepare: Math.round(prepared - started),
+        parts: Math.round(judged - prepared),
+        finalize: Math.round(finished - judged),
+      },
     };
   } catch (error) {
     await pool.close();
