@@ -15,6 +15,7 @@
  * tens of MB of RSS that a bundled Lambda does not carry: the bench prints the RSS of an idle process for
  * comparison.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineCli } from '../lib/cli/args.js';
@@ -64,8 +65,29 @@ const cli = defineCli({
       help: "the bench's database on MYSQL_URL's server, kept for later runs (default fm_bench_scan)",
     },
     reseed: { type: 'boolean', help: 'seed the bench bank again' },
+    workers: {
+      type: 'integer-list',
+      arg: '<N,…>',
+      min: 1,
+      max: 64,
+      help: 'instead: the partitioned full rescan (npm run scan -- --full --workers N) with each count, same run',
+    },
+    partitions: {
+      type: 'integer',
+      arg: 'P',
+      min: 1,
+      max: 1000,
+      help: 'with --workers: client partitions of every rescan (default the largest worker count)',
+    },
     worker: { type: 'boolean', hidden: true, help: 'one measured step, in a process of its own' },
     step: { type: 'string', default: '', hidden: true, help: 'the step a --worker runs' },
+    'rescan-workers': {
+      type: 'integer',
+      min: 1,
+      max: 64,
+      hidden: true,
+      help: 'the workers of a rescan step',
+    },
   },
 });
 
@@ -74,6 +96,14 @@ function options(args: string[]) {
   if (values && values.incremental >= values.transactions) {
     throw new ValidationError('--incremental expects a whole number from 1 to below --transactions');
   }
+  if (values?.partitions !== undefined && !values.workers)
+    throw new ValidationError('--partitions applies with --workers only');
+  if (
+    values?.workers &&
+    (values.partitions ?? 0) < Math.max(...values.workers) &&
+    values.partitions !== undefined
+  )
+    throw new ValidationError('--partitions must be at least the largest --workers count');
   return values;
 }
 
@@ -90,6 +120,7 @@ const STEPS = [
   'prepare-incremental',
   'incremental',
   'incremental-uncased',
+  'rescan',
 ] as const;
 type Step = (typeof STEPS)[number];
 
@@ -108,13 +139,17 @@ export async function run(args: string[]): Promise<void> {
   const { getConfig } = await import('../lib/config.js');
   const url = new URL(getConfig().MYSQL_URL);
   url.pathname = `/${opts.database}`;
-  const step = async (name: Step): Promise<StepResult> => {
+  const step = async (name: Step, extra: string[] = []): Promise<StepResult> => {
     // No special node flags: the peak RSS printed is what `npm run scan -- --full` or the Lambda would reach.
-    const out = await runChild(`${root}node_modules/.bin/tsx`, [self, ...args, '--worker', '--step', name], {
-      cwd: root,
-      env: { ...process.env, MYSQL_URL: url.toString() },
-      label: `bench step ${name}`,
-    });
+    const out = await runChild(
+      `${root}node_modules/.bin/tsx`,
+      [self, ...args, '--worker', '--step', name, ...extra],
+      {
+        cwd: root,
+        env: { ...process.env, MYSQL_URL: url.toString() },
+        label: `bench step ${name}`,
+      },
+    );
     const lines = out.split('\n');
     for (const l of lines) if (l && !l.startsWith('RESULT ')) console.log(l);
     const line = lines.find((l) => l.startsWith('RESULT '));
@@ -122,6 +157,7 @@ export async function run(args: string[]): Promise<void> {
     return JSON.parse(line.slice(7)) as StepResult;
   };
   await step('prepare');
+  if (opts.workers) return compareWorkers(opts.workers, opts.partitions ?? Math.max(...opts.workers), step);
   const idle = await step('idle');
   const objects = await step('bare-objects');
   const arrays = await step('bare-arrays');
@@ -205,6 +241,55 @@ export async function run(args: string[]): Promise<void> {
   console.log(`  peak RSS of the full scan: ${full.rssMb.toFixed(0)} MB (target < ${TARGETS.peakRssMb} MB)`);
 }
 
+/**
+ * The partitioned rescan with each worker count, each in a fresh parent process on the same bank and plan: wall time
+ * and CPU against one worker's (the first count), whether the alerts are the same row for row, the rows the client
+ * partitions read (and the server read for them) against the table's, and each worker's peak RSS.
+ */
+async function compareWorkers(
+  counts: number[],
+  partitions: number,
+  step: (name: Step, extra?: string[]) => Promise<StepResult>,
+): Promise<void> {
+  const results: Array<{ workers: number; result: StepResult }> = [];
+  for (const workers of counts)
+    results.push({ workers, result: await step('rescan', ['--rescan-workers', String(workers)]) });
+  const [base] = results as [{ workers: number; result: StepResult }];
+  printRatios(`partitioned full rescan, ${partitions} partitions`, [
+    ...results.map(({ workers, result }) => ({ label: `${workers} worker(s)`, seconds: result.seconds })),
+  ]);
+  for (const { workers, result } of results) {
+    const d = result.detail ?? {};
+    console.log(
+      `  ${workers} worker(s): ${result.seconds.toFixed(2)} s (${(result.seconds / base.result.seconds).toFixed(2)}× one worker's run), CPU ${result.cpuSeconds?.toFixed(2)} s (parent and workers) + ${result.serverCpuSeconds?.toFixed(2) ?? 'n/a'} s (server); alerts ${d.alerts} ${d.checksum === base.result.detail?.checksum ? '= the first run’s, row for row' : 'DIFFER from the first run’s'}`,
+    );
+    console.log(
+      `    client partitions read ${d.rowsRead} rows = ${((d.rowsRead ?? 0) / (d.tableRows ?? 1)).toFixed(3)}× the table (the server read ${((d.rowsExamined ?? 0) / (d.tableRows ?? 1)).toFixed(2)}× its rows in index entries and rows); histogram slices ${d.histogramRows} rows; rows/s per worker ${((d.rowsRead ?? 0) / result.seconds / workers).toFixed(0)}`,
+    );
+    console.log(
+      `    phases: prepare ${d.prepareSeconds?.toFixed(2)} s, the parts in the workers ${d.partsSeconds?.toFixed(2)} s (${((d.rowsRead ?? 0) / (d.partsSeconds ?? 1) / workers).toFixed(0)} client rows/s per worker over the phase), finalize ${d.finalizeSeconds?.toFixed(2)} s`,
+    );
+    console.log(
+      `    peak RSS: parent ${result.rssMb.toFixed(0)} MB, workers ${Object.entries(d)
+        .filter(([k]) => k.startsWith('rss'))
+        .map(([, v]) => `${v} MB`)
+        .join(', ')}`,
+    );
+  }
+}
+
+/** CPU seconds of this process and of its children that have ended (Linux /proc; undefined elsewhere). */
+function cpuWithChildren(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime, stime, cutime, cstime: fields 14–17 of stat(5), 12–15 after the pid and the command.
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return ticks / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<void> {
   const name = opts.step as Step;
   if (!STEPS.includes(name)) throw new Error(`unknown bench step ${name}`);
@@ -226,6 +311,10 @@ async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<vo
     await execute('DELETE FROM scan_watermarks');
     await execute('DELETE FROM scan_amount_histogram');
     await execute('DELETE FROM scan_client_state');
+    // A rescan a stopped bench left behind would hold its lease for 20 minutes.
+    for (const table of ['alerts', 'states', 'histogram', 'network'])
+      await execute(`DELETE FROM scan_rescan_${table}`);
+    await execute('DELETE FROM scan_rescans');
   };
   /**
    * Waits until InnoDB has flushed most dirty pages (at most 90 s): the reset before a measured scan deletes ~180 000
@@ -395,6 +484,42 @@ async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<vo
         readSeconds,
         storeSeconds: measured.seconds - readSeconds,
       });
+    } else if (name === 'rescan') {
+      const { runLocalRescan } = await import('../lib/scan/rescan/local.js');
+      const workers = opts['rescan-workers'] ?? 1;
+      await reset();
+      await settle();
+      const before = cpuWithChildren();
+      const { result: summary, ...measured } = await measureCpu(
+        () =>
+          runLocalRescan({
+            workers,
+            partitions: opts.partitions ?? Math.max(...(opts.workers ?? [workers])),
+          }),
+        serverPid,
+      );
+      const after = cpuWithChildren();
+      const [sum] = (await query<{ n: number; checksum: string }>(
+        `SELECT COUNT(*) AS n, CAST(SUM(CRC32(CONCAT_WS('|', transaction_id, rule_id, risk_level, score, MD5(evidence),
+           status))) AS CHAR) AS checksum FROM alerts WHERE flagged_by = 'system'`,
+      )) as [{ n: number; checksum: string }];
+      const of = (kind: string, key: 'rowsRead' | 'rowsExamined') =>
+        summary.parts.filter((p) => p.kind === kind).reduce((n, p) => n + (p[key] ?? 0), 0);
+      report(
+        { ...measured, cpuSeconds: before !== undefined && after !== undefined ? after - before : undefined },
+        {
+          alerts: Number(sum.n),
+          checksum: Number(sum.checksum),
+          tableRows: summary.transactionsScanned,
+          rowsRead: of('clients', 'rowsRead'),
+          rowsExamined: of('clients', 'rowsExamined'),
+          histogramRows: of('histogram', 'rowsRead'),
+          prepareSeconds: summary.phasesMs.prepare / 1000,
+          partsSeconds: summary.phasesMs.parts / 1000,
+          finalizeSeconds: summary.phasesMs.finalize / 1000,
+          ...Object.fromEntries(summary.workerPeakRssMb.map((mb, i) => [`rss${i + 1}`, mb])),
+        },
+      );
     } else if (name === 'prepare-incremental') {
       // Hold back the last N transactions: the state a scan of everything before them leaves behind (not measured).
       const [{ maxId }] = (await query<{ maxId: number }>('SELECT MAX(id) AS maxId FROM transactions')) as [

@@ -307,13 +307,15 @@ export async function query<T extends Row = Row>(
 /**
  * Runs `sql` on a connection of the pool and hands each row (an array of its columns) to `onRow` as it arrives,
  * without collecting the result set: the driver's callback interface underneath the promise one, which buffers.
+ * `on`: a connection of the caller's instead (its session settings and counters), kept open.
  */
 export async function streamRows(
   sql: string,
   params: unknown[],
   onRow: (row: unknown[]) => void,
+  on?: PoolConnection,
 ): Promise<void> {
-  const conn = await (await getPool()).getConnection();
+  const conn = on ?? (await (await getPool()).getConnection());
   try {
     const raw = (
       conn as unknown as { connection: { query: (o: object, p: unknown[]) => NodeJS.EventEmitter } }
@@ -325,7 +327,7 @@ export async function streamRows(
       q.on('result', onRow);
     });
   } finally {
-    conn.release();
+    if (!on) conn.release();
   }
 }
 

@@ -82,7 +82,8 @@ const ALERT_CELLS = {
   status: 'text',
   suppression_id: 'nullable-number',
 } as const;
-const ALERT_LINE = Object.keys(ALERT_CELLS) as Array<keyof typeof ALERT_CELLS>;
+/** The columns of an alert line, in order (a rescan stages the same lines: lib/scan/rescan/staging.ts). */
+export const ALERT_LINE = Object.keys(ALERT_CELLS) as Array<keyof typeof ALERT_CELLS>;
 const ALERT = columnIndex(ALERT_LINE);
 
 const ALERTS: BulkTarget = {

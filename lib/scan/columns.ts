@@ -171,7 +171,8 @@ export class TxnColumns {
       order[next[c] as number] = i;
       next[c] = (next[c] as number) + 1;
     }
-    // Rows arrive in id order, which is usually booking order already; sort a client's slice only when it is not.
+    // Rows arrive in id order, which is usually booking order already; sort a client's slice only when it is not
+    // in booking order (time, then id).
     const { time, id } = this;
     for (let c = 0; c < clients; c++) {
       const from = clientStart[c] as number;
@@ -180,7 +181,10 @@ export class TxnColumns {
       for (let k = from + 1; k < to && sorted; k++) {
         const a = order[k - 1] as number;
         const b = order[k] as number;
-        if ((time[a] as number) > (time[b] as number)) sorted = false;
+        const ta = time[a] as number;
+        const tb = time[b] as number;
+        // Rows read by account (a rescan's partition) may tie on time out of id order.
+        if (ta > tb || (ta === tb && (id[a] as number) > (id[b] as number))) sorted = false;
       }
       if (!sorted) {
         const slice = Array.from(order.subarray(from, to));

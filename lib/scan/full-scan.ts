@@ -14,6 +14,7 @@
  * as the one before): stopped there, it is partial in just that way — the judged clients' alerts and states are in,
  * the network findings and the watermarks wait for a whole rescan.
  */
+import type { PoolConnection } from 'mysql2/promise';
 import { streamRows, withTransaction } from '../db/pool.js';
 import { Deadline } from '../jobs/deadline.js';
 import type { RulesConfig } from '../rules/config.js';
@@ -45,21 +46,21 @@ import {
 } from './source.js';
 import { dropStatesNotAsOf } from './state.js';
 import { type Lap, stopwatch } from './stopwatch.js';
-import { FullScanWriter } from './write-queue.js';
+import { FullScanWriter, liveSinks } from './write-queue.js';
 
 /** Alert rows (or client states) gathered before a write is queued (one write runs while the next clients are judged). */
 const WRITE_ROWS = 2_000;
 const WRITE_STATES = 2_000;
 
 /** What judging a client needs, the same for every client of the run. */
-interface FullScanJudging {
+export interface FullScanJudging {
   runId: number;
   maxId: number;
   rules: RulesConfig;
   types: ReadonlyMap<number, TypeInfo>;
   ctx: RuleContext;
   /** Alerts that exist already (an earlier scan's, or one an analyst worked on): never written again. */
-  known: ExistingAlerts;
+  known?: ExistingAlerts;
   /** Active suppressions: the findings they cover are kept as suppressed. */
   suppressions: ActiveSuppressions;
 }
@@ -145,15 +146,10 @@ async function judgeEveryClient(
   phase('accounts', { accounts: accounts.length });
   const maxRows = options.maxRowsInMemory ?? 3_000_000;
   const passes = Math.max(1, Math.ceil(maxId / maxRows));
-  const purpose = new RegExp(rules.risk.declaredPurpose, 'iu');
-  const payroll = new RegExp(rules.risk.declaredPayroll, 'iu');
-  const keepTitle = (title: string) => purpose.test(title) || payroll.test(title);
-  const ctx: RuleContext = {
-    amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths),
-    historySince,
-  };
+  const keepTitle = titleFilter(rules);
+  const ctx = ruleContext(histogram, rules, historySince);
   const judging: FullScanJudging = { runId, maxId, rules, types, ctx, known, suppressions };
-  const writer = new FullScanWriter(runId, maxId, progress, options.onChunkCommitted);
+  const writer = new FullScanWriter(liveSinks(runId, maxId, progress, options.onChunkCommitted));
   try {
     for (let pass = 0; pass < passes; pass++) {
       if (!deadline.hasTimeForStep()) {
@@ -183,20 +179,36 @@ async function judgeEveryClient(
   }
 }
 
+/** Whether a debit's title matters to the risk scoring (it declares a purpose or a payroll): kept in the column store. */
+export function titleFilter(rules: RulesConfig): (title: string) => boolean {
+  const purpose = new RegExp(rules.risk.declaredPurpose, 'iu');
+  const payroll = new RegExp(rules.risk.declaredPayroll, 'iu');
+  return (title) => purpose.test(title) || payroll.test(title);
+}
+
+/** The rules' context of a full judging: the amount thresholds from the whole table's histogram, and where history starts. */
+export function ruleContext(
+  histogram: AmountHistogram,
+  rules: RulesConfig,
+  historySince: number,
+): RuleContext {
+  return { amountThresholds: thresholdLookup(histogram, rules['high-amount'].windowMonths), historySince };
+}
+
 /**
- * Reads the rows up to `maxId` into `columns` — those of `accounts` that are not cancelled — counting every amount
- * into `histogram` when there is one (the first pass); resolves with the rows read.
+ * What takes each row of `SELECT ${TXN_COLUMNS}` (as an array) into `columns` — those of `accounts` that are not
+ * cancelled — counting every amount into `histogram` when there is one (the first pass); `rows()` says how many
+ * rows it was handed.
  */
-async function readPass(
+export function rowCollector(
   columns: TxnColumns,
   accounts: readonly ScanAccount[],
-  maxId: number,
   histogram: AmountHistogram | undefined,
   keepTitle: (title: string) => boolean,
-): Promise<number> {
+): { onRow: (row: unknown[]) => void; rows: () => number } {
   const countryOfAccount = new Map(accounts.map((a) => [a.id, a.clientCountry]));
   let rows = 0;
-  await streamRows(`SELECT ${TXN_COLUMNS} FROM transactions WHERE id <= ? ORDER BY id`, [maxId], (row) => {
+  const onRow = (row: unknown[]) => {
     rows++;
     if (row[TXN.status] === 'cancelled') return;
     const time = parseDateTime(row[TXN.date] as string);
@@ -207,8 +219,25 @@ async function readPass(
     // Rows of accounts created after the accounts were read are left to the next scan.
     const country = countryOfAccount.get(Number(row[TXN.account_id]));
     if (country !== undefined) columns.push(row, time, country, keepTitle);
-  });
-  return rows;
+  };
+  return { onRow, rows: () => rows };
+}
+
+/** Reads the rows up to `maxId` into `columns` (see rowCollector); resolves with the rows read. */
+async function readPass(
+  columns: TxnColumns,
+  accounts: readonly ScanAccount[],
+  maxId: number,
+  histogram: AmountHistogram | undefined,
+  keepTitle: (title: string) => boolean,
+): Promise<number> {
+  const collector = rowCollector(columns, accounts, histogram, keepTitle);
+  await streamRows(
+    `SELECT ${TXN_COLUMNS} FROM transactions WHERE id <= ? ORDER BY id`,
+    [maxId],
+    collector.onRow,
+  );
+  return collector.rows();
 }
 
 /**
@@ -241,7 +270,7 @@ async function scanPass(
  * Judges every client of `clients` from an empty memory, its rows in booking order, and queues its alerts and its
  * state (encoded at once: one flat string per client instead of an object graph waiting for the write).
  */
-async function judgeClients(
+export async function judgeClients(
   { runId, maxId, rules, types, ctx, known, suppressions }: FullScanJudging,
   columns: TxnColumns,
   { order, clientStart, clientAccounts }: ReturnType<TxnColumns['groupByClient']>,
@@ -274,13 +303,15 @@ async function judgeClients(
 
 /**
  * The full scan's last transaction: replaces the amount histogram, drops the states of clients no longer there,
- * moves the three watermarks to `maxId` and records the run's progress. Resolves with the histogram's rows.
+ * moves the three watermarks to `maxId`, records the run's progress and does `alsoInIt` (a rescan marks itself
+ * done). Resolves with the histogram's rows.
  */
-async function commitFullScan(
+export async function commitFullScan(
   runId: number,
   maxId: number,
   histogram: AmountHistogram,
-  progress: Progress,
+  progress: Pick<Progress, 'scanned' | 'counts'>,
+  alsoInIt?: (tx: PoolConnection) => Promise<void>,
 ): Promise<number> {
   const histogramRows = histogram.rows();
   await withTransaction(async (tx) => {
@@ -295,6 +326,7 @@ async function commitFullScan(
     await setWatermark(tx, WATERMARK, maxId, runId);
     await setWatermark(tx, STATE_WATERMARK, maxId, runId);
     await recordProgress(runId, { scanned: progress.scanned, toId: maxId, counts: progress.counts }, tx);
+    await alsoInIt?.(tx);
   });
   return histogramRows.length;
 }

@@ -86,18 +86,19 @@ export async function recordProgress(
 
 /**
  * Closes a run: `succeeded`, `partial` (stopped at its deadline after committing what it finished; `note` says how
- * far it got) or `failed` (`note` is the error).
+ * far it got) or `failed` (`note` is the error). On `conn` when given: a rescan's run ends in its last transaction.
  */
 export async function finishRun(
   runId: number,
   status: 'succeeded' | 'partial' | 'failed',
   note?: string,
+  conn?: PoolConnection,
 ): Promise<void> {
-  await execute('UPDATE scan_runs SET status = ?, finished_at = NOW(3), error = ? WHERE id = ?', [
-    status,
-    note ?? null,
-    runId,
-  ]);
+  await execute(
+    'UPDATE scan_runs SET status = ?, finished_at = NOW(3), error = ? WHERE id = ?',
+    [status, note ?? null, runId],
+    conn,
+  );
 }
 
 /** A run that found the lock taken: recorded so operators see overlaps, with who held it (`error`). */

@@ -21,8 +21,8 @@
  * as an alert with status `suppressed`, never raised.
  *
  * A server-wide named lock keeps two scans from overlapping, and scans from running while a seed or a migration changes
- * the tables (they take the same lock): a scan that finds it held records a `skipped` run naming the holder, and
- * returns. A database failure is thrown in the words of lib/db/failures.ts, which the CLI prints and the Lambda logs.
+ * the tables (they take the same lock): a scan that finds it held — or finds a partitioned rescan's lease live
+ * (lib/scan/rescan) — records a `skipped` run naming the holder, and returns. A database failure is thrown in the words of lib/db/failures.ts, which the CLI prints and the Lambda logs.
  * Cancelled transactions are read but never judged and never count as history (no money moved); pending ones are
  * judged like completed ones (an alert on a pending transfer is the most useful one — it can still be stopped).
  */
@@ -39,6 +39,7 @@ import { type AlertCounts, emptyCounts } from './alerts.js';
 import { attachPendingAlerts, type CaseCounts, emptyCaseCounts } from './cases.js';
 import { fullScan } from './full-scan.js';
 import { incrementalScan } from './incremental-scan.js';
+import { liveRescan, rescanHeldWords } from './rescan/rescans.js';
 import {
   closeInterruptedRuns,
   finishRun,
@@ -117,11 +118,11 @@ export async function runScan(options: ScanOptions = {}): Promise<ScanSummary> {
 async function scanOrStepAside(options: ScanOptions): Promise<ScanSummary> {
   const mode = options.mode ?? 'incremental';
   const started = performance.now();
-  const locked = await withNamedLock(SCAN_LOCK, () => scanLocked(mode, options, started), {
+  const locked = await withNamedLock(SCAN_LOCK, () => scanUnlessRescanning(mode, options, started), {
     waitSeconds: options.lockWaitSeconds ?? 0,
   });
-  if (locked.acquired && locked.result) return locked.result;
-  const heldBy = await whoHoldsTheScanLock();
+  if (typeof locked.result === 'object') return locked.result;
+  const heldBy = locked.result ?? (await whoHoldsTheScanLock());
   const runId = await recordSkippedRun(mode, heldBy);
   logger.warn(`${heldBy}; this scan stepped aside`, { runId, mode });
   return {
@@ -140,10 +141,20 @@ async function scanOrStepAside(options: ScanOptions): Promise<ScanSummary> {
 }
 
 /** Another scan, a seed or a migration, in words (the holder's marker, lib/db/locks.ts). */
-async function whoHoldsTheScanLock(): Promise<string> {
+export async function whoHoldsTheScanLock(): Promise<string> {
   const { database } = await resolveDbSettings();
   const holder = await findLockHolder(await getPool(), database, SCAN_LOCK, SCAN_LOCK_JOBS);
   return lockHeldWords({ lock: 'scan lock', database, holder, asker: SCAN_LOCK });
+}
+
+/** Scans — or, while a partitioned rescan holds its lease (lib/scan/rescan), says so in words instead. */
+async function scanUnlessRescanning(
+  mode: ScanMode,
+  options: ScanOptions,
+  started: number,
+): Promise<ScanSummary | string> {
+  const rescan = await liveRescan();
+  return rescan ? rescanHeldWords(rescan) : scanLocked(mode, options, started);
 }
 
 async function scanLocked(requested: ScanMode, options: ScanOptions, started: number): Promise<ScanSummary> {

@@ -62,6 +62,14 @@ export function loadAllAccounts(): Promise<ScanAccount[]> {
   return accountRows(`${ACCOUNT_COLUMNS} ORDER BY a.client_id, a.id`);
 }
 
+/** The accounts of clients after < client id ≤ upTo (ordered by client id, then account id): a rescan's partition. */
+export function loadClientRangeAccounts(after: number, upTo: number): Promise<ScanAccount[]> {
+  return accountRows(
+    `${ACCOUNT_COLUMNS} WHERE a.client_id > ? AND a.client_id <= ? ORDER BY a.client_id, a.id`,
+    [after, upTo],
+  );
+}
+
 /** All accounts of `clientIds` (ordered by client id, then account id). */
 export function loadAccountsOf(clientIds: readonly number[]): Promise<ScanAccount[]> {
   if (clientIds.length === 0) return Promise.resolve([]);

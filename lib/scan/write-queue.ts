@@ -20,10 +20,16 @@ export async function allWritten(writes: readonly Promise<unknown>[]): Promise<v
   if (failed) throw failed.reason;
 }
 
+/** Where a judged batch goes: the live tables (the full scan: liveSinks) or a rescan's staging (lib/scan/rescan). */
+export interface JudgedSinks {
+  alerts(batch: AlertBatch): Promise<void>;
+  states(batch: StateBatch): Promise<void>;
+}
+
 /**
- * The full scan's two writers, each one transaction at a time on its own connection: alerts (with the run's
- * progress; the full scan attaches them to cases once they are all written: lib/scan/cases.ts) and client states. They need not commit together: a state says which transactions it has seen
- * (as_of), and alerts are idempotent. Batches are reused once written (a batch's buffer is its rows' TSV bytes).
+ * The full scan's two writers, each one transaction at a time on its own connection: alerts and client states
+ * (where `sinks` puts them). They need not commit together: a state says which transactions it has seen (as_of),
+ * and alerts are idempotent. Batches are reused once written (a batch's buffer is its rows' TSV bytes).
  */
 export class FullScanWriter {
   private alertWrites: Promise<void> = Promise.resolve();
@@ -33,12 +39,7 @@ export class FullScanWriter {
   private readonly freeAlerts: AlertBatch[] = [];
   private readonly freeStates: StateBatch[] = [];
 
-  constructor(
-    private readonly runId: number,
-    private readonly maxId: number,
-    private readonly progress: Progress,
-    private readonly onCommitted: ScanOptions['onChunkCommitted'],
-  ) {}
+  constructor(private readonly sinks: JudgedSinks) {}
 
   /** An empty alert batch (a written one when there is one). */
   alertBatch(): AlertBatch {
@@ -55,8 +56,14 @@ export class FullScanWriter {
    * waits only when two are still queued (a failed write stops it at once).
    */
   async enqueue(alerts: AlertBatch, states: StateBatch): Promise<void> {
-    this.alertWrites = this.alertWrites.then(() => this.writeAlerts(alerts));
-    this.stateWrites = this.stateWrites.then(() => this.writeStates(states));
+    this.alertWrites = this.alertWrites.then(async () => {
+      await this.sinks.alerts(alerts);
+      this.freeAlerts.push(alerts.reset());
+    });
+    this.stateWrites = this.stateWrites.then(async () => {
+      await this.sinks.states(states);
+      this.freeStates.push(states.reset());
+    });
     const written = Promise.all([this.alertWrites, this.stateWrites]);
     written.catch(() => undefined);
     this.pending.push(written);
@@ -72,25 +79,34 @@ export class FullScanWriter {
   async stopped(): Promise<void> {
     await Promise.allSettled([this.alertWrites, this.stateWrites]);
   }
+}
 
-  private async writeAlerts(batch: AlertBatch): Promise<void> {
-    const { runId, maxId, progress } = this;
-    const created = await withTransaction(async (tx) => {
-      const made = await writeAlertBatch(tx, batch, runId);
-      const counts = sumCounts(progress.counts, made);
-      await recordProgress(runId, { scanned: progress.scanned, toId: maxId, counts }, tx);
-      return made;
-    });
-    addCounts(progress.counts, created);
-    this.freeAlerts.push(batch.reset());
-    progress.chunks++;
-    await this.onCommitted?.({ index: progress.chunks - 1, toId: maxId });
-  }
-
-  private async writeStates(batch: StateBatch): Promise<void> {
-    await withTransaction((tx) => writeStateBatch(tx, batch));
-    this.freeStates.push(batch.reset());
-  }
+/**
+ * The full scan's sinks: alerts into `alerts` with the run's progress (the full scan files them into cases once they
+ * are all written: lib/scan/cases.ts), states into scan_client_state.
+ */
+export function liveSinks(
+  runId: number,
+  maxId: number,
+  progress: Progress,
+  onCommitted: ScanOptions['onChunkCommitted'],
+): JudgedSinks {
+  return {
+    async alerts(batch) {
+      const created = await withTransaction(async (tx) => {
+        const made = await writeAlertBatch(tx, batch, runId);
+        const counts = sumCounts(progress.counts, made);
+        await recordProgress(runId, { scanned: progress.scanned, toId: maxId, counts }, tx);
+        return made;
+      });
+      addCounts(progress.counts, created);
+      progress.chunks++;
+      await onCommitted?.({ index: progress.chunks - 1, toId: maxId });
+    },
+    async states(batch) {
+      await withTransaction((tx) => writeStateBatch(tx, batch));
+    },
+  };
 }
 
 /**

@@ -80,12 +80,17 @@ export class ActiveSuppressions {
     }
   }
 
-  /** The suppressions active now (the database's clock), read once. */
-  static async load(db?: Queryable): Promise<ActiveSuppressions> {
+  /**
+   * The suppressions active now (the database's clock), or at `at` ('YYYY-MM-DD HH:MM:SS[.fff]', the database's
+   * time zone: a rescan's parts judge with those of its start), read once.
+   */
+  static async load(db?: Queryable, at?: string): Promise<ActiveSuppressions> {
     const rows = await query<SuppressionRow>(
       `SELECT id, client_id, rule_id, counterparty, country FROM suppressions
-       WHERE revoked_at IS NULL AND expires_at > NOW() ORDER BY id`,
-      [],
+       WHERE revoked_at IS NULL AND expires_at > NOW() AND ? IS NULL
+          OR created_at <= ? AND (revoked_at IS NULL OR revoked_at > ?) AND expires_at > ?
+       ORDER BY id`,
+      [at ?? null, at ?? null, at ?? null, at ?? null],
       db,
     );
     return new ActiveSuppressions(rows);

@@ -21,6 +21,7 @@ const [direct, proxied] = await Promise.all([
  */
 const JOB_POOL: Record<string, number> = {
   'scan-anomalies': 8,
+  'scan-rescan': 4,
   'seed-data': 8,
   'backup-database': 8,
   'notifications-publish': 4,
@@ -83,7 +84,7 @@ describe('serverless package: connection pools by function kind', () => {
     expect(pools).toEqual({ ...REQUEST_POOL, ...JOB_POOL });
   });
 
-  it('keeps reserved concurrency × pool within 236 connections (200 of them the HTTP functions’)', () => {
+  it('keeps reserved concurrency × pool within 268 connections (200 of them the HTTP functions’)', () => {
     const total = (fns: Fn[]) =>
       fns.reduce((sum, f) => {
         expect(f.reserved, `${f.name} has reserved concurrency`).toBeGreaterThan(0);
@@ -93,7 +94,7 @@ describe('serverless package: connection pools by function kind', () => {
         );
       }, 0);
     const fns = withDatabase(direct);
-    expect(total(fns)).toBe(236);
+    expect(total(fns)).toBe(268);
     expect(total(fns.filter((f) => !JOBS.includes(f.name)))).toBe(200);
   });
 });
