@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineCli } from '../lib/cli/args.js';
-import { printRatios, runChild } from './lib.js';
+import { printRatios, resetScanOutput, runChild } from './lib.js';
 
 export const description =
   'a backlog scanned by successive runs stopping at a deadline vs one uninterrupted scan; summaries likewise';
@@ -126,20 +126,7 @@ async function worker(opts: Options): Promise<void> {
         { cwd: root, label: 'seed' },
       );
     }
-    const resetScan = async () => {
-      for (const table of [
-        'case_history',
-        'case_notes',
-        'case_clients',
-        'case_alerts',
-        'cases',
-        'alert_history',
-      ])
-        await execute(`DELETE FROM ${table}`);
-      await execute("DELETE FROM alerts WHERE flagged_by = 'system'");
-      for (const table of ['scan_runs', 'scan_watermarks', 'scan_amount_histogram', 'scan_client_state'])
-        await execute(`DELETE FROM ${table}`);
-    };
+    const resetScan = () => resetScanOutput(execute);
 
     // The scan: one uninterrupted run over the whole backlog, then runs that stop at their deadline.
     await resetScan();

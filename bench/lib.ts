@@ -132,3 +132,27 @@ export function runChild(
     );
   });
 }
+
+/**
+ * Empties what a scan writes — its alerts (analysts' stay), their history and cases, runs, watermarks, histogram,
+ * client states and any rescan a stopped bench left — on a bench's own database. `execute` is lib/db/pool.ts's,
+ * passed in because benches load the pool only once the CLI's defaults are applied.
+ */
+export async function resetScanOutput(execute: (sql: string) => Promise<unknown>): Promise<void> {
+  // A run's raises leave history rows on its alerts (a later finding raising an earlier alert's level).
+  await execute(
+    "DELETE h FROM alert_history h JOIN alerts al ON al.id = h.alert_id WHERE al.flagged_by = 'system'",
+  );
+  // The cases the scan opened hold its alerts (the bench's database is its own: every case is the scan's).
+  for (const table of ['case_history', 'case_notes', 'case_clients', 'case_alerts', 'cases'])
+    await execute(`DELETE FROM ${table}`);
+  await execute("DELETE FROM alerts WHERE flagged_by = 'system'");
+  await execute('DELETE FROM scan_runs');
+  await execute('DELETE FROM scan_watermarks');
+  await execute('DELETE FROM scan_amount_histogram');
+  await execute('DELETE FROM scan_client_state');
+  // A rescan a stopped bench left behind would hold its lease for 20 minutes.
+  for (const table of ['alerts', 'states', 'histogram', 'network'])
+    await execute(`DELETE FROM scan_rescan_${table}`);
+  await execute('DELETE FROM scan_rescans');
+}

@@ -22,7 +22,7 @@ import { defineCli } from '../lib/cli/args.js';
 import { ValidationError } from '../lib/errors.js';
 import type { RiskLevel } from '../lib/rules/risk.js';
 import type { RuleId } from '../lib/rules/types.js';
-import { localDbServerPid, measureCpu, printRatios, runChild } from './lib.js';
+import { localDbServerPid, measureCpu, printRatios, resetScanOutput, runChild } from './lib.js';
 
 export const description =
   'full scan of 1M transactions vs a bare mysql2 streaming read of the same rows; incremental 10k on top; peak RSS';
@@ -298,24 +298,7 @@ async function worker(opts: NonNullable<ReturnType<typeof options>>): Promise<vo
   const { resolveDbSettings } = await import('../lib/db/settings.js');
   const { runScan } = await import('../lib/scan/scan.js');
   const mysql = await import('mysql2');
-  const reset = async () => {
-    // A run's raises leave history rows on its alerts (a later finding raising an earlier alert's level).
-    await execute(
-      "DELETE h FROM alert_history h JOIN alerts al ON al.id = h.alert_id WHERE al.flagged_by = 'system'",
-    );
-    // The cases the scan opened hold its alerts (the bench's database is its own: every case is the scan's).
-    for (const table of ['case_history', 'case_notes', 'case_clients', 'case_alerts', 'cases'])
-      await execute(`DELETE FROM ${table}`);
-    await execute("DELETE FROM alerts WHERE flagged_by = 'system'");
-    await execute('DELETE FROM scan_runs');
-    await execute('DELETE FROM scan_watermarks');
-    await execute('DELETE FROM scan_amount_histogram');
-    await execute('DELETE FROM scan_client_state');
-    // A rescan a stopped bench left behind would hold its lease for 20 minutes.
-    for (const table of ['alerts', 'states', 'histogram', 'network'])
-      await execute(`DELETE FROM scan_rescan_${table}`);
-    await execute('DELETE FROM scan_rescans');
-  };
+  const reset = () => resetScanOutput(execute);
   /**
    * Waits until InnoDB has flushed most dirty pages (at most 90 s): the reset before a measured scan deletes ~180 000
    * rows and the preparation's full scan writes as many, and with the server's default io_capacity the flushing goes
